@@ -1,0 +1,1 @@
+"""Questionnaires: definitions, question types and the rules an answer set must satisfy."""
