@@ -1,0 +1,1 @@
+"""Plan execution of roadmaps: the contract figure, deviations and due states."""

@@ -1,0 +1,1 @@
+"""Lean improvement projects: before/after/target effects."""

@@ -1,0 +1,1 @@
+"""Regional programme plans and their financing."""

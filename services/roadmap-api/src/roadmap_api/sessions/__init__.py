@@ -1,0 +1,1 @@
+"""Strategic sessions: voting by section and participant assessments."""

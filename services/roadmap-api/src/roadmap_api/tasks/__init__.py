@@ -1,0 +1,1 @@
+"""Roadmap task tree, statuses and the change journal."""
