@@ -1,0 +1,1 @@
+"""Survey responses: personal-data masking, duplicate detection and device-clock checks."""

@@ -1,0 +1,135 @@
+"""Canonical JSON and the body hash that tells a resend from a different body with the same id."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from survey_api.responses.rules import canonical_body_hash, canonical_json
+
+RESPONSE_ID = UUID("3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f")
+MSK = timezone(timedelta(hours=3))
+
+
+def _body(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": RESPONSE_ID,
+        "submitted_at": datetime(2025, 4, 1, 10, 0, tzinfo=MSK),
+        "answers": {"q1_process": "yes", "nps": 9, "comment": "Всё хорошо"},
+    }
+    body.update(changes)
+    return body
+
+
+class Channel(StrEnum):
+    KIOSK = "kiosk"
+
+
+def test_canonical_form_by_hand() -> None:
+    assert (
+        canonical_json(_body())
+        == (
+            '{"answers":{"comment":"Всё хорошо","nps":9,"q1_process":"yes"},'
+            '"id":"3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f",'
+            '"submitted_at":"2025-04-01T07:00:00Z"}'
+        ).encode()
+    )
+
+
+def test_hash_is_hex_sha256() -> None:
+    digest = canonical_body_hash(_body())
+    assert len(digest) == 64
+    assert int(digest, 16) >= 0
+    # the SHA-256 of an empty object "{}"
+    assert canonical_body_hash({}) == "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+
+
+def test_same_instant_in_another_offset_is_the_same_body() -> None:
+    utc = _body(submitted_at=datetime(2025, 4, 1, 7, 0, tzinfo=UTC))
+    assert canonical_body_hash(utc) == canonical_body_hash(_body())
+
+
+def test_uuid_object_and_its_string_hash_alike() -> None:
+    assert canonical_body_hash(_body(id=str(RESPONSE_ID))) == canonical_body_hash(_body())
+
+
+def test_pydantic_json_mode_string_matches_the_datetime() -> None:
+    assert canonical_body_hash(_body(submitted_at="2025-04-01T07:00:00Z")) == canonical_body_hash(_body())
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"answers": {"q1_process": "rather_yes", "nps": 9, "comment": "Всё хорошо"}},
+        {"answers": {"q1_process": "yes", "nps": 9}},
+        {"answers": {"q1_process": "yes", "nps": "9", "comment": "Всё хорошо"}},
+        {"submitted_at": datetime(2025, 4, 1, 10, 0, 1, tzinfo=MSK)},
+        {"submitted_at": datetime(2025, 4, 1, 10, 0, 0, 1, tzinfo=MSK)},
+    ],
+)
+def test_a_different_body_has_a_different_hash(changes: dict[str, Any]) -> None:
+    assert canonical_body_hash(_body(**changes)) != canonical_body_hash(_body())
+
+
+def test_microseconds_are_kept() -> None:
+    body = {"t": datetime(2025, 4, 1, 7, 0, 0, 120000, tzinfo=UTC)}
+    assert canonical_json(body) == b'{"t":"2025-04-01T07:00:00.120000Z"}'
+
+
+def test_other_types() -> None:
+    body = {"d": date(2025, 4, 1), "x": Decimal("67.50"), "c": Channel.KIOSK, "l": (1, None, True)}
+    assert canonical_json(body) == b'{"c":"kiosk","d":"2025-04-01","l":[1,null,true],"x":"67.5"}'
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ({"t": datetime(2025, 4, 1, 7, 0)}, ValueError),
+        ({"x": float("nan")}, ValueError),
+        ({"x": Decimal("Infinity")}, ValueError),
+        ({"x": {1, 2}}, TypeError),
+        ({"x": b"bytes"}, TypeError),
+        ({"x": {1: "a"}}, TypeError),
+    ],
+)
+def test_values_without_a_canonical_form_are_refused(body: dict[str, Any], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        canonical_body_hash(body)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4),
+    max_leaves=20,
+)
+
+
+def _reversed_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _reversed_keys(value[key]) for key in reversed(list(value))}
+    if isinstance(value, list):
+        return [_reversed_keys(item) for item in value]
+    return value
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(st.text(max_size=5), _JSON, max_size=6))
+def test_hash_is_invariant_to_key_order(payload: dict[str, Any]) -> None:
+    assert canonical_body_hash(_reversed_keys(payload)) == canonical_body_hash(payload)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.datetimes(datetime(1900, 1, 1), datetime(2999, 12, 31), timezones=st.just(UTC)),
+    st.integers(min_value=-12 * 60, max_value=14 * 60),
+)
+def test_hash_is_invariant_to_the_offset_of_an_instant(instant: datetime, offset_minutes: int) -> None:
+    shifted = instant.astimezone(timezone(timedelta(minutes=offset_minutes)))
+    assert canonical_body_hash({"t": shifted}) == canonical_body_hash({"t": instant})
