@@ -164,11 +164,7 @@ class Period:
 
     def contains(self, other: Period) -> bool:
         """True when ``other`` lies wholly inside this period (a period contains itself)."""
-        return (
-            self.type.months >= other.type.months
-            and self.start <= other.start
-            and other.end <= self.end
-        )
+        return self.type.months >= other.type.months and self.start <= other.start and other.end <= self.end
 
     def __contains__(self, other: object) -> bool:
         return isinstance(other, Period) and self.contains(other)

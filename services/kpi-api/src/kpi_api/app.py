@@ -1,0 +1,33 @@
+"""kpi-api: org units, indicators and formulas, targets, values, approval, deadlines, analytics and
+the federal quarterly report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from kpi_api.org_units.router import router as org_units_router
+from kpi_api.settings import KpiSettings
+from zdrav_shared.app import build_app
+
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+VERSION = "0.1.0"
+
+
+def create_app(settings: KpiSettings | None = None) -> FastAPI:
+    """Build the kpi-api application; all resources are created in its lifespan."""
+    settings = settings or KpiSettings()
+    return build_app(
+        settings,
+        title="Zdrav kpi-api",
+        description=(
+            "Indicators, targets and reported values of a region's healthcare, their approval and "
+            "deadlines, analytics over the org-unit hierarchy, and the federal quarterly report."
+        ),
+        version=VERSION,
+        routers=[org_units_router],
+        migrations_dir=MIGRATIONS_DIR,
+        body_limits={"/v1/org-units/import": settings.max_import_bytes + 65_536},
+        openapi_tags=[{"name": "org-units", "description": "The org-unit registry (federation → subdivision)"}],
+    )

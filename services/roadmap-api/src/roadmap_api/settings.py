@@ -1,0 +1,14 @@
+"""roadmap-api configuration: ``ROADMAP_*`` variables plus the platform-wide ``ZDRAV_*`` ones."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from zdrav_shared.settings import ServiceSettings
+
+
+class RoadmapSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="ROADMAP_", extra="ignore", populate_by_name=True)
+
+    service_name: str = "roadmap-api"
+    database_url: str = "sqlite+aiosqlite:///./var/roadmap.db"

@@ -1,0 +1,5 @@
+"""survey-api's ORM: its own ``Base`` and metadata; no other service reads these tables."""
+
+from survey_api.models.base import Base
+
+__all__ = ["Base"]

@@ -1,0 +1,117 @@
+"""The common skeleton of a service app: lifespan-owned resources, middlewares, error renderers and
+the operational endpoints. Each service's ``create_app(settings)`` calls :func:`build_app`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, FastAPI
+from prometheus_client import CollectorRegistry
+
+from zdrav_shared.auth import JwksCache, TokenVerifier
+from zdrav_shared.db import Database
+from zdrav_shared.health import alembic_head, health_router
+from zdrav_shared.http_client import ClientMetrics, ServiceTokenProvider
+from zdrav_shared.logging import configure_logging, get_logger
+from zdrav_shared.middleware import BodySizeLimitMiddleware, HttpMetrics, MetricsMiddleware, RequestIdMiddleware
+from zdrav_shared.problems import Problem, install_problem_handlers
+from zdrav_shared.settings import ServiceSettings
+
+Startup = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+log = get_logger(__name__)
+
+
+def build_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    version: str,
+    routers: Sequence[APIRouter],
+    migrations_dir: Path,
+    startup: Startup | None = None,
+    openapi_tags: list[dict[str, Any]] | None = None,
+    body_limits: Mapping[str, int] | None = None,
+) -> FastAPI:
+    """Assemble a service. ``body_limits`` maps path prefixes to larger body limits (uploads).
+
+    Nothing is created at import time: the engine, the HTTP client and the
+    token verifier live in the lifespan; ``startup`` may add the service's own resources."""
+    registry = CollectorRegistry()
+    head = alembic_head(migrations_dir)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.service_name, settings.log_level, settings.log_json)
+        async with AsyncExitStack() as stack:
+            database = Database.from_url(
+                settings.database_url,
+                pool_size=settings.database_pool_size,
+                connect_timeout_s=settings.database_connect_timeout_s,
+                statement_timeout_ms=settings.database_statement_timeout_ms,
+            )
+            stack.push_async_callback(database.dispose)
+            http = httpx.AsyncClient(timeout=settings.http_timeout_s, limits=httpx.Limits(max_connections=100))
+            stack.push_async_callback(http.aclose)
+            secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
+            jwks = JwksCache(settings.jwks_url, client=http) if settings.jwks_url else None
+            app.state.db = database
+            app.state.http = http
+            app.state.token_verifier = TokenVerifier(
+                secret=secret, jwks=jwks, audience=settings.jwt_audience, leeway_s=settings.jwt_leeway_s
+            )
+            app.state.service_token = ServiceTokenProvider(
+                settings.service_token.get_secret_value() if settings.service_token else None,
+                secret,
+                settings.service_name,
+            )
+            if startup is not None:
+                await stack.enter_async_context(startup(app))
+            log.info("service_started", version=version, backend=database.engine.dialect.name)
+            yield
+        log.info("service_stopped")
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version=version,
+        lifespan=lifespan,
+        openapi_tags=openapi_tags,
+        separate_input_output_schemas=False,
+    )
+    app.state.settings = settings
+    app.state.metrics_registry = registry
+    app.state.client_metrics = ClientMetrics(registry)
+    app.state.alembic_head = head
+    install_problem_handlers(app)
+    app.include_router(health_router())
+    for router in routers:
+        app.include_router(router)
+    _register_problem_schema(app)
+    # Outermost first: the request id must be bound before anything logs or measures.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, path_limits=body_limits)
+    app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))
+    app.add_middleware(RequestIdMiddleware)
+    return app
+
+
+def _register_problem_schema(app: FastAPI) -> None:
+    """Make ``#/components/schemas/Problem`` exist even if no route declared it yet."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        if "Problem" not in components:
+            components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

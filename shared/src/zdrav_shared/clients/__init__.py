@@ -1,0 +1,1 @@
+"""Typed clients of the Zdrav services, used by the other services."""

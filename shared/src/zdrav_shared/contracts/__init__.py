@@ -1,0 +1,1 @@
+"""Schemas exchanged between the services: both sides import them from here."""

@@ -1,0 +1,66 @@
+"""Alembic glue: every service's async ``env.py`` calls :func:`run_env`, and tools, tests and
+``make run`` call :func:`upgrade` to migrate a database to head."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData, pool
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+URL_ATTRIBUTE = "database_url"
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def alembic_config(migrations_dir: Path, url: str) -> Config:
+    """A programmatic Alembic config; the URL travels as an attribute so '%' needs no escaping."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    config.attributes[URL_ATTRIBUTE] = url
+    return config
+
+
+def upgrade(url: str, migrations_dir: Path, revision: str = "head") -> None:
+    """Migrate the database at ``url`` (synchronous; call it outside a running event loop)."""
+    _ensure_sqlite_dir(url)
+    command.upgrade(alembic_config(migrations_dir, url), revision)
+
+
+def _do_run(connection: Connection, target_metadata: MetaData) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_env(target_metadata: MetaData, default_url: str) -> None:
+    """The body of a service's ``env.py``."""
+    config = context.config
+    url = str(config.attributes.get(URL_ATTRIBUTE) or config.get_main_option("sqlalchemy.url") or default_url)
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    _ensure_sqlite_dir(url)
+
+    async def run_async() -> None:
+        engine = create_async_engine(url, poolclass=pool.NullPool)
+        async with engine.connect() as connection:
+            await connection.run_sync(_do_run, target_metadata)
+        await engine.dispose()
+
+    asyncio.run(run_async())

@@ -1,0 +1,46 @@
+"""Settings base shared by the services.
+
+Each service subclasses :class:`ServiceSettings` with its own ``env_prefix`` (``KPI_``, ``SURVEY_``,
+``ROADMAP_``), so ``KPI_DATABASE_URL`` configures kpi-api only. The platform-wide secrets and peers
+(``ZDRAV_JWT_SECRET``, ``ZDRAV_JWKS_URL``, ``ZDRAV_KPI_URL``…) are read without the prefix because
+every service must agree on them.
+"""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """Configuration common to every service; built once and passed to ``create_app``."""
+
+    model_config = SettingsConfigDict(extra="ignore", env_file=None, populate_by_name=True)
+
+    service_name: str = "zdrav"
+    environment: str = "dev"
+    database_url: str = "sqlite+aiosqlite:///./var/zdrav.db"
+    database_pool_size: int = 10
+    database_connect_timeout_s: float = 5.0
+    database_statement_timeout_ms: int = 30_000
+    log_level: str = "INFO"
+    log_json: bool = True
+    max_body_bytes: int = 1_048_576
+
+    jwt_secret: SecretStr | None = Field(default=None, validation_alias=AliasChoices("ZDRAV_JWT_SECRET", "jwt_secret"))
+    jwks_url: str | None = Field(default=None, validation_alias=AliasChoices("ZDRAV_JWKS_URL", "jwks_url"))
+    jwt_audience: str | None = Field(default=None, validation_alias=AliasChoices("ZDRAV_JWT_AUDIENCE", "jwt_audience"))
+    jwt_leeway_s: int = 30
+
+    kpi_url: str = Field(default="http://127.0.0.1:8001", validation_alias=AliasChoices("ZDRAV_KPI_URL", "kpi_url"))
+    survey_url: str = Field(
+        default="http://127.0.0.1:8002", validation_alias=AliasChoices("ZDRAV_SURVEY_URL", "survey_url")
+    )
+    roadmap_url: str = Field(
+        default="http://127.0.0.1:8003", validation_alias=AliasChoices("ZDRAV_ROADMAP_URL", "roadmap_url")
+    )
+    service_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ZDRAV_SERVICE_TOKEN", "service_token")
+    )
+    http_timeout_s: float = 5.0
+    http_retries: int = 2
