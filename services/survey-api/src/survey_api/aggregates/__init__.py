@@ -1,0 +1,1 @@
+"""Survey aggregates: satisfaction share, NPS, their intervals and targets, computed from counts."""
