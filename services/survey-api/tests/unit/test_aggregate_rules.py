@@ -102,7 +102,7 @@ class TestNps:
         assert nps(7, 0, 0) == 100
         assert nps(0, 0, 7) == -100
         assert nps(0, 7, 0) == 0
-        assert nps_ci95(7, 0, 0) == (100, 100)  # zero variance: the interval is the point
+        assert nps_ci95(7, 0, 0) == (Decimal(100), Decimal(100))  # zero variance: the interval is the point
 
     def test_clipped_to_the_scale(self) -> None:
         # 9 promoters, 1 detractor: NPS 80, var = (0.9 + 0.1 − 0.8²)/10 = 0.036,
@@ -194,7 +194,7 @@ class TestSignificantChange:
 
     def test_mixed_counts_are_refused(self) -> None:
         with pytest.raises(TypeError):
-            significant_change(ShareCounts(1, 2), NpsCounts(1, 1, 0))  # type: ignore[type-var]
+            significant_change(ShareCounts(1, 2), NpsCounts(1, 1, 0))  # type: ignore[call-overload]
 
     @settings(max_examples=100, deadline=None)
     @given(_COUNTS)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localcontext
 from enum import StrEnum
-from typing import TypeVar
+from typing import overload
 
 Interval = tuple[Decimal, Decimal]
 
@@ -211,10 +211,20 @@ def nps_change_z(previous: NpsCounts, current: NpsCounts) -> Decimal | None:
         return difference / variance.sqrt()
 
 
-CountsT = TypeVar("CountsT", ShareCounts, NpsCounts)
-
-
-def significant_change(previous: CountsT, current: CountsT, *, minimum_sample: int = DEFAULT_MINIMUM_SAMPLE) -> bool:
+@overload
+def significant_change(
+    previous: ShareCounts, current: ShareCounts, *, minimum_sample: int = DEFAULT_MINIMUM_SAMPLE
+) -> bool: ...
+@overload
+def significant_change(
+    previous: NpsCounts, current: NpsCounts, *, minimum_sample: int = DEFAULT_MINIMUM_SAMPLE
+) -> bool: ...
+def significant_change(
+    previous: ShareCounts | NpsCounts,
+    current: ShareCounts | NpsCounts,
+    *,
+    minimum_sample: int = DEFAULT_MINIMUM_SAMPLE,
+) -> bool:
     """Whether a share or an NPS changed significantly (|z| > 1.96, two-sided 5 %) between periods.
 
     Takes two :class:`ShareCounts` (two-proportion z-test, :func:`share_change_z`) or two
