@@ -105,3 +105,21 @@ def token(
 def auth(roles: Sequence[str] = ("federal",), scope: Sequence[str] = ("RU",), sub: str = "tester") -> dict[str, str]:
     """An ``Authorization`` header for tests."""
     return {"Authorization": f"Bearer {token(roles, scope, sub)}"}
+
+
+async def schema_drift(url: str, metadata: MetaData) -> list[object]:
+    """Differences between the ORM metadata and a migrated database (empty when in sync)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+
+            def compare(sync_conn: object) -> list[object]:
+                context = MigrationContext.configure(sync_conn, opts={"compare_type": True})  # type: ignore[arg-type]
+                return list(compare_metadata(context, metadata))
+
+            return await conn.run_sync(compare)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,148 @@
+"""`make run`: migrate three SQLite databases under ./var, load demo data, start the three services,
+print where their docs are and how to get a token, and stop them all on Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VAR = ROOT / "var"
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str  # kpi-api
+    package: str  # kpi_api
+    prefix: str  # KPI
+    default_port: int
+
+    @property
+    def port(self) -> int:
+        return int(os.environ.get(f"{self.prefix}_PORT", self.default_port))
+
+    @property
+    def database_url(self) -> str:
+        default = f"sqlite+aiosqlite:///{VAR / (self.name.split('-')[0] + '.db')}"
+        return os.environ.get(f"{self.prefix}_DATABASE_URL", default)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+SERVICES = [
+    Service("kpi-api", "kpi_api", "KPI", 8001),
+    Service("survey-api", "survey_api", "SURVEY", 8002),
+    Service("roadmap-api", "roadmap_api", "ROADMAP", 8003),
+]
+
+
+def jwt_secret() -> str:
+    """ZDRAV_JWT_SECRET from the environment, else one generated once and kept under ./var."""
+    if os.environ.get("ZDRAV_JWT_SECRET"):
+        return os.environ["ZDRAV_JWT_SECRET"]
+    path = VAR / "jwt_secret"
+    if not path.exists():
+        VAR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def service_env(secret: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["ZDRAV_JWT_SECRET"] = secret
+    env.setdefault("ZDRAV_KPI_URL", SERVICES[0].url)
+    env.setdefault("ZDRAV_SURVEY_URL", SERVICES[1].url)
+    env.setdefault("ZDRAV_ROADMAP_URL", SERVICES[2].url)
+    for service in SERVICES:
+        env[f"{service.prefix}_DATABASE_URL"] = service.database_url
+    return env
+
+
+def prepare(service: Service) -> None:
+    """Migrate to head and load the demo data (each service's ``demo.load_demo`` if it has one)."""
+    from zdrav_shared.migrations import upgrade
+
+    app_module = importlib.import_module(f"{service.package}.app")
+    upgrade(service.database_url, app_module.MIGRATIONS_DIR)
+    try:
+        demo = importlib.import_module(f"{service.package}.demo")
+    except ModuleNotFoundError:
+        return
+    asyncio.run(demo.load_demo(service.database_url))
+
+
+def wait_healthy(service: Service, process: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{service.name} exited with code {process.returncode}; see its log above")
+        try:
+            with urllib.request.urlopen(service.url + "/readyz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"{service.name} did not become ready within {timeout_s:.0f} s")
+
+
+def main() -> int:
+    secret = jwt_secret()
+    env = service_env(secret)
+    os.environ.update(env)
+    for service in SERVICES:
+        print(f"· migrating and loading demo data for {service.name} …", flush=True)
+        prepare(service)
+    processes: list[tuple[Service, subprocess.Popen[bytes]]] = []
+
+    def stop_all(*_: object) -> None:
+        for _, process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for _, process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: (stop_all(), sys.exit(0)))
+    try:
+        for service in SERVICES:
+            command = [
+                sys.executable, "-m", "uvicorn", f"{service.package}.app:create_app", "--factory",
+                "--host", "127.0.0.1", "--port", str(service.port), "--no-access-log",
+            ]  # fmt: skip
+            processes.append((service, subprocess.Popen(command, env=env, cwd=ROOT)))
+        for service, process in processes:
+            wait_healthy(service, process)
+        print("\nZdrav is running (Ctrl-C stops all three):")
+        for service in SERVICES:
+            print(f"  {service.name:12} {service.url}/docs")
+        print("\nA token:  make token ROLE=federal SCOPE=RU   (or ROLE=regional_admin SCOPE=RU-MUR)")
+        print('Use it:   curl -H "Authorization: Bearer $(make -s token)" ' + SERVICES[0].url + "/v1/org-units\n")
+        while all(process.poll() is None for _, process in processes):
+            time.sleep(0.5)
+        failed = [s.name for s, p in processes if p.poll() is not None]
+        print(f"stopped: {', '.join(failed)} exited", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping …")
+        return 0
+    finally:
+        stop_all()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
