@@ -1,0 +1,169 @@
+"""Reporting deadlines: when the report for a period is due, in the region's own time zone.
+
+A deadline is a day in a month that follows the period: the ``day_of_month``-th calendar day (or,
+with ``working_days``, the ``day_of_month``-th working day) of the month ``months_after`` months
+after the period's last month. "By the 5th" means until the end of the 5th in the region's local
+time, so the same UTC instant can be on time in Moscow and late in Krasnoyarsk.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kpi_api.reporting_calendar.holidays_ru import NON_WORKING_DAYS, WORKING_WEEKENDS
+from zdrav_shared.periods import Period, PeriodType
+
+UTC = ZoneInfo("UTC")
+
+
+class InvalidTimezone(ValueError):
+    """The org unit's time zone is not an IANA name known to the tz database."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkCalendar:
+    """Which days are working days: Monday–Friday, minus ``holidays``, plus ``working_weekends``."""
+
+    holidays: frozenset[date] = frozenset()
+    working_weekends: frozenset[date] = frozenset()
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.working_weekends:
+            return True
+        return day.weekday() < 5 and day not in self.holidays
+
+
+RUSSIA = WorkCalendar(NON_WORKING_DAYS, WORKING_WEEKENDS)
+"""The default calendar: Russian non-working days and moved working Saturdays, 2024–2026."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineRule:
+    """``day_of_month``-th (calendar or working) day of the month ``months_after`` the period ends.
+
+    ``roll_forward`` moves a calendar-day deadline that falls on a day off to the next working day
+    (the Civil Code art. 193 reading); it has no effect with ``working_days``. A calendar day past
+    the month's end means the month's last day (31 → 28 February).
+    """
+
+    day_of_month: int = 5
+    months_after: int = 1
+    working_days: bool = False
+    roll_forward: bool = False
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.day_of_month <= 31:
+            raise ValueError("day_of_month must be between 1 and 31")
+        if not 0 <= self.months_after <= 12:
+            raise ValueError("months_after must be between 0 and 12")
+
+    def describe(self) -> str:
+        """English wording, e.g. 'by the 5th day of the month after the period'."""
+        kind = "working day" if self.working_days else "day"
+        if self.months_after == 0:
+            month = "the last month of the period"
+        elif self.months_after == 1:
+            month = "the month after the period"
+        else:
+            month = f"the {_ordinal(self.months_after)} month after the period"
+        return f"by the {_ordinal(self.day_of_month)} {kind} of {month}"
+
+
+DEFAULT_RULES: dict[PeriodType, DeadlineRule] = {
+    # Monthly reports: from the 1st to the 5th of the following month.
+    PeriodType.MONTH: DeadlineRule(day_of_month=5, months_after=1),
+    # Quarterly reports: by the 5th of the month after the quarter (some programmes use the 10th).
+    PeriodType.QUARTER: DeadlineRule(day_of_month=5, months_after=1),
+    # Yearly reports: by 15 February of the next year, after the annual statistics forms close.
+    PeriodType.YEAR: DeadlineRule(day_of_month=15, months_after=2),
+}
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _as_calendar(holidays: Collection[date] | WorkCalendar) -> WorkCalendar:
+    if isinstance(holidays, WorkCalendar):
+        return holidays
+    return WorkCalendar(frozenset(holidays))
+
+
+def deadline_for(period: Period, rule: DeadlineRule, holidays: Collection[date] | WorkCalendar = RUSSIA) -> date:
+    """The last day on which the report for ``period`` is on time.
+
+    ``holidays`` is a :class:`WorkCalendar` or a plain collection of non-working dates (then no
+    Saturday is a working day). It matters for ``working_days`` and ``roll_forward`` rules only.
+    With ``working_days`` and fewer working days in the month than asked for, the month's last
+    working day is the deadline.
+    """
+    work = _as_calendar(holidays)
+    ordinal = period.year * 12 + period.last_month - 1 + rule.months_after
+    year, month = divmod(ordinal, 12)
+    month += 1
+    days_in_month = calendar.monthrange(year, month)[1]
+    if rule.working_days:
+        working = [d for d in (date(year, month, i) for i in range(1, days_in_month + 1)) if work.is_working_day(d)]
+        if not working:
+            return date(year, month, days_in_month)
+        return working[min(rule.day_of_month, len(working)) - 1]
+    deadline = date(year, month, min(rule.day_of_month, days_in_month))
+    if rule.roll_forward:
+        # A year never holds more than a few weeks of consecutive days off; the bound only stops
+        # a misconfigured calendar (every day a holiday) from looping forever.
+        for _ in range(366):
+            if work.is_working_day(deadline):
+                break
+            deadline += timedelta(days=1)
+    return deadline
+
+
+def zone(timezone: str) -> ZoneInfo:
+    """The :class:`ZoneInfo` for an IANA name; :class:`InvalidTimezone` for anything else."""
+    try:
+        return ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise InvalidTimezone(f"'{timezone}' is not an IANA time zone such as Europe/Moscow") from error
+
+
+def is_valid_timezone(timezone: str) -> bool:
+    """True for an IANA time-zone name known to the tz database (``Asia/Krasnoyarsk``)."""
+    try:
+        zone(timezone)
+    except InvalidTimezone:
+        return False
+    return True
+
+
+def deadline_instant(
+    period: Period,
+    rule: DeadlineRule,
+    timezone: str,
+    holidays: Collection[date] | WorkCalendar = RUSSIA,
+) -> datetime:
+    """The first late instant, in UTC: the start of the day after the deadline day, local time.
+
+    A report is on time when submitted strictly before this instant (that is, by 23:59:59.999999
+    local time on the deadline day). An exclusive bound avoids sub-microsecond edge cases.
+    """
+    day_after = deadline_for(period, rule, holidays) + timedelta(days=1)
+    local_midnight = datetime.combine(day_after, time(0), tzinfo=zone(timezone))
+    return local_midnight.astimezone(UTC)
+
+
+def is_late(
+    submitted_at: datetime,
+    period: Period,
+    rule: DeadlineRule,
+    timezone: str,
+    holidays: Collection[date] | WorkCalendar = RUSSIA,
+) -> bool:
+    """True when ``submitted_at`` (timezone-aware) is at or after :func:`deadline_instant`."""
+    if submitted_at.tzinfo is None or submitted_at.utcoffset() is None:
+        raise ValueError("submitted_at must be timezone-aware")
+    return submitted_at >= deadline_instant(period, rule, timezone, holidays)
