@@ -9,9 +9,10 @@ time, so the same UTC instant can be on time in Moscow and late in Krasnoyarsk.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kpi_api.reporting_calendar.holidays_ru import NON_WORKING_DAYS, WORKING_WEEKENDS
@@ -73,14 +74,18 @@ class DeadlineRule:
         return f"by the {_ordinal(self.day_of_month)} {kind} of {month}"
 
 
-DEFAULT_RULES: dict[PeriodType, DeadlineRule] = {
-    # Monthly reports: from the 1st to the 5th of the following month.
-    PeriodType.MONTH: DeadlineRule(day_of_month=5, months_after=1),
-    # Quarterly reports: by the 5th of the month after the quarter (some programmes use the 10th).
-    PeriodType.QUARTER: DeadlineRule(day_of_month=5, months_after=1),
-    # Yearly reports: by 15 February of the next year, after the annual statistics forms close.
-    PeriodType.YEAR: DeadlineRule(day_of_month=15, months_after=2),
-}
+# Read-only: a shared default must not be changed in place by one caller for all the others.
+DEFAULT_RULES: Mapping[PeriodType, DeadlineRule] = MappingProxyType(
+    {
+        # Monthly reports: from the 1st to the 5th of the following month.
+        PeriodType.MONTH: DeadlineRule(day_of_month=5, months_after=1),
+        # Quarterly reports: by the 5th of the month after the quarter (some programmes use the 10th).
+        PeriodType.QUARTER: DeadlineRule(day_of_month=5, months_after=1),
+        # Yearly reports: by 15 February of the next year. The sources fix no yearly date; this is a
+        # default to override per programme.
+        PeriodType.YEAR: DeadlineRule(day_of_month=15, months_after=2),
+    }
+)
 
 
 def _ordinal(n: int) -> str:
