@@ -9,9 +9,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dev import jwt_secret  # noqa: E402
+from dev import jwt_secret
 
-from zdrav_shared.auth import issue_token  # noqa: E402
+from zdrav_shared.auth import issue_token
 
 
 def main() -> None:

@@ -1,0 +1,53 @@
+# Zdrav — one entry point. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# uv from PATH, else bootstrapped into ./.tools on first use (only Python ≥ 3.11 and make are needed).
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/uv/bin/uv)
+PYTHON ?= python3
+PACKAGES := shared services/kpi-api services/survey-api services/roadmap-api
+export UV_PYTHON_PREFERENCE ?= system
+
+.PHONY: help
+help: ## Show this help
+	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(CURDIR)/.tools/uv/bin/uv:
+	@echo "· bootstrapping uv into .tools/uv"
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
+	@$(PYTHON) -m venv $(CURDIR)/.tools/uv
+	@$(CURDIR)/.tools/uv/bin/pip install --quiet --disable-pip-version-check uv
+
+.PHONY: install
+install: $(UV) ## Install the workspace (locked) into .venv
+	@$(UV) sync --locked --all-packages --quiet
+
+.PHONY: run
+run: install ## Start the three services on SQLite with demo data (Ctrl-C stops them)
+	@$(UV) run --no-sync python scripts/dev.py
+
+.PHONY: token
+token: install ## Print a dev JWT: make token ROLE=regional_admin SCOPE=RU-MUR
+	@$(UV) run --no-sync python scripts/dev_token.py --role "$(or $(ROLE),federal)" --scope "$(or $(SCOPE),RU)"
+
+.PHONY: lint
+lint: install ## ruff (lint + format check) and mypy (strict on shared/ and the domain code)
+	@$(UV) run --no-sync ruff check .
+	@$(UV) run --no-sync ruff format --check .
+	@$(UV) run --no-sync mypy shared/src services/kpi-api/src services/survey-api/src services/roadmap-api/src
+
+.PHONY: test
+test: lint ## Lint, then every package's tests on SQLite and (when reachable) PostgreSQL
+	@bash scripts/test.sh
+
+.PHONY: openapi
+openapi: install ## Regenerate the committed OpenAPI documents under openapi/
+	@$(UV) run --no-sync python scripts/openapi.py
+
+.PHONY: ci
+ci: ## Exactly what CI runs
+	@bash .ci/run
+
+.PHONY: clean
+clean: ## Remove local databases and caches (keeps .venv)
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache .hypothesis
