@@ -64,6 +64,7 @@ class TestCreate:
         assert body["timezone"] == "Europe/Moscow"
         assert body["parent_code"] == "MUR-MON-CH"
         assert response.headers["etag"] == 'W/"1"'
+        assert body["created_at"].endswith(("Z", "+00:00")), "timestamps must read back timezone-aware"
 
     async def test_duplicate_code_is_409(self, client: httpx.AsyncClient, tree: None) -> None:
         response = await make(client, code="RU-MUR-MON", name_ru="x", level="municipality", parent_code="RU-MUR")
