@@ -84,12 +84,12 @@ class Database:
 
     async def current_revision(self) -> str | None:
         """The Alembic revision the database is at, or None before the first migration."""
-        async with self.engine.connect() as conn:
-            try:
+        try:
+            async with self.engine.connect() as conn:
                 row = (await conn.execute(text("SELECT version_num FROM alembic_version"))).first()
-            except Exception:
-                return None
-            return str(row[0]) if row else None
+        except Exception:  # no table yet, or the database went away since the ping
+            return None
+        return str(row[0]) if row else None
 
     async def dispose(self) -> None:
         await self.engine.dispose()

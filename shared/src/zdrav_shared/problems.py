@@ -210,7 +210,7 @@ def _is_connection_error(exc: DBAPIError) -> bool:
     if exc.connection_invalidated:
         return True
     text = f"{type(exc.orig).__name__} {exc.orig}".lower()
-    markers = ("connection", "connect", "terminat", "shutdown", "closed", "cannot", "timeout", "timed out")
+    markers = ("connect", "terminat", "shutdown", "shutting down", "closed", "cannot", "timeout", "timed out")
     return any(m in text for m in markers)
 
 
@@ -258,8 +258,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(ServiceUnavailable("the database is not reachable; retry later"), request.url.path)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("request_failed", path=request.url.path)
-        return problem_response(ProblemError("an unexpected error occurred"), request.url.path)
+        # Starlette runs this handler in its outermost middleware, outside RequestIdMiddleware: the
+        # request id is no longer bound nor added to the answer, so restore both from the state.
+        request_id: str | None = getattr(request.state, "request_id", None)
+        context = {"request_id": request_id} if request_id else {}
+        log.exception("request_failed", path=request.url.path, **context)
+        response = problem_response(ProblemError("an unexpected error occurred"), request.url.path)
+        if request_id:
+            response.headers["x-request-id"] = request_id
+        return response
 
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
