@@ -4,11 +4,28 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zdrav_shared.auth import Principal, current_principal
+from zdrav_shared.clients.kpi import KpiClient
+from zdrav_shared.clients.org_units import OrgUnitClient
 from zdrav_shared.db import db_session
+
+
+def org_unit_client(request: Request) -> OrgUnitClient:
+    """kpi-api's org-unit registry (built in the lifespan)."""
+    client: OrgUnitClient = request.app.state.org_units
+    return client
+
+
+def kpi_client(request: Request) -> KpiClient:
+    """kpi-api's analytics (built in the lifespan)."""
+    client: KpiClient = request.app.state.kpi
+    return client
+
 
 Session = Annotated[AsyncSession, Depends(db_session)]
 Caller = Annotated[Principal, Depends(current_principal)]
+OrgUnits = Annotated[OrgUnitClient, Depends(org_unit_client)]
+Kpi = Annotated[KpiClient, Depends(kpi_client)]

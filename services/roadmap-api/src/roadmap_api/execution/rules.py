@@ -85,6 +85,20 @@ def compute_execution(
             late += 1
         else:
             on_time += 1
+    return execution_from_counts(as_of, on_time, late, overdue, threshold_pct=threshold_pct, precision=precision)
+
+
+def execution_from_counts(
+    as_of: date,
+    on_time: int,
+    late: int,
+    overdue: int,
+    *,
+    threshold_pct: Decimal = THRESHOLD_PCT,
+    precision: int = 2,
+) -> Execution:
+    """The figure from already classified counts (e.g. a SQL GROUP BY over many roadmaps)."""
+    due = on_time + late + overdue
     completed = on_time + late
     if due == 0:
         pct: Decimal | None = None

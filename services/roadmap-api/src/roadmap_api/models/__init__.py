@@ -1,5 +1,41 @@
 """roadmap-api's ORM: its own ``Base`` and metadata; no other service reads these tables."""
 
 from roadmap_api.models.base import Base
+from roadmap_api.models.improvements import ImprovementMetric, ImprovementProject, ImprovementStage
+from roadmap_api.models.programmes import DeclaredTotal, FinancingLine, Programme, ProgrammeItem
+from roadmap_api.models.roadmaps import JournalEntry, Measure, Roadmap, RoadmapKpi, Task, TaskComment
+from roadmap_api.models.sessions import (
+    BallotPoints,
+    Participant,
+    ParticipantEvaluation,
+    SessionBallot,
+    SessionProject,
+    SessionSection,
+    StrategicSession,
+    WorkingGroup,
+)
 
-__all__ = ["Base"]
+__all__ = [
+    "BallotPoints",
+    "Base",
+    "DeclaredTotal",
+    "FinancingLine",
+    "ImprovementMetric",
+    "ImprovementProject",
+    "ImprovementStage",
+    "JournalEntry",
+    "Measure",
+    "Participant",
+    "ParticipantEvaluation",
+    "Programme",
+    "ProgrammeItem",
+    "Roadmap",
+    "RoadmapKpi",
+    "SessionBallot",
+    "SessionProject",
+    "SessionSection",
+    "StrategicSession",
+    "Task",
+    "TaskComment",
+    "WorkingGroup",
+]

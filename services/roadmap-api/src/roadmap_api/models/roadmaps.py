@@ -1,0 +1,116 @@
+"""Roadmaps: KPIs, measures, the task tree, comments and the change journal."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from roadmap_api.models.base import Base, Timestamped, utcnow
+
+
+class Roadmap(Timestamped, Base):
+    """A region's roadmap for one life situation. ``timezone`` is the region's, kept from kpi-api at
+    creation so that "today" for completion dates is the region's local date without a peer call."""
+
+    __tablename__ = "roadmaps"
+    __table_args__ = (Index("ix_roadmaps_region_code_status", "region_code", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(64))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    life_situation: Mapped[str] = mapped_column(String(500))
+    title: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    approved_by: Mapped[str | None] = mapped_column(String(200))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(200))
+    source_project_id: Mapped[int | None] = mapped_column(Integer, doc="strategic-session project it came from")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class RoadmapKpi(Base):
+    """A KPI linked to a roadmap by indicator code (the indicator lives in kpi-api)."""
+
+    __tablename__ = "roadmap_kpis"
+    __table_args__ = (UniqueConstraint("roadmap_id", "indicator_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    roadmap_id: Mapped[int] = mapped_column(ForeignKey("roadmaps.id", ondelete="CASCADE"), index=True)
+    indicator_code: Mapped[str] = mapped_column(String(64))
+    baseline: Mapped[Decimal | None] = mapped_column(Numeric(20, 6))
+    target: Mapped[Decimal] = mapped_column(Numeric(20, 6))
+    target_period: Mapped[str] = mapped_column(String(10))
+
+
+class Measure(Timestamped, Base):
+    """A solution to a named problem, with its causes and the best practices it uses."""
+
+    __tablename__ = "measures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    roadmap_id: Mapped[int] = mapped_column(ForeignKey("roadmaps.id", ondelete="CASCADE"), index=True)
+    problem: Mapped[str] = mapped_column(Text)
+    causes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    solution: Mapped[str] = mapped_column(Text)
+    best_practices: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Task(Timestamped, Base):
+    """A node of a roadmap's tree activity → task → subtask. ``baseline_*`` are the dates of the
+    approved plan (set at approval, never changed afterwards)."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_roadmap_id_due_date", "roadmap_id", "due_date"),
+        Index("ix_tasks_responsible", "responsible"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    roadmap_id: Mapped[int] = mapped_column(ForeignKey("roadmaps.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="RESTRICT"), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(1000))
+    expected_result: Mapped[str | None] = mapped_column(Text)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    baseline_start_date: Mapped[date | None] = mapped_column(Date)
+    baseline_due_date: Mapped[date | None] = mapped_column(Date)
+    responsible: Mapped[str] = mapped_column(String(300))
+    co_assignees: Mapped[list[str]] = mapped_column(JSON, default=list)
+    org_unit_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="planned")
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class TaskComment(Base):
+    __tablename__ = "task_comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class JournalEntry(Base):
+    """One field-level change (DESIGN §5: who, when, before, after)."""
+
+    __tablename__ = "journal_entries"
+    __table_args__ = (Index("ix_journal_entries_task_id", "task_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    roadmap_id: Mapped[int] = mapped_column(ForeignKey("roadmaps.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[int | None] = mapped_column(Integer)
+    entity: Mapped[str] = mapped_column(String(20))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))
+    field: Mapped[str | None] = mapped_column(String(64))
+    before: Mapped[Any] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(JSON, nullable=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,112 @@
+"""Strategic sessions: sections, working groups, participants, projects, ballots, evaluations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from roadmap_api.models.base import Base, Timestamped, utcnow
+
+
+class StrategicSession(Timestamped, Base):
+    __tablename__ = "strategic_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(64), index=True)
+    held_on: Mapped[date | None] = mapped_column(Date)
+    theme: Mapped[str] = mapped_column(Text)
+    organisers: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class SessionSection(Base):
+    __tablename__ = "session_sections"
+    __table_args__ = (UniqueConstraint("session_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("strategic_sessions.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    voting_mode: Mapped[str] = mapped_column(String(20))
+    opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    max_total_points: Mapped[int | None] = mapped_column(Integer)
+    max_points_per_project: Mapped[int | None] = mapped_column(Integer)
+
+
+class WorkingGroup(Base):
+    __tablename__ = "working_groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("strategic_sessions.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[int | None] = mapped_column(ForeignKey("session_sections.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(300))
+    moderator: Mapped[str] = mapped_column(String(300))
+
+
+class Participant(Base):
+    __tablename__ = "participants"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("strategic_sessions.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("working_groups.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str] = mapped_column(String(40))
+
+
+class SessionProject(Base):
+    """A project drafted by a working group; once selected it links to what implements it."""
+
+    __tablename__ = "session_projects"
+    __table_args__ = (UniqueConstraint("session_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("strategic_sessions.id", ondelete="CASCADE"))
+    section_id: Mapped[int] = mapped_column(ForeignKey("session_sections.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("working_groups.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text)
+    selected: Mapped[bool] = mapped_column(default=False)
+    roadmap_id: Mapped[int | None] = mapped_column(ForeignKey("roadmaps.id", ondelete="SET NULL"))
+    improvement_project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("improvement_projects.id", ondelete="SET NULL")
+    )
+
+
+class SessionBallot(Base):
+    """One participant's ballot in one section: the UNIQUE constraint is what makes a second
+    ballot (even a concurrent one) fail."""
+
+    __tablename__ = "session_ballots"
+    __table_args__ = (UniqueConstraint("section_id", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("session_sections.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    cast_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class BallotPoints(Base):
+    __tablename__ = "ballot_points"
+    __table_args__ = (UniqueConstraint("ballot_id", "project_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("session_ballots.id", ondelete="CASCADE"))
+    project_id: Mapped[int] = mapped_column(ForeignKey("session_projects.id", ondelete="CASCADE"), index=True)
+    points: Mapped[int] = mapped_column(Integer)
+
+
+class ParticipantEvaluation(Base):
+    __tablename__ = "participant_evaluations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("strategic_sessions.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    evaluator: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(20))
+    score: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    comment: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""Roadmaps: KPIs, measures, status and approval, the change journal."""

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from roadmap_api.common import Code, Measurement, Number, PeriodCode
+from roadmap_api.tasks.rules import RoadmapStatus
+
+
+class KpiLink(BaseModel):
+    """A KPI of the roadmap: an indicator of kpi-api with baseline, target and target period."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    indicator_code: Code
+    baseline: Measurement | None = None
+    target: Measurement
+    target_period: PeriodCode
+
+
+class MeasureCreate(BaseModel):
+    """A measure: the problem, its causes, the solution and the best practices it uses."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    problem: str = Field(min_length=1, max_length=5000)
+    causes: list[str] = Field(default_factory=list, max_length=50)
+    solution: str = Field(min_length=1, max_length=5000)
+    best_practices: list[str] = Field(default_factory=list, max_length=50)
+
+
+class RoadmapCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "region_code": "RU-MUR",
+                    "life_situation": "Плановая специализированная помощь пациенту с ССЗ",
+                    "title": "Дорожная карта ЖС «ССЗ» 2025",
+                    "kpis": [{"indicator_code": "SAT_SHARE", "baseline": 61.5, "target": 75, "target_period": "2025"}],
+                }
+            ]
+        },
+    )
+
+    region_code: Code
+    life_situation: str = Field(min_length=1, max_length=500)
+    title: str = Field(min_length=1, max_length=500)
+    kpis: list[KpiLink] = Field(default_factory=list, max_length=100)
+    measures: list[MeasureCreate] = Field(default_factory=list, max_length=100)
+
+
+class RoadmapUpdate(BaseModel):
+    """Fields to change; absent fields stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    life_situation: str | None = Field(default=None, min_length=1, max_length=500)
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+
+
+class KpisReplace(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kpis: list[KpiLink] = Field(max_length=100)
+
+
+class StatusChange(BaseModel):
+    """The next status: draft → approved → in_progress → completed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: RoadmapStatus
+
+
+class KpiRead(BaseModel):
+    indicator_code: str
+    baseline: Number | None
+    target: Number
+    target_period: str
+    current_value: Number | None = Field(description="From kpi-api's analytics; null with a reason when unavailable")
+    current_value_reason: str | None = None
+
+
+class MeasureRead(MeasureCreate):
+    id: int
+
+
+class RoadmapRead(BaseModel):
+    id: int
+    region_code: str
+    life_situation: str
+    title: str
+    status: RoadmapStatus
+    approved_by: str | None
+    approved_at: datetime | None
+    created_by: str
+    source_project_id: int | None
+    kpis: list[KpiRead]
+    measures: list[MeasureRead]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class RoadmapSummary(BaseModel):
+    """A roadmap in a list."""
+
+    id: int
+    region_code: str
+    life_situation: str
+    title: str
+    status: RoadmapStatus
+    version: int
+    updated_at: datetime
+
+
+class JournalRead(BaseModel):
+    """One field-level change: who, when, before and after."""
+
+    id: int
+    roadmap_id: int
+    task_id: int | None
+    entity: str
+    entity_id: int
+    action: str
+    field: str | None
+    before: Any
+    after: Any
+    actor: str
+    at: datetime
