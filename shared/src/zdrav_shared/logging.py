@@ -20,8 +20,16 @@ def _add_request_id(_: object, __: str, event_dict: structlog.types.EventDict) -
 
 def configure_logging(service: str, level: str = "INFO", json: bool = True) -> None:
     """Configure structlog and the standard library root logger for one service process."""
+
+    def add_service(_: object, __: str, event_dict: structlog.types.EventDict) -> structlog.types.EventDict:
+        event_dict.setdefault("service", service)
+        return event_dict
+
+    # The service name is a processor, not a bound context variable: this function runs in the
+    # lifespan task, whose context requests (served in tasks of their own) never see.
     processors: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
+        add_service,
         _add_request_id,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -37,7 +45,6 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
         logger_factory=structlog.PrintLoggerFactory(file=sys.stdout),
         cache_logger_on_first_use=False,
     )
-    structlog.contextvars.bind_contextvars(service=service)
     logging.basicConfig(level=numeric_level, stream=sys.stdout, format="%(message)s", force=True)
 
 

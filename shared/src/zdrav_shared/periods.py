@@ -19,7 +19,9 @@ from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 MIN_YEAR = 1900
 MAX_YEAR = 2999
 
-_PATTERN = re.compile(r"^(?P<year>\d{4})(?:Q(?P<quarter>[1-4])|-(?P<month>0[1-9]|1[0-2]))?$")
+# ASCII only: without it ``\d`` also matches full-width and other Unicode digits, so "２０２５" would
+# parse as 2025 although the JSON schema (and every other service) rejects it.
+_PATTERN = re.compile(r"^(?P<year>\d{4})(?:Q(?P<quarter>[1-4])|-(?P<month>0[1-9]|1[0-2]))?$", re.ASCII)
 
 
 class PeriodType(StrEnum):
