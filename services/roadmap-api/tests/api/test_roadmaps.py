@@ -60,7 +60,12 @@ class TestCreate:
     @pytest.mark.parametrize(
         "body",
         [
-            {"region_code": "RU-MUR", "life_situation": "x", "title": "x", "kpis": [{**KPI, "target_period": "2025Q5"}]},
+            {
+                "region_code": "RU-MUR",
+                "life_situation": "x",
+                "title": "x",
+                "kpis": [{**KPI, "target_period": "2025Q5"}],
+            },
             {"region_code": "RU-MUR", "life_situation": "x", "title": "x", "kpis": [KPI, KPI]},
             {"region_code": "RU-MUR", "life_situation": "", "title": "x"},
             {"region_code": "RU-MUR", "title": "x"},
@@ -111,10 +116,14 @@ class TestCurrentValues:
 
 class TestScope:
     async def test_reads_need_the_region_in_scope(self, client: httpx.AsyncClient) -> None:
-        mur = (await client.post("/v1/roadmaps", json={"region_code": "RU-MUR", "life_situation": "x", "title": "m"},
-                                 headers=FEDERAL)).json()
-        await client.post("/v1/roadmaps", json={"region_code": "RU-KYA", "life_situation": "x", "title": "k"},
-                          headers=FEDERAL)
+        mur = (
+            await client.post(
+                "/v1/roadmaps", json={"region_code": "RU-MUR", "life_situation": "x", "title": "m"}, headers=FEDERAL
+            )
+        ).json()
+        await client.post(
+            "/v1/roadmaps", json={"region_code": "RU-KYA", "life_situation": "x", "title": "k"}, headers=FEDERAL
+        )
         assert (await client.get(f"/v1/roadmaps/{mur['id']}", headers=MUR_OPERATOR)).status_code == 200
         assert (await client.get(f"/v1/roadmaps/{mur['id']}", headers=KYA_ADMIN)).status_code == 403
         listed = (await client.get("/v1/roadmaps", headers=MUR_ANALYST)).json()
@@ -179,8 +188,11 @@ class TestLifecycle:
         assert created.json()["best_practices"] == ["Бережливая поликлиника"]
 
     async def test_stale_if_match_is_409(self, client: httpx.AsyncClient) -> None:
-        rid = (await client.post("/v1/roadmaps", json={"region_code": "RU-MUR", "life_situation": "x", "title": "x"},
-                                 headers=FEDERAL)).json()["id"]
+        rid = (
+            await client.post(
+                "/v1/roadmaps", json={"region_code": "RU-MUR", "life_situation": "x", "title": "x"}, headers=FEDERAL
+            )
+        ).json()["id"]
         first = await client.patch(f"/v1/roadmaps/{rid}", json={"title": "a"}, headers={**FEDERAL, "If-Match": 'W/"1"'})
         assert first.status_code == 200
         assert first.headers["etag"] == 'W/"2"'
@@ -191,8 +203,11 @@ class TestLifecycle:
         assert null_title.status_code == 422
 
     async def test_journal_has_field_level_changes(self, client: httpx.AsyncClient) -> None:
-        rid = (await client.post("/v1/roadmaps", json={"region_code": "RU-MUR", "life_situation": "x", "title": "a"},
-                                 headers=FEDERAL)).json()["id"]
+        rid = (
+            await client.post(
+                "/v1/roadmaps", json={"region_code": "RU-MUR", "life_situation": "x", "title": "a"}, headers=FEDERAL
+            )
+        ).json()["id"]
         await client.patch(f"/v1/roadmaps/{rid}", json={"title": "b"}, headers=MUR_ADMIN)
         await client.post(f"/v1/roadmaps/{rid}/status", json={"status": "approved"}, headers=MUR_ADMIN)
         journal = (await client.get(f"/v1/roadmaps/{rid}/journal", headers=MUR_OPERATOR)).json()["items"]

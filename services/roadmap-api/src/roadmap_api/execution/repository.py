@@ -81,7 +81,7 @@ class ExecutionRepository:
         result = await self.session.execute(
             select(Task.status, Task.due_date, Task.completed_on).where(Task.roadmap_id == roadmap_id)
         )
-        return [TaskFact(TaskStatus(s), d, c) for s, d, c in result.tuples()]
+        return [TaskFact(TaskStatus(s), d, c) for s, d, c in result.all()]
 
     async def region_counts(self, region_code: str, as_of: date) -> list[RoadmapCounts]:
         """Per roadmap of the region (roadmaps with nothing due included), one GROUP BY."""
@@ -103,13 +103,13 @@ class ExecutionRepository:
             .order_by(Roadmap.id)
         )
         result = await self.session.execute(query)
-        return [RoadmapCounts(*(row[:3]), int(row[3]), int(row[4]), int(row[5])) for row in result.tuples()]
+        return [RoadmapCounts(*(row[:3]), int(row[3]), int(row[4]), int(row[5])) for row in result.all()]
 
     async def due_tasks(self, q: DueQuery, limit: int) -> list[tuple[Task, str]]:
         """Open tasks due by ``as_of + within_days``, soonest first, with their region."""
         query = select(Task, Roadmap.region_code).where(*q.conditions()).order_by(Task.due_date, Task.id).limit(limit)
         result = await self.session.execute(query)
-        return [(task, region) for task, region in result.tuples()]
+        return [(task, region) for task, region in result.all()]
 
     async def due_groups(self, q: DueQuery, by: str) -> list[DueGroupCounts]:
         """Overdue and soon-due counts per responsible or per org unit."""
@@ -121,7 +121,7 @@ class ExecutionRepository:
             .order_by(key)
         )
         result = await self.session.execute(query)
-        return [DueGroupCounts(k, int(o), int(s)) for k, o, s in result.tuples()]
+        return [DueGroupCounts(k, int(o), int(s)) for k, o, s in result.all()]
 
     async def baseline_tasks(self, roadmap_id: int) -> list[Task]:
         result = await self.session.execute(

@@ -76,7 +76,7 @@ class RoadmapRepository:
 
     async def parent_links(self, roadmap_id: int) -> dict[int, int | None]:
         result = await self.session.execute(select(Task.id, Task.parent_id).where(Task.roadmap_id == roadmap_id))
-        return {task_id: parent_id for task_id, parent_id in result.tuples()}
+        return {task_id: parent_id for task_id, parent_id in result.all()}
 
     async def set_levels(self, levels: dict[int, int]) -> None:
         for task_id, level in levels.items():
