@@ -23,7 +23,13 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture
 def settings(database_url: str) -> SurveySettings:
-    return SurveySettings(database_url=database_url, jwt_secret=TEST_JWT_SECRET, log_json=True, max_body_bytes=65_536)
+    return SurveySettings(
+        database_url=database_url,
+        jwt_secret=TEST_JWT_SECRET,
+        log_json=True,
+        max_body_bytes=65_536,
+        max_offline_age_days=3650,
+    )
 
 
 @pytest.fixture

@@ -2,15 +2,66 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from prometheus_client import Counter
 
+from survey_api.aggregates.router import router as aggregates_router
+from survey_api.campaigns.context import CampaignCache
+from survey_api.campaigns.router import router as campaigns_router
+from survey_api.comments.router import router as comments_router
+from survey_api.exports.router import router as exports_router
+from survey_api.kiosks.router import router as kiosks_router
+from survey_api.questionnaires.router import router as questionnaires_router
+from survey_api.questionnaires.service import QuestionnaireService
+from survey_api.ratelimit import TokenBucketLimiter
+from survey_api.responses.router import router as responses_router
 from survey_api.settings import SurveySettings
 from zdrav_shared.app import build_app
+from zdrav_shared.clients.org_units import OrgUnitClient
+from zdrav_shared.db import Database
+from zdrav_shared.http_client import ServiceClient
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 VERSION = "0.1.0"
+
+
+def _startup(settings: SurveySettings):  # type: ignore[no-untyped-def]
+    @asynccontextmanager
+    async def startup(app: FastAPI) -> AsyncIterator[None]:
+        app.state.org_units = OrgUnitClient(
+            ServiceClient(
+                app.state.http,
+                "kpi-api",
+                settings.kpi_url,
+                token=app.state.service_token,
+                metrics=app.state.client_metrics,
+                timeout_s=settings.http_timeout_s,
+                retries=settings.http_retries,
+            )
+        )
+        app.state.campaigns = CampaignCache(settings.campaign_cache_ttl_s, settings.default_timezone)
+        app.state.kiosk_limiter = TokenBucketLimiter(settings.kiosk_rate_per_s, settings.kiosk_burst)
+        if not hasattr(app.state, "response_counter"):
+            app.state.response_counter = Counter(
+                "zdrav_survey_responses_total",
+                "Survey responses by channel and outcome (accepted, duplicate, rejected)",
+                ["channel", "status"],
+                registry=app.state.metrics_registry,
+            )
+        await seed_standard_questionnaire(app.state.db)
+        yield
+
+    return startup
+
+
+async def seed_standard_questionnaire(database: Database) -> None:
+    """``nsi-standard`` is always present: inserted (if absent) at every start."""
+    async with database.sessionmaker() as session, session.begin():
+        await QuestionnaireService(session).ensure_standard()
 
 
 def create_app(settings: SurveySettings | None = None) -> FastAPI:
@@ -24,6 +75,25 @@ def create_app(settings: SurveySettings | None = None) -> FastAPI:
             "patients' answers, and satisfaction and NPS aggregates."
         ),
         version=VERSION,
-        routers=[],
+        routers=[
+            questionnaires_router,
+            campaigns_router,
+            kiosks_router,
+            responses_router,
+            aggregates_router,
+            comments_router,
+            exports_router,
+        ],
         migrations_dir=MIGRATIONS_DIR,
+        startup=_startup(settings),
+        body_limits={"/v1/responses/batch": settings.batch_max_bytes},
+        openapi_tags=[
+            {"name": "questionnaires", "description": "Versioned questionnaires; nsi-standard is always present"},
+            {"name": "campaigns", "description": "Questionnaires deployed to org units for dates and channels"},
+            {"name": "kiosks", "description": "Survey devices with opaque, revocable tokens"},
+            {"name": "responses", "description": "Idempotent ingestion of answers"},
+            {"name": "aggregates", "description": "Satisfaction share and NPS by org unit, channel and period"},
+            {"name": "comments", "description": "Free-text comments (personal data masked) for analysts"},
+            {"name": "exports", "description": "Responses as CSV or XLSX, streamed"},
+        ],
     )

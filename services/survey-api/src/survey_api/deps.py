@@ -2,13 +2,61 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from survey_api.kiosks.service import TOKEN_PREFIX, KioskService
+from survey_api.models import Kiosk
 from zdrav_shared.auth import Principal, current_principal
 from zdrav_shared.db import db_session
+from zdrav_shared.problems import TooManyRequests, Unauthorized
 
 Session = Annotated[AsyncSession, Depends(db_session)]
 Caller = Annotated[Principal, Depends(current_principal)]
+
+_kiosk_bearer = HTTPBearer(
+    auto_error=False, scheme_name="KioskToken", description="A kiosk's opaque token from POST /v1/kiosks"
+)
+_any_bearer = HTTPBearer(
+    auto_error=False, scheme_name="UserOrKioskToken", description="A user JWT, or a kiosk's opaque token"
+)
+
+
+async def _authenticated_kiosk(request: Request, session: AsyncSession, token: str) -> Kiosk:
+    kiosk = await KioskService(session, request.app.state.campaigns).authenticate(token)
+    retry_after = request.app.state.kiosk_limiter.take(kiosk.id)
+    if retry_after is not None:
+        raise TooManyRequests(f"kiosk {kiosk.id} sends too often; retry later", retry_after_s=retry_after)
+    return kiosk
+
+
+async def current_kiosk(request: Request, session: Session) -> Kiosk:
+    """FastAPI dependency: the kiosk whose token is the bearer (401 unknown/revoked, 429 too often)."""
+    credentials: HTTPAuthorizationCredentials | None = await _kiosk_bearer(request)
+    if credentials is None:
+        raise Unauthorized("a kiosk token is required")
+    return await _authenticated_kiosk(request, session, credentials.credentials)
+
+
+@dataclass(frozen=True, slots=True)
+class Submitter:
+    """Who posts a single response: a signed-in user, or a kiosk with its token."""
+
+    principal: Principal | None = None
+    kiosk: Kiosk | None = None
+
+
+async def current_submitter(request: Request, session: Session) -> Submitter:
+    """FastAPI dependency: a kiosk token (``zk_…``) or a user JWT."""
+    credentials: HTTPAuthorizationCredentials | None = await _any_bearer(request)
+    if credentials is not None and credentials.credentials.startswith(TOKEN_PREFIX):
+        return Submitter(kiosk=await _authenticated_kiosk(request, session, credentials.credentials))
+    return Submitter(principal=await current_principal(request))
+
+
+KioskCaller = Annotated[Kiosk, Depends(current_kiosk)]
+SubmitterCaller = Annotated[Submitter, Depends(current_submitter)]

@@ -1,5 +1,9 @@
 """survey-api's ORM: its own ``Base`` and metadata; no other service reads these tables."""
 
-from survey_api.models.base import Base
+from survey_api.models.base import Base, utcnow
+from survey_api.models.campaigns import Campaign, CampaignOrgUnit
+from survey_api.models.kiosks import Kiosk
+from survey_api.models.questionnaires import Questionnaire
+from survey_api.models.responses import SurveyResponse
 
-__all__ = ["Base"]
+__all__ = ["Base", "Campaign", "CampaignOrgUnit", "Kiosk", "Questionnaire", "SurveyResponse", "utcnow"]

@@ -1,0 +1,92 @@
+"""All SQL of aggregates: counts grouped in the database, never rows loaded into Python."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from survey_api.campaigns.repository import scope_clause
+from survey_api.models import SurveyResponse as R
+from zdrav_shared.periods import Period, PeriodType
+
+POSITIVE = ("yes", "rather_yes")
+SLOTS = 5
+
+GROUP_COLUMNS: dict[str, Any] = {
+    "org_unit": R.org_unit_code,
+    "channel": R.channel,
+    "month": R.month,
+    "quarter": R.quarter,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCounts:
+    n: int
+    satisfaction: tuple[tuple[int, int], ...]
+    """(positive, answered) for ``sat1`` … ``sat5``."""
+    promoters: int
+    passives: int
+    detractors: int
+
+    @classmethod
+    def empty(cls) -> GroupCounts:
+        return cls(0, ((0, 0),) * SLOTS, 0, 0, 0)
+
+
+def period_filter(period: Period) -> ColumnElement[bool]:
+    """Responses of a period, by their local month (years use the quarter index)."""
+    if period.type is PeriodType.MONTH:
+        return R.month == period.code
+    if period.type is PeriodType.QUARTER:
+        return R.quarter == period.code
+    return R.quarter.in_([q.code for q in period.children(PeriodType.QUARTER)])
+
+
+def _counted(column: Any) -> ColumnElement[int]:
+    return func.sum(case((column, 1), else_=0))
+
+
+class AggregateRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def counts(
+        self,
+        *,
+        campaign_id: int,
+        period: Period,
+        subtree_code: str,
+        scope_codes: Sequence[str] | None,
+        group_by: str | None,
+    ) -> dict[str | None, GroupCounts]:
+        """Counts per group for the subtree of ``subtree_code`` (a path match: sums over the whole
+        subtree), restricted to the caller's scope."""
+        key = GROUP_COLUMNS[group_by] if group_by else literal(None)
+        measures: list[Any] = [func.count()]
+        for slot in range(1, SLOTS + 1):
+            column = getattr(R, f"sat{slot}")
+            measures += [_counted(column.in_(POSITIVE)), func.count(column)]
+        measures += [_counted(R.nps >= 9), _counted(R.nps.between(7, 8)), _counted(R.nps <= 6)]
+        query = select(key, *measures).where(
+            R.campaign_id == campaign_id,
+            period_filter(period),
+            R.org_unit_path.contains(f"/{subtree_code}/", autoescape=True),
+        )
+        scoped = scope_clause(R.org_unit_path, scope_codes)
+        if scoped is not None:
+            query = query.where(scoped)
+        if group_by:
+            query = query.group_by(key)
+        found: dict[str | None, GroupCounts] = {}
+        for row in (await self.session.execute(query)).all():
+            values = [int(v or 0) for v in row[1:]]
+            if values[0] == 0:
+                continue
+            pairs = tuple((values[1 + 2 * i], values[2 + 2 * i]) for i in range(SLOTS))
+            found[row[0]] = GroupCounts(values[0], pairs, values[-3], values[-2], values[-1])
+        return found

@@ -1,0 +1,40 @@
+"""HTTP layer of aggregates."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from survey_api.aggregates.service import AggregateService
+from survey_api.deps import Caller, Session
+from zdrav_shared.contracts.survey import AggregateGroupBy, SurveyAggregates
+from zdrav_shared.problems import problem_responses
+
+router = APIRouter(prefix="/v1/aggregates", tags=["aggregates"])
+
+
+@router.get(
+    "",
+    response_model=SurveyAggregates,
+    operation_id="get_aggregates",
+    summary="Satisfaction share and NPS of an org unit's subtree for a period",
+    responses=problem_responses(401, 403, 404, 422, 503),
+)
+async def get_aggregates(
+    request: Request,
+    session: Session,
+    caller: Caller,
+    campaign: Annotated[str, Query(max_length=64, description="Campaign code")],
+    org_unit: Annotated[str, Query(max_length=64, description="The figures cover this unit's whole subtree")],
+    period: Annotated[str, Query(max_length=10, description="2025, 2025Q2 or 2025-04 (local dates)")],
+    group_by: AggregateGroupBy | None = None,
+) -> SurveyAggregates:
+    """`satisfaction_share` = yes + rather_yes to `q1_process` ÷ all answers to it (dont_know included),
+    in %; `nps` = % promoters (9–10) − % detractors (0–6); `nps_ci95` its 95 % interval; `sample_ok`
+    is false below the campaign's minimum sample. Counts are summed over the subtree (never averages
+    of percentages). Each row also carries per-question shares, the previous period's figures with
+    significance flags, and the suggested next target (current + 25 % of the gap to 90 %, or to 30
+    for NPS). Rows: one without `group_by`; one per deployed org unit, channel, month or quarter with it."""
+    service = AggregateService(session, request.app.state.campaigns, request.app.state.org_units)
+    return await service.aggregates(caller, campaign, org_unit, period, group_by)

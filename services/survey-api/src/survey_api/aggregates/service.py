@@ -1,0 +1,202 @@
+"""Aggregate figures: counts from the repository, statistics from ``aggregates.rules``. Read-only."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from survey_api.aggregates.errors import OrgUnitNotFound
+from survey_api.aggregates.repository import AggregateRepository, GroupCounts
+from survey_api.aggregates.rules import (
+    LONG_TERM_NPS,
+    NpsCounts,
+    ShareCounts,
+    group_figures,
+    present,
+    present_interval,
+    satisfaction_share,
+    significant_change,
+    suggested_target,
+)
+from survey_api.campaigns.context import CampaignCache, CampaignContext
+from survey_api.campaigns.errors import CampaignNotFound
+from zdrav_shared.auth import Principal, require_scope
+from zdrav_shared.clients.org_units import OrgUnitClient
+from zdrav_shared.contracts.survey import (
+    AggregateGroupBy,
+    PreviousFigures,
+    QuestionShare,
+    SurveyAggregateRow,
+    SurveyAggregates,
+)
+from zdrav_shared.periods import InvalidPeriod, Period, PeriodType
+from zdrav_shared.problems import Unprocessable
+
+
+def parse_query_period(text: str) -> Period:
+    try:
+        return Period.parse(text)
+    except InvalidPeriod as exc:
+        raise Unprocessable(str(exc), pointer="/query/period") from exc
+
+
+async def resolve_subtree(
+    caller: Principal, context: CampaignContext, code: str, org_units: OrgUnitClient | None
+) -> tuple[str, ...]:
+    """The lineage of ``code`` (from the campaign's units, else from kpi-api), checked against scope."""
+    lineage = context.lineage_of(code)
+    if lineage is None:
+        ref = await org_units.get(code) if org_units is not None else None
+        if ref is None:
+            raise OrgUnitNotFound(code)
+        lineage = tuple(ref.path or [code])
+    require_scope(caller, lineage, code)
+    return lineage
+
+
+class AggregateService:
+    def __init__(self, session: AsyncSession, cache: CampaignCache, org_units: OrgUnitClient | None) -> None:
+        self.session = session
+        self.repo = AggregateRepository(session)
+        self.cache = cache
+        self.org_units = org_units
+
+    async def aggregates(
+        self, caller: Principal, campaign: str, org_unit: str, period_text: str, group_by: AggregateGroupBy | None
+    ) -> SurveyAggregates:
+        period = parse_query_period(period_text)
+        _check_grouping(period, group_by)
+        context = await self.cache.get(self.session, campaign)
+        if context is None:
+            raise CampaignNotFound(campaign)
+        await resolve_subtree(caller, context, org_unit, self.org_units)
+        scope = None if caller.is_federal else sorted(caller.scope_org_units)
+        group = group_by.value if group_by else None
+        counts = {}
+        for which in (period, period.previous()):
+            counts.update(
+                {
+                    (which.code, key): value
+                    for key, value in (
+                        await self.repo.counts(
+                            campaign_id=context.id,
+                            period=which,
+                            subtree_code=org_unit,
+                            scope_codes=scope,
+                            group_by=group,
+                        )
+                    ).items()
+                }
+            )
+        rows = [
+            self._row(context, period, group_by, key, counts)
+            for key in _keys(context, period, org_unit, group_by, counts)
+        ]
+        return SurveyAggregates(
+            campaign_code=context.code,
+            org_unit_code=org_unit,
+            period=period.code,
+            group_by=group_by,
+            minimum_sample=context.minimum_sample,
+            rows=rows,
+        )
+
+    def _row(
+        self,
+        context: CampaignContext,
+        period: Period,
+        group_by: AggregateGroupBy | None,
+        key: str | None,
+        counts: dict[tuple[str, str | None], GroupCounts],
+    ) -> SurveyAggregateRow:
+        by_time = group_by in (AggregateGroupBy.MONTH, AggregateGroupBy.QUARTER)
+        row_period = Period.parse(key) if by_time and key else period
+        previous_period = row_period.previous()
+        if by_time:
+            current = _find(counts, key)
+            previous = _find(counts, previous_period.code)
+        else:
+            current = counts.get((period.code, key), GroupCounts.empty())
+            previous = counts.get((previous_period.code, key), GroupCounts.empty())
+        minimum = context.minimum_sample
+        figures = group_figures(current.n, _share(current), _nps(current), minimum_sample=minimum)
+        before = group_figures(previous.n, _share(previous), _nps(previous), minimum_sample=minimum)
+        questions = [
+            QuestionShare(
+                code=code,
+                answered=current.satisfaction[i][1],
+                positive=current.satisfaction[i][0],
+                share=present(satisfaction_share(*current.satisfaction[i])),
+            )
+            for i, code in enumerate(context.satisfaction_codes)
+        ]
+        nps_interval = present_interval(figures.nps_ci95)
+        share_interval = present_interval(figures.satisfaction_ci95)
+        return SurveyAggregateRow(
+            org_unit_code=key if group_by is AggregateGroupBy.ORG_UNIT else None,
+            channel=key if group_by is AggregateGroupBy.CHANNEL else None,
+            period=row_period.code,
+            n=figures.n,
+            satisfaction_share=present(figures.satisfaction_share),
+            satisfaction_ci95=list(share_interval) if share_interval else None,
+            nps=present(figures.nps),
+            promoters=figures.promoters,
+            passives=figures.passives,
+            detractors=figures.detractors,
+            nps_ci95=list(nps_interval) if nps_interval else None,
+            sample_ok=figures.sample_ok,
+            questions=questions,
+            previous=PreviousFigures(
+                period=previous_period.code,
+                n=before.n,
+                satisfaction_share=present(before.satisfaction_share),
+                nps=present(before.nps),
+                sample_ok=before.sample_ok,
+            ),
+            satisfaction_change_significant=significant_change(
+                _share(previous), _share(current), minimum_sample=minimum
+            ),
+            nps_change_significant=significant_change(_nps(previous), _nps(current), minimum_sample=minimum),
+            suggested_satisfaction_target=present(suggested_target(figures.satisfaction_share)),
+            suggested_nps_target=present(suggested_target(figures.nps, LONG_TERM_NPS)),
+        )
+
+
+def _share(counts: GroupCounts) -> ShareCounts:
+    positive, answered = counts.satisfaction[0]
+    return ShareCounts(positive, answered)
+
+
+def _nps(counts: GroupCounts) -> NpsCounts:
+    return NpsCounts(counts.promoters, counts.passives, counts.detractors)
+
+
+def _find(counts: dict[tuple[str, str | None], GroupCounts], key: str | None) -> GroupCounts:
+    """A month's or quarter's counts, whichever query (current or previous period) found them."""
+    return next((value for (_, k), value in counts.items() if k == key), GroupCounts.empty())
+
+
+def _check_grouping(period: Period, group_by: AggregateGroupBy | None) -> None:
+    if group_by is AggregateGroupBy.QUARTER and period.type is PeriodType.MONTH:
+        raise Unprocessable("group_by=quarter needs a year or quarter period", pointer="/query/group_by")
+
+
+def _keys(
+    context: CampaignContext,
+    period: Period,
+    org_unit: str,
+    group_by: AggregateGroupBy | None,
+    counts: dict[tuple[str, str | None], GroupCounts],
+) -> list[str | None]:
+    """Row keys: every group that exists in the campaign (zero rows included) in a stable order."""
+    found = {key for (p, key) in counts if p == period.code}
+    if group_by is None:
+        return [None]
+    if group_by is AggregateGroupBy.ORG_UNIT:
+        deployed = {u.code for u in context.units.values() if org_unit in u.lineage}
+        return sorted(deployed | {k for k in found if k})
+    if group_by is AggregateGroupBy.CHANNEL:
+        return sorted(set(context.channels) | {k for k in found if k})
+    target = PeriodType.MONTH if group_by is AggregateGroupBy.MONTH else PeriodType.QUARTER
+    if period.type is target:
+        return [period.code]
+    return [p.code for p in period.children(target)]

@@ -1,0 +1,71 @@
+"""HTTP layer of exports."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+
+from survey_api.aggregates.service import parse_query_period, resolve_subtree
+from survey_api.campaigns.errors import CampaignNotFound
+from survey_api.deps import Caller, Session
+from survey_api.exports.repository import stream_responses
+from survey_api.exports.service import csv_stream, xlsx_stream
+from zdrav_shared.auth import Role, require_role
+from zdrav_shared.problems import problem_responses
+
+router = APIRouter(prefix="/v1/exports", tags=["exports"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXPORT_ROLES = (Role.FEDERAL, Role.REGIONAL_ADMIN, Role.ANALYST, Role.MO_OPERATOR, Role.SERVICE)
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+@router.get(
+    "/responses",
+    operation_id="export_responses",
+    summary="Export a campaign's responses for a period as CSV or XLSX",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/csv": {}, XLSX: {}}, "description": "The responses, one row each"},
+        **problem_responses(401, 403, 404, 422),
+    },
+)
+async def export_responses(
+    request: Request,
+    session: Session,
+    caller: Caller,
+    campaign: Annotated[str, Query(max_length=64)],
+    period: Annotated[str, Query(max_length=10, description="2025, 2025Q2 or 2025-04")],
+    org_unit: Annotated[str, Query(max_length=64, description="The export covers this unit's subtree")] = "RU",
+    format: ExportFormat = ExportFormat.CSV,
+) -> StreamingResponse:
+    """One row per response in the caller's scope: id, org unit, channel, device and server times, clock
+    skew, local month, then one column per question (multiple choices joined by `;`). CSV is UTF-8 with
+    a BOM for Excel. Cells starting with `=`, `+`, `-` or `@` get a leading `'` so that spreadsheets
+    do not run them as formulas. Streamed from a server-side cursor."""
+    require_role(caller, *EXPORT_ROLES)
+    parsed = parse_query_period(period)
+    context = await request.app.state.campaigns.get(session, campaign)
+    if context is None:
+        raise CampaignNotFound(campaign)
+    await resolve_subtree(caller, context, org_unit, request.app.state.org_units)
+    batches = stream_responses(
+        request.app.state.db.engine,
+        campaign_id=context.id,
+        period=parsed,
+        subtree_code=org_unit,
+        scope_codes=None if caller.is_federal else sorted(caller.scope_org_units),
+    )
+    codes = [q.code for q in context.definition.questions]
+    name = f"{context.code}_{parsed.code}_{org_unit}.{format.value}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if format is ExportFormat.XLSX:
+        return StreamingResponse(xlsx_stream(batches, codes), media_type=XLSX, headers=headers)
+    return StreamingResponse(csv_stream(batches, codes), media_type="text/csv; charset=utf-8", headers=headers)

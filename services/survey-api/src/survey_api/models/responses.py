@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from survey_api.models.base import Base
+
+
+class SurveyResponse(Base):
+    """One respondent's answers, stored once under its client-chosen id.
+
+    ``answers`` keeps the (masked) answers as sent; the other columns are denormalised so that
+    aggregates are GROUP BY queries over indexed columns: the org unit's path for subtree roll-ups,
+    the local month / quarter / year of ``effective_at`` in the region's time zone, the answers to
+    the first five satisfaction questions (``sat1`` is the one behind the satisfaction share) and
+    the NPS score.
+    """
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        Index("ix_responses_campaign_month", "campaign_id", "month"),
+        Index("ix_responses_campaign_quarter", "campaign_id", "quarter"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="RESTRICT"))
+    org_unit_code: Mapped[str] = mapped_column(String(64))
+    org_unit_path: Mapped[str] = mapped_column(String(1024))
+    channel: Mapped[str] = mapped_column(String(16))
+    kiosk_id: Mapped[str | None] = mapped_column(String(36))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    effective_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    clock_skew: Mapped[str] = mapped_column(String(16))
+    month: Mapped[str] = mapped_column(String(7))
+    quarter: Mapped[str] = mapped_column(String(6))
+    year: Mapped[int] = mapped_column(Integer)
+    body_hash: Mapped[str] = mapped_column(String(64))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    has_text: Mapped[bool] = mapped_column(Boolean)
+    sat1: Mapped[str | None] = mapped_column(String(16))
+    sat2: Mapped[str | None] = mapped_column(String(16))
+    sat3: Mapped[str | None] = mapped_column(String(16))
+    sat4: Mapped[str | None] = mapped_column(String(16))
+    sat5: Mapped[str | None] = mapped_column(String(16))
+    nps: Mapped[int | None] = mapped_column(SmallInteger)

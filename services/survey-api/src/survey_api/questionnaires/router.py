@@ -1,0 +1,143 @@
+"""HTTP layer of questionnaires."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
+
+from survey_api.deps import Caller, Session
+from survey_api.questionnaires.schemas import QuestionnaireCreate, QuestionnaireRead, QuestionnaireUpdate
+from survey_api.questionnaires.service import QuestionnaireService, read_of
+from zdrav_shared.db import CommittingRoute
+from zdrav_shared.etags import etag
+from zdrav_shared.pagination import Page, PageParams, make_page, page_params
+from zdrav_shared.problems import problem_responses
+
+router = APIRouter(prefix="/v1/questionnaires", tags=["questionnaires"], route_class=CommittingRoute)
+
+Code = Annotated[str, Path(max_length=64, description="Questionnaire code, e.g. nsi-standard")]
+Version = Annotated[int, Path(ge=1, le=100_000)]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=QuestionnaireRead,
+    operation_id="create_questionnaire",
+    summary="Create a questionnaire (draft version 1)",
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create_questionnaire(
+    body: QuestionnaireCreate, session: Session, caller: Caller, response: Response
+) -> QuestionnaireRead:
+    """Question types: `satisfaction5` (yes, rather_yes, rather_no, no, dont_know), `nps` (0–10),
+    `rating` (1–5), `single_choice` and `multiple_choice` (with options), `free_text`. Russian labels
+    are required, English optional. Writers: `federal`, `regional_admin`."""
+    row = await QuestionnaireService(session).create(caller, body)
+    response.headers["ETag"] = etag(row.revision)
+    return read_of(row)
+
+
+@router.get(
+    "",
+    response_model=Page[QuestionnaireRead],
+    operation_id="list_questionnaires",
+    summary="List questionnaire versions",
+    responses=problem_responses(401, 422),
+)
+async def list_questionnaires(
+    session: Session,
+    caller: Caller,
+    page: Annotated[PageParams, Depends(page_params)],
+    code: Annotated[str | None, Query(max_length=64, description="Only the versions of this code")] = None,
+) -> Page[QuestionnaireRead]:
+    """Every version, ordered by code and version."""
+    after = (str(page.after[0]), int(page.after[1])) if page.after and len(page.after) == 2 else None
+    rows = await QuestionnaireService(session).repo.list(limit=page.limit + 1, after=after, code=code)
+    return make_page([read_of(r) for r in rows], page, lambda q: [q.code, q.version])
+
+
+@router.get(
+    "/{code}",
+    response_model=QuestionnaireRead,
+    operation_id="get_questionnaire",
+    summary="Get the current version of a questionnaire",
+    responses=problem_responses(401, 404),
+)
+async def get_questionnaire(code: Code, session: Session, caller: Caller, response: Response) -> QuestionnaireRead:
+    """The latest published version, or the latest draft when none is published yet."""
+    row = await QuestionnaireService(session).get(code)
+    response.headers["ETag"] = etag(row.revision)
+    return read_of(row)
+
+
+@router.get(
+    "/{code}/versions/{version}",
+    response_model=QuestionnaireRead,
+    operation_id="get_questionnaire_version",
+    summary="Get one version of a questionnaire",
+    responses=problem_responses(401, 404),
+)
+async def get_questionnaire_version(
+    code: Code, version: Version, session: Session, caller: Caller, response: Response
+) -> QuestionnaireRead:
+    """One version, draft or published."""
+    row = await QuestionnaireService(session).get(code, version)
+    response.headers["ETag"] = etag(row.revision)
+    return read_of(row)
+
+
+@router.post(
+    "/{code}/versions",
+    status_code=status.HTTP_201_CREATED,
+    response_model=QuestionnaireRead,
+    operation_id="create_questionnaire_version",
+    summary="Start a new draft version from the latest one",
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def create_questionnaire_version(
+    code: Code, session: Session, caller: Caller, response: Response
+) -> QuestionnaireRead:
+    """Copies the latest published version into a new draft; 409 when a draft already exists."""
+    row = await QuestionnaireService(session).new_version(caller, code)
+    response.headers["ETag"] = etag(row.revision)
+    return read_of(row)
+
+
+@router.patch(
+    "/{code}/versions/{version}",
+    response_model=QuestionnaireRead,
+    operation_id="update_questionnaire_version",
+    summary="Edit a draft version",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def update_questionnaire_version(
+    code: Code,
+    version: Version,
+    body: QuestionnaireUpdate,
+    session: Session,
+    caller: Caller,
+    response: Response,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> QuestionnaireRead:
+    """Only drafts change: a published version is a 409. A stale `If-Match` is a 409."""
+    row = await QuestionnaireService(session).update(caller, code, version, body, if_match)
+    response.headers["ETag"] = etag(row.revision)
+    return read_of(row)
+
+
+@router.post(
+    "/{code}/versions/{version}/publish",
+    response_model=QuestionnaireRead,
+    operation_id="publish_questionnaire_version",
+    summary="Publish a draft version (it becomes immutable)",
+    responses=problem_responses(401, 403, 404),
+)
+async def publish_questionnaire_version(
+    code: Code, version: Version, session: Session, caller: Caller, response: Response
+) -> QuestionnaireRead:
+    """Publishing an already published version changes nothing."""
+    row = await QuestionnaireService(session).publish(caller, code, version)
+    response.headers["ETag"] = etag(row.revision)
+    return read_of(row)

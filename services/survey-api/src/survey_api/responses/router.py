@@ -1,0 +1,163 @@
+"""HTTP layer of response ingestion: kiosk batches and single responses."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request, Response, status
+
+from survey_api.campaigns.context import CampaignContext
+from survey_api.campaigns.errors import CampaignNotActive
+from survey_api.campaigns.schemas import CampaignStatus
+from survey_api.common import Channel
+from survey_api.deps import KioskCaller, Session, SubmitterCaller
+from survey_api.kiosks.errors import KioskOutOfBinding, KioskTokenInvalid
+from survey_api.responses.batch import parse_batch
+from survey_api.responses.rules import canonical_body_hash
+from survey_api.responses.schemas import (
+    BatchItem,
+    BatchResult,
+    ItemResult,
+    ResponseCreate,
+    ResponseReceipt,
+    ResponseStatus,
+)
+from survey_api.responses.service import Candidate, ClockPolicy, ResponseIngestion
+from survey_api.settings import SurveySettings
+from zdrav_shared.auth import Role, require_role, require_scope
+from zdrav_shared.db import CommittingRoute
+from zdrav_shared.problems import Unprocessable, problem_responses
+
+router = APIRouter(prefix="/v1/responses", tags=["responses"], route_class=CommittingRoute)
+
+SUBMITTER_ROLES = (Role.FEDERAL, Role.REGIONAL_ADMIN, Role.MO_OPERATOR, Role.SERVICE)
+
+_BATCH_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["responses"],
+    "properties": {
+        "responses": {"type": "array", "maxItems": 1000, "items": BatchItem.model_json_schema()},
+        "campaign_code": {"type": "string", "description": "Optional; must be the kiosk's campaign"},
+        "org_unit_code": {"type": "string", "description": "Optional; must be the kiosk's org unit"},
+    },
+}
+
+
+def _ingestion(request: Request, session: Session) -> ResponseIngestion:
+    settings: SurveySettings = request.app.state.settings
+    policy = ClockPolicy(
+        future_tolerance=timedelta(seconds=settings.future_tolerance_s),
+        max_age=timedelta(days=settings.max_offline_age_days),
+    )
+    return ResponseIngestion(session, policy, request.app.state.response_counter)
+
+
+def _accepting(context: CampaignContext | None, code: str) -> CampaignContext:
+    if context is None:
+        raise Unprocessable(f"there is no campaign {code}", pointer="/campaign_code")
+    if context.status != CampaignStatus.ACTIVE:
+        raise CampaignNotActive(context.code, context.status)
+    return context
+
+
+@router.post(
+    "/batch",
+    response_model=BatchResult,
+    operation_id="submit_response_batch",
+    summary="Post a kiosk's batch of responses (idempotent)",
+    responses=problem_responses(401, 403, 409, 413, 422, 429),
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _BATCH_SCHEMA}}}},
+)
+async def submit_response_batch(request: Request, session: Session, kiosk: KioskCaller) -> BatchResult:
+    """Up to 1000 responses with client-chosen ids, for the kiosk's own campaign and org unit. Each item
+    is `accepted`, `duplicate` (the id was stored before with the same body: nothing changes) or
+    `rejected` with a problem (pointer into this request); valid items are stored even when others are
+    rejected, so a kiosk can resend the whole batch until acknowledged. Malformed JSON → 422; a closed
+    campaign → 409; more than 1000 items or a body over the limit → 413; a revoked token → 401."""
+    settings: SurveySettings = request.app.state.settings
+    parsed = parse_batch(await request.body(), settings.batch_max_items)
+    context = await request.app.state.campaigns.get(session, kiosk.campaign_code)
+    if context is None:  # pragma: no cover - kiosks are deleted with their campaign
+        raise KioskTokenInvalid("the kiosk's campaign no longer exists")
+    if context.status != CampaignStatus.ACTIVE:
+        raise CampaignNotActive(context.code, context.status)
+    if Channel.KIOSK.value not in context.channels:
+        raise CampaignNotActive(context.code, "not collecting kiosk responses")
+    bound = [(parsed.campaign_code, parsed.org_unit_code, "")]
+    bound += [(item.campaign_code, item.org_unit_code, f"/responses/{i}") for i, item in parsed.items]
+    for campaign_code, org_unit_code, pointer in bound:
+        if campaign_code not in (None, kiosk.campaign_code) or org_unit_code not in (None, kiosk.org_unit_code):
+            raise KioskOutOfBinding(
+                f"this kiosk posts only for campaign {kiosk.campaign_code} and org unit {kiosk.org_unit_code}",
+                pointer=pointer or "/",
+            )
+    candidates = parsed.candidates()
+    outcomes = await _ingestion(request, session).ingest(
+        context,
+        context.units[kiosk.org_unit_code],
+        Channel.KIOSK.value,
+        candidates,
+        kiosk_id=kiosk.id,
+        extra_rejects=parsed.rejects,
+    )
+    return BatchResult(results=[ItemResult(id=o.id, status=o.status, problem=o.problem) for o in outcomes])
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ResponseReceipt,
+    operation_id="submit_response",
+    summary="Post one response (online form, phone operator or kiosk)",
+    responses={200: {"model": ResponseReceipt, "description": "A resend: stored before, nothing changed"}}
+    | problem_responses(401, 403, 409, 413, 422, 429),
+)
+async def submit_response(
+    body: ResponseCreate, request: Request, session: Session, submitter: SubmitterCaller, response: Response
+) -> ResponseReceipt:
+    """201 when stored, 200 when the id was stored before with the same body, 409 when the id was used
+    for a different body, 422 with pointers when an answer does not fit the questionnaire. Users need
+    `federal`, `regional_admin`, `mo_operator` or `service` and the org unit in scope; a kiosk token
+    may post only `kiosk` responses for its own campaign and org unit (403 otherwise)."""
+    if submitter.kiosk is not None:
+        kiosk = submitter.kiosk
+        if body.campaign_code != kiosk.campaign_code or body.org_unit_code != kiosk.org_unit_code:
+            raise KioskOutOfBinding(
+                f"this kiosk posts only for campaign {kiosk.campaign_code} and org unit {kiosk.org_unit_code}"
+            )
+        if body.channel is not Channel.KIOSK:
+            raise Unprocessable("a kiosk posts kiosk responses", pointer="/channel")
+    context = _accepting(await request.app.state.campaigns.get(session, body.campaign_code), body.campaign_code)
+    unit = context.units.get(body.org_unit_code)
+    if unit is None:
+        raise Unprocessable(
+            f"campaign {context.code} is not deployed to {body.org_unit_code}", pointer="/org_unit_code"
+        )
+    if submitter.principal is not None:
+        require_role(submitter.principal, *SUBMITTER_ROLES)
+        require_scope(submitter.principal, unit.lineage, unit.code)
+    if body.channel.value not in context.channels:
+        raise Unprocessable(
+            f"campaign {context.code} does not collect {body.channel.value} responses", pointer="/channel"
+        )
+    try:
+        body_hash = canonical_body_hash(body.model_dump())
+    except (TypeError, ValueError) as exc:
+        raise Unprocessable(f"the answers cannot be stored: {exc}", pointer="/answers") from exc
+    candidate = Candidate(0, body.id, body.submitted_at, body.answers, body_hash)
+    kiosk_id = submitter.kiosk.id if submitter.kiosk is not None else None
+    (outcome,) = await _ingestion(request, session).ingest(
+        context, unit, body.channel.value, [candidate], kiosk_id=kiosk_id
+    )
+    if outcome.error is not None:
+        raise outcome.error
+    if outcome.status is ResponseStatus.DUPLICATE:
+        response.status_code = status.HTTP_200_OK
+    return ResponseReceipt(
+        id=body.id,
+        status=outcome.status,
+        received_at=outcome.received_at,
+        clock_skew=outcome.clock_skew,
+        period=outcome.period,
+    )

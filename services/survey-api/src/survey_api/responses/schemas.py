@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from survey_api.common import Channel
+
+
+class ResponseStatus(StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+class BatchItem(BaseModel):
+    """One kiosk response. ``campaign_code`` / ``org_unit_code`` are optional; when sent they must be
+    the kiosk's own."""
+
+    id: UUID = Field(description="Chosen by the kiosk; a resend with the same id is a duplicate")
+    submitted_at: AwareDatetime = Field(description="The device clock, with offset")
+    answers: dict[str, Any] = Field(examples=[{"q1_process": "yes", "nps": 9, "comment": "Спасибо"}])
+    campaign_code: str | None = Field(default=None, max_length=64)
+    org_unit_code: str | None = Field(default=None, max_length=64)
+
+
+class ResponseBatch(BaseModel):
+    responses: list[BatchItem] = Field(description="Up to 1000 responses")
+    campaign_code: str | None = Field(default=None, max_length=64)
+    org_unit_code: str | None = Field(default=None, max_length=64)
+
+
+class ItemResult(BaseModel):
+    id: str | None = Field(description="The item's id as sent (null when it was missing or not a string)")
+    status: ResponseStatus
+    problem: dict[str, Any] | None = Field(default=None, description="For rejected items: a problem+json object")
+
+
+class BatchResult(BaseModel):
+    results: list[ItemResult] = Field(description="One per item, in the order sent")
+
+
+class ResponseCreate(BaseModel):
+    """One response entered by an online form or a phone operator."""
+
+    model_config = {"extra": "forbid"}
+
+    id: UUID
+    campaign_code: str = Field(max_length=64)
+    org_unit_code: str = Field(max_length=64)
+    channel: Channel
+    submitted_at: AwareDatetime
+    answers: dict[str, Any]
+
+
+class ResponseReceipt(BaseModel):
+    id: UUID
+    status: ResponseStatus
+    received_at: datetime | None = None
+    clock_skew: str | None = Field(default=None, description="none, future or too_old (then received_at is used)")
+    period: str | None = Field(default=None, description="The local month the response counts in")

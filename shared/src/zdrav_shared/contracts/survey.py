@@ -1,0 +1,78 @@
+"""survey-api's aggregate figures, as kpi-api (and dashboards) read them from ``GET /v1/aggregates``.
+
+Field names and meanings are fixed by the client contract: ``satisfaction_share`` is the percentage
+answering ``yes`` or ``rather_yes`` to ``q1_process`` among those who answered it; ``nps`` is
+% promoters (9–10) − % detractors (0–6) among those who answered ``nps``; ``sample_ok`` is false
+below the campaign's minimum sample. Figures are JSON numbers rounded half-up to one decimal;
+``null`` when nobody answered.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+
+class AggregateGroupBy(StrEnum):
+    """How ``GET /v1/aggregates`` splits its rows."""
+
+    ORG_UNIT = "org_unit"
+    CHANNEL = "channel"
+    MONTH = "month"
+    QUARTER = "quarter"
+
+
+class QuestionShare(BaseModel):
+    """The share of positive answers to one satisfaction question."""
+
+    code: str = Field(examples=["q2_documents"])
+    answered: int
+    positive: int
+    share: float | None = Field(description="Percentage of yes / rather_yes among those who answered")
+
+
+class PreviousFigures(BaseModel):
+    """The same group's figures in the previous period, for comparison."""
+
+    period: str = Field(examples=["2025Q1"])
+    n: int
+    satisfaction_share: float | None
+    nps: float | None
+    sample_ok: bool
+
+
+class SurveyAggregateRow(BaseModel):
+    """One row of ``GET /v1/aggregates``: an org unit's subtree, a channel or a month of it."""
+
+    org_unit_code: str | None = Field(default=None, examples=["MUR-GP1"])
+    channel: str | None = Field(default=None, examples=["kiosk"])
+    period: str = Field(examples=["2025Q2"])
+    n: int = Field(description="Responses in the group")
+    satisfaction_share: float | None = Field(examples=[82.5])
+    satisfaction_ci95: list[float] | None = Field(default=None, description="Wilson 95 % interval, percent")
+    nps: float | None = Field(examples=[41.2])
+    promoters: int
+    passives: int
+    detractors: int
+    nps_ci95: list[float] | None = Field(description="95 % interval of the NPS, [lo, hi]")
+    sample_ok: bool
+    questions: list[QuestionShare] = Field(default_factory=list, description="Per-question satisfaction shares")
+    previous: PreviousFigures | None = Field(default=None, description="The previous period's figures")
+    satisfaction_change_significant: bool = False
+    nps_change_significant: bool = False
+    suggested_satisfaction_target: float | None = Field(
+        default=None, description="Current share + 25 % of the gap to 90 (the national method's rule)"
+    )
+    suggested_nps_target: float | None = Field(default=None, description="Current NPS + 25 % of the gap to 30")
+
+
+class SurveyAggregates(BaseModel):
+    """The answer of ``GET /v1/aggregates``."""
+
+    campaign_code: str
+    org_unit_code: str
+    period: str
+    group_by: AggregateGroupBy | None = None
+    minimum_sample: int
+    rows: list[SurveyAggregateRow]
