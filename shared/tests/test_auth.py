@@ -186,13 +186,24 @@ class TestRs256Jwks:
             httpx.Response(200, json={"keys": [jwk(rsa_key, "k1"), jwk(rsa_key_2, "k2")]}),
             httpx.Response(200, json={"keys": [jwk(rsa_key, "k1"), jwk(rsa_key_2, "k2")]}),
         ]
-        verifier = TokenVerifier(jwks=JwksCache(JWKS_URL))
+        verifier = TokenVerifier(jwks=JwksCache(JWKS_URL, min_refresh_s=0.0))
         assert (await verifier.verify(rs256(rsa_key, "k1"))).sub == "op-1"
         assert (await verifier.verify(rs256(rsa_key_2, "k2"))).sub == "op-1"  # rotated in
         assert route.call_count == 2
         with pytest.raises(Unauthorized, match="unknown key"):
             await verifier.verify(rs256(rsa_key_2, "k-nobody-has"))
         assert route.call_count == 3
+
+    async def test_unknown_kids_do_not_flood_the_provider(
+        self, idp: respx.MockRouter, rsa_key: rsa.RSAPrivateKey, rsa_key_2: rsa.RSAPrivateKey
+    ) -> None:
+        route = idp.get(JWKS_URL).respond(json={"keys": [jwk(rsa_key, "k1")]})
+        verifier = TokenVerifier(jwks=JwksCache(JWKS_URL, min_refresh_s=60.0))
+        assert (await verifier.verify(rs256(rsa_key, "k1"))).sub == "op-1"
+        for forged in range(5):
+            with pytest.raises(Unauthorized, match="unknown key"):
+                await verifier.verify(rs256(rsa_key_2, f"forged-{forged}"))
+        assert route.call_count == 1
 
     async def test_no_kid_with_a_single_key(self, idp: respx.MockRouter, rsa_key: rsa.RSAPrivateKey) -> None:
         idp.get(JWKS_URL).respond(json={"keys": [jwk(rsa_key, "k1")]})

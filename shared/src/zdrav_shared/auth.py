@@ -75,16 +75,26 @@ def require_role(principal: Principal, *roles: str) -> None:
 class JwksCache:
     """RS256 keys fetched from a JWKS URL, cached and refreshed on an unknown ``kid``."""
 
-    def __init__(self, url: str, ttl_s: float = 300.0, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        ttl_s: float = 300.0,
+        client: httpx.AsyncClient | None = None,
+        min_refresh_s: float = 30.0,
+    ) -> None:
         self.url = url
         self.ttl_s = ttl_s
+        self.min_refresh_s = min_refresh_s
         self._client = client
         self._keys: dict[str, Any] = {}
-        self._fetched_at = 0.0
+        self._fetched_at = -float("inf")
 
     async def key_for(self, kid: str | None) -> Any:
-        fresh = time.monotonic() - self._fetched_at < self.ttl_s
-        if not fresh or (kid is not None and kid not in self._keys):
+        age = time.monotonic() - self._fetched_at
+        unknown_kid = kid is not None and kid not in self._keys
+        # An unknown kid may mean the provider rotated its keys, but refetch at most every
+        # min_refresh_s so that a flood of forged tokens cannot flood the provider too.
+        if age >= self.ttl_s or (unknown_kid and age >= self.min_refresh_s):
             await self._refresh()
         if kid is None and len(self._keys) == 1:
             return next(iter(self._keys.values()))
@@ -103,7 +113,8 @@ class JwksCache:
             data = response.json()
         except (httpx.HTTPError, ValueError) as exc:
             if self._keys:
-                return  # keep serving with the keys we have
+                self._fetched_at = time.monotonic()  # keep serving the keys we have; retry later
+                return
             raise ServiceUnavailable("the identity provider's keys cannot be fetched") from exc
         keys: dict[str, Any] = {}
         for jwk in data.get("keys", []):
