@@ -44,6 +44,10 @@ test: lint ## Lint, then every package's tests on SQLite and (when reachable) Po
 openapi: install ## Regenerate the committed OpenAPI documents under openapi/
 	@$(UV) run --no-sync python scripts/openapi.py
 
+.PHONY: e2e
+e2e: install ## End-to-end: the three services as real processes on PostgreSQL
+	@$(UV) run --no-sync pytest tests/e2e -q -p no:logging -m e2e
+
 .PHONY: ci
 ci: ## Exactly what CI runs
 	@bash .ci/run
