@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from roadmap_api.execution.router import router as execution_router
+from roadmap_api.programmes.router import router as programmes_router
 from roadmap_api.roadmaps.router import router as roadmaps_router
 from roadmap_api.settings import RoadmapSettings
 from roadmap_api.tasks.router import router as tasks_router
@@ -19,11 +20,13 @@ from zdrav_shared.http_client import ServiceClient
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 VERSION = "0.1.0"
+PROGRAMME_BODY_BYTES = 2 * 1024 * 1024
 
 TAGS = [
     {"name": "roadmaps", "description": "Roadmaps of a region and life situation: KPIs, measures, approval, journal"},
     {"name": "tasks", "description": "The task tree activity → task → subtask, comments and journal"},
     {"name": "execution", "description": "Plan execution, due lists and plan-vs-fact deviations"},
+    {"name": "programmes", "description": "Regional programme plans (goal → task → activity) with financing"},
 ]
 
 
@@ -61,8 +64,10 @@ def create_app(settings: RoadmapSettings | None = None) -> FastAPI:
             "with voting, lean improvement projects and programme plans with financing."
         ),
         version=VERSION,
-        routers=[roadmaps_router, tasks_router, execution_router],
+        routers=[roadmaps_router, tasks_router, execution_router, programmes_router],
         migrations_dir=MIGRATIONS_DIR,
         startup=_peers(settings),
         openapi_tags=TAGS,
+        # A programme's plan and financing tables are sent whole.
+        body_limits={"/v1/programmes": PROGRAMME_BODY_BYTES},
     )

@@ -1,0 +1,229 @@
+"""Use cases of programme plans and financing. Flushes, never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from roadmap_api.models import DeclaredTotal, FinancingLine, Programme, ProgrammeItem
+from roadmap_api.programmes import rules
+from roadmap_api.programmes.errors import ProgrammeCodeTaken, ProgrammeNotFound
+from roadmap_api.programmes.repository import ProgrammeRepository
+from roadmap_api.programmes.schemas import (
+    ActivityAmount,
+    FinancingReplace,
+    FinancingTotals,
+    PlanItemIn,
+    PlanItemRead,
+    ProgrammeCreate,
+    SourceAmount,
+    TermIn,
+    YearAmount,
+)
+from roadmap_api.regions import readable_regions, require_reader, require_writer, resolve_region
+from zdrav_shared.auth import Principal, Role, require_role
+from zdrav_shared.clients.org_units import OrgUnitClient
+from zdrav_shared.logging import get_logger
+from zdrav_shared.problems import FieldError, Unprocessable
+
+log = get_logger(__name__)
+
+
+def _term(term: TermIn) -> rules.Term:
+    return rules.Term(term.kind, term.on, term.text)
+
+
+def _plan_item(item: PlanItemIn) -> rules.PlanItem:
+    return rules.PlanItem(
+        level=item.level,
+        number=item.number,
+        goal_no=item.goal_no,
+        task_no=item.task_no,
+        title_ru=item.title_ru,
+        start=_term(item.start),
+        end=_term(item.end),
+        responsible_ru=item.responsible_ru,
+        result_ru=item.result_ru,
+    )
+
+
+def plan_item_read(row: ProgrammeItem) -> PlanItemRead:
+    return PlanItemRead(
+        level=rules.PlanLevel(row.level),
+        number=row.number,
+        goal_no=row.goal_no,
+        task_no=row.task_no,
+        title_ru=row.title_ru,
+        start=TermIn(kind=rules.TermKind(row.start_kind), on=row.start_date, text=row.start_text),
+        end=TermIn(kind=rules.TermKind(row.end_kind), on=row.end_date, text=row.end_text),
+        responsible_ru=row.responsible_ru,
+        result_ru=row.result_ru,
+    )
+
+
+class ProgrammeService:
+    def __init__(self, session: AsyncSession, principal: Principal, org_units: OrgUnitClient | None = None) -> None:
+        self.repo = ProgrammeRepository(session)
+        self.principal = principal
+        self.org_units = org_units
+
+    async def load(self, programme_id: int, *, write: bool = False) -> Programme:
+        programme = await self.repo.get(programme_id)
+        if programme is None:
+            raise ProgrammeNotFound(programme_id)
+        if write:
+            require_writer(self.principal, programme.region_code)
+        else:
+            require_reader(self.principal, programme.region_code)
+        return programme
+
+    async def create(self, data: ProgrammeCreate) -> Programme:
+        require_role(self.principal, Role.FEDERAL, Role.REGIONAL_ADMIN)
+        region = await resolve_region(self.org_units, data.region_code)
+        require_writer(self.principal, data.region_code, region.path if region else None)
+        if await self.repo.by_code(data.code) is not None:
+            raise ProgrammeCodeTaken(data.code)
+        programme = Programme(**data.model_dump(), version=1)
+        self.repo.add(programme)
+        await self.repo.flush()
+        log.info("programme_created", programme_id=programme.id, by=self.principal.sub)
+        return programme
+
+    async def list_programmes(self, after_id: int | None, limit: int) -> list[Programme]:
+        return await self.repo.list_programmes(readable_regions(self.principal), after_id, limit)
+
+    async def replace_plan(self, programme_id: int, items: Sequence[PlanItemIn]) -> list[ProgrammeItem]:
+        programme = await self.load(programme_id, write=True)
+        plan = [_plan_item(i) for i in items]
+        index = {(p.level, p.number): n for n, p in enumerate(plan)}
+        problems = rules.check_plan(plan)
+        if problems:
+            raise Unprocessable(
+                f"{len(problems)} problem(s) in the plan; nothing was applied",
+                errors=[
+                    FieldError(
+                        pointer=f"/items/{index.get((p.level, p.number), 0)}",
+                        message=f"{p.level} {p.number}: {p.message}",
+                    )
+                    for p in problems
+                ],
+            )
+        await self.repo.clear_plan(programme.id)
+        rows = [
+            ProgrammeItem(
+                programme_id=programme.id,
+                level=i.level.value,
+                number=i.number,
+                goal_no=i.goal_no,
+                task_no=i.task_no,
+                title_ru=i.title_ru,
+                start_kind=i.start.kind.value,
+                start_date=i.start.on,
+                start_text=i.start.text,
+                end_kind=i.end.kind.value,
+                end_date=i.end.on,
+                end_text=i.end.text,
+                responsible_ru=i.responsible_ru,
+                result_ru=i.result_ru,
+            )
+            for i in items
+        ]
+        self.repo.add(*rows)
+        programme.version += 1
+        await self.repo.flush()
+        return rows
+
+    async def replace_financing(self, programme_id: int, data: FinancingReplace) -> FinancingTotals:
+        programme = await self.load(programme_id, write=True)
+        activities = set((await self.repo.activity_titles(programme.id)).keys())
+        years = range(programme.start_year, programme.end_year + 1)
+        errors: list[FieldError] = []
+        seen: set[tuple[int, str, int]] = set()
+        for n, line in enumerate(data.lines):
+            where = f"/lines/{n}"
+            if line.source is rules.FundingSource.TOTAL:
+                errors.append(FieldError(pointer=f"{where}/source", message="`total` is computed; send it as declared"))
+            if line.year not in years:
+                errors.append(
+                    FieldError(pointer=f"{where}/year", message=f"{line.year} is outside {years[0]}–{years[-1]}")
+                )
+            if activities and line.activity_no not in activities:
+                errors.append(
+                    FieldError(
+                        pointer=f"{where}/activity_no", message=f"activity {line.activity_no} is not in the plan"
+                    )
+                )
+            key = (line.activity_no, line.source.value, line.year)
+            if key in seen:
+                errors.append(
+                    FieldError(pointer=where, message=f"activity {key[0]}, {key[1]}, {key[2]} is given twice")
+                )
+            seen.add(key)
+        for n, total in enumerate(data.declared):
+            if total.year is not None and total.year not in years:
+                errors.append(
+                    FieldError(pointer=f"/declared/{n}/year", message=f"{total.year} is outside the programme")
+                )
+        if errors:
+            raise Unprocessable(f"{len(errors)} financing line(s) are not valid; nothing was applied", errors=errors)
+        lines = [rules.FinancingLine(x.activity_no, x.source, x.year, x.amount) for x in data.lines]
+        declared = [rules.DeclaredAmount(d.activity_no, d.source, d.year, d.amount) for d in data.declared]
+        # One declared total at a time, so each refusal names the line that does not reconcile.
+        problems = [
+            FieldError(pointer=f"/declared/{n}", message=str(mismatch))
+            for n, d in enumerate(declared)
+            for mismatch in rules.reconcile(lines, [d])
+        ]
+        if problems:
+            raise Unprocessable(
+                f"{len(problems)} declared total(s) do not equal the sum of their lines; nothing was applied",
+                errors=problems,
+            )
+        await self.repo.clear_financing(programme.id)
+        self.repo.add(
+            *(
+                FinancingLine(
+                    programme_id=programme.id,
+                    activity_no=x.activity_no,
+                    source=x.source.value,
+                    year=x.year,
+                    amount=x.amount,
+                )
+                for x in data.lines
+            ),
+            *(
+                DeclaredTotal(
+                    programme_id=programme.id,
+                    activity_no=d.activity_no,
+                    source=d.source.value,
+                    year=d.year,
+                    amount=d.amount,
+                )
+                for d in data.declared
+            ),
+        )
+        programme.version += 1
+        await self.repo.flush()
+        log.info(
+            "programme_financing_replaced", programme_id=programme.id, lines=len(data.lines), by=self.principal.sub
+        )
+        return await self.totals(programme.id)
+
+    async def totals(self, programme_id: int) -> FinancingTotals:
+        programme = await self.load(programme_id)
+        titles = await self.repo.activity_titles(programme.id)
+        return FinancingTotals(
+            programme_id=programme.id,
+            total=await self.repo.total(programme.id),
+            by_year=[YearAmount(year=y, amount=a) for y, a in await self.repo.by_year(programme.id)],
+            by_source=[
+                SourceAmount(source=rules.FundingSource(s), amount=a)
+                for s, a in await self.repo.by_source(programme.id)
+            ],
+            by_activity=[
+                ActivityAmount(activity_no=n, title_ru=titles.get(n), amount=a)
+                for n, a in await self.repo.by_activity(programme.id)
+            ],
+            declared_checked=await self.repo.declared_count(programme.id),
+        )
