@@ -55,3 +55,7 @@ ci: ## Exactly what CI runs
 .PHONY: clean
 clean: ## Remove local databases and caches (keeps .venv)
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+.PHONY: k8s-validate
+k8s-validate: install ## Render the k8s overlays, validate them offline against the schemas, run the manifest tests
+	@UV="$(UV)" bash scripts/k8s_validate.sh

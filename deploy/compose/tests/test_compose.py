@@ -1,0 +1,73 @@
+"""Structural checks on docker-compose.yml, which cannot be run here (no Docker engine in CI).
+
+They pin what the README promises: PostgreSQL with a database per service, a one-shot migration per
+service that must succeed before the service starts, the peer URLs and the host ports.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[3]
+SERVICES = {"kpi": 8001, "survey": 8002, "roadmap": 8003}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    # Interpolate ${VAR:-default} with the defaults, as compose does with an empty environment.
+    text = re.sub(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}", lambda m: m.group(2) or "", text)
+    data: dict[str, Any] = yaml.safe_load(text)  # also resolves the anchors and << merges
+    return data
+
+
+def test_postgres_creates_a_database_per_service(compose: dict[str, Any]) -> None:
+    postgres = compose["services"]["postgres"]
+    assert postgres["image"].startswith("postgres:16")
+    assert postgres["healthcheck"]["test"]
+    (init_mount,) = [v for v in postgres["volumes"] if v.endswith(":/docker-entrypoint-initdb.d:ro")]
+    init_dir = ROOT / init_mount.split(":")[0]
+    sql = " ".join(p.read_text(encoding="utf-8") for p in sorted(init_dir.glob("*.sql")))
+    for service in SERVICES:
+        assert f"CREATE DATABASE {service};" in sql
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_migration_is_a_one_shot_gate(compose: dict[str, Any], service: str) -> None:
+    services = compose["services"]
+    migrate, api = services[f"{service}-migrate"], services[f"{service}-api"]
+    alembic_ini = f"/app/services/{service}-api/alembic.ini"
+    assert migrate["command"] == ["alembic", "-c", alembic_ini, "upgrade", "head"]
+    assert (ROOT / alembic_ini.removeprefix("/app/")).is_file()
+    assert migrate["restart"] == "no"
+    assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert api["depends_on"][f"{service}-migrate"]["condition"] == "service_completed_successfully"
+    assert migrate["image"] == api["image"], "migrate with the image that will serve"
+    assert migrate["build"]["dockerfile"] == api["build"]["dockerfile"] == f"services/{service}-api/Dockerfile"
+    assert (ROOT / api["build"]["dockerfile"]).is_file()
+    url_var = f"{service.upper()}_DATABASE_URL"
+    assert migrate["environment"][url_var] == api["environment"][url_var]
+    assert api["environment"][url_var].startswith("postgresql+asyncpg://")
+    assert api["environment"][url_var].endswith(f"@postgres:5432/{service}")
+
+
+@pytest.mark.parametrize(("service", "port"), SERVICES.items())
+def test_service_wiring(compose: dict[str, Any], service: str, port: int) -> None:
+    api = compose["services"][f"{service}-api"]
+    env = api["environment"]
+    assert env["ZDRAV_JWT_SECRET"], "a dev default must be set"
+    for peer in SERVICES:
+        assert env[f"ZDRAV_{peer.upper()}_URL"] == f"http://{peer}-api:8000"
+    assert api["ports"] == [f"{port}:8000"]
+    assert api["read_only"] is True and api["tmpfs"] == ["/tmp"]
+    assert api["cap_drop"] == ["ALL"]
+
+
+def test_jwt_secret_comes_from_the_environment() -> None:
+    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    assert re.search(r"ZDRAV_JWT_SECRET: \$\{ZDRAV_JWT_SECRET:-[^}]+\}", text)
