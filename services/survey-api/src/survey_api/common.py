@@ -9,7 +9,6 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -46,7 +45,7 @@ def zone(name: str, fallback: str = "Europe/Moscow") -> ZoneInfo:
         return ZoneInfo(fallback)
 
 
-def insert_ignoring_conflicts(dialect: str, table: Table, index_elements: Sequence[str]) -> Any:
+def insert_ignoring_conflicts(dialect: str, table: Any, index_elements: Sequence[str]) -> Any:
     """``INSERT … ON CONFLICT (…) DO NOTHING`` for PostgreSQL or SQLite (both support it)."""
     statement = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
     return statement.on_conflict_do_nothing(index_elements=list(index_elements))

@@ -193,9 +193,9 @@ def _keys(
         return [None]
     if group_by is AggregateGroupBy.ORG_UNIT:
         deployed = {u.code for u in context.units.values() if org_unit in u.lineage}
-        return sorted(deployed | {k for k in found if k})
+        return [*sorted(deployed | {k for k in found if k})]
     if group_by is AggregateGroupBy.CHANNEL:
-        return sorted(set(context.channels) | {k for k in found if k})
+        return [*sorted(set(context.channels) | {k for k in found if k})]
     target = PeriodType.MONTH if group_by is AggregateGroupBy.MONTH else PeriodType.QUARTER
     if period.type is target:
         return [period.code]

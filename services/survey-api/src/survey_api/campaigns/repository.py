@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from survey_api.models import Campaign, CampaignOrgUnit
 
 
-def scope_clause(path_column: object, scope_codes: Sequence[str] | None) -> object | None:
+def scope_clause(path_column: Any, scope_codes: Sequence[str] | None) -> ColumnElement[bool] | None:
     """``path LIKE '%/CODE/%'`` for any scope root; None means unrestricted."""
     if scope_codes is None:
         return None
-    return or_(*[path_column.contains(f"/{code}/", autoescape=True) for code in scope_codes])  # type: ignore[attr-defined]
+    return or_(*[path_column.contains(f"/{code}/", autoescape=True) for code in scope_codes])
 
 
 class CampaignRepository:

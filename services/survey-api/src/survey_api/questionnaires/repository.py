@@ -41,7 +41,7 @@ class QuestionnaireRepository:
     async def insert_if_absent(self, values: dict[str, Any]) -> None:
         """Insert a version unless (code, version) exists: safe when replicas start together."""
         now = utcnow()
-        dialect = self.session.bind.dialect.name
+        dialect = self.session.get_bind().dialect.name
         statement = insert_ignoring_conflicts(dialect, Questionnaire.__table__, ["code", "version"])
         await self.session.execute(statement.values(created_at=now, updated_at=now, revision=1, **values))
 

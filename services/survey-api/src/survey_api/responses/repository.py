@@ -28,7 +28,7 @@ class ResponseRepository:
         """
         if not rows:
             return set()
-        dialect = self.session.bind.dialect.name
+        dialect = self.session.get_bind().dialect.name
         statement = insert_ignoring_conflicts(dialect, _TABLE, ["id"]).returning(_TABLE.c.id)
         result = await self.session.execute(statement, list(rows))
         return {UUID(str(value)) if not isinstance(value, UUID) else value for value in result.scalars()}

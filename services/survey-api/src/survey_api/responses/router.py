@@ -110,8 +110,10 @@ async def submit_response_batch(request: Request, session: Session, kiosk: Kiosk
     response_model=ResponseReceipt,
     operation_id="submit_response",
     summary="Post one response (online form, phone operator or kiosk)",
-    responses={200: {"model": ResponseReceipt, "description": "A resend: stored before, nothing changed"}}
-    | problem_responses(401, 403, 409, 413, 422, 429),
+    responses={
+        200: {"model": ResponseReceipt, "description": "A resend: stored before, nothing changed"},
+        **problem_responses(401, 403, 409, 413, 422, 429),
+    },
 )
 async def submit_response(
     body: ResponseCreate, request: Request, session: Session, submitter: SubmitterCaller, response: Response

@@ -177,12 +177,12 @@ class ResponseIngestion:
         )
         local_day = check.effective_at.astimezone(unit.zone).date()
         if not context.starts_on <= local_day <= context.ends_on:
-            problem = OutsideCampaign(
+            outside = OutsideCampaign(
                 f"answered on {local_day.isoformat()}, outside the campaign's dates "
                 f"{context.starts_on.isoformat()} – {context.ends_on.isoformat()}",
                 pointer=f"{candidate.pointer}/submitted_at",
             )
-            return Outcome(str(candidate.id), ResponseStatus.REJECTED, problem)
+            return Outcome(str(candidate.id), ResponseStatus.REJECTED, outside)
         month = response_month(check.effective_at, unit.zone)
         answers, has_text, nps_score = _stored_answers(context, candidate.answers)
         row: dict[str, Any] = {
