@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from roadmap_api.execution.router import router as execution_router
+from roadmap_api.improvements.router import router as improvements_router
 from roadmap_api.programmes.router import router as programmes_router
 from roadmap_api.roadmaps.router import router as roadmaps_router
 from roadmap_api.settings import RoadmapSettings
@@ -26,6 +27,7 @@ TAGS = [
     {"name": "roadmaps", "description": "Roadmaps of a region and life situation: KPIs, measures, approval, journal"},
     {"name": "tasks", "description": "The task tree activity → task → subtask, comments and journal"},
     {"name": "execution", "description": "Plan execution, due lists and plan-vs-fact deviations"},
+    {"name": "improvement-projects", "description": "Lean improvement projects with before/after effects"},
     {"name": "programmes", "description": "Regional programme plans (goal → task → activity) with financing"},
 ]
 
@@ -64,7 +66,7 @@ def create_app(settings: RoadmapSettings | None = None) -> FastAPI:
             "with voting, lean improvement projects and programme plans with financing."
         ),
         version=VERSION,
-        routers=[roadmaps_router, tasks_router, execution_router, programmes_router],
+        routers=[roadmaps_router, tasks_router, execution_router, programmes_router, improvements_router],
         migrations_dir=MIGRATIONS_DIR,
         startup=_peers(settings),
         openapi_tags=TAGS,

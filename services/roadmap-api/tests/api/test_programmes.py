@@ -14,7 +14,9 @@ from zdrav_shared.testing import auth
 FEDERAL = auth(["federal"], ["RU"])
 MUR_ADMIN = auth(["regional_admin"], ["RU-MUR"])
 MUR_OPERATOR = auth(["mo_operator"], ["RU-MUR"])
-REFERENCE = next(p / "data" / "reference" for p in Path(__file__).resolve().parents if (p / "data" / "reference").is_dir())
+REFERENCE = next(
+    p / "data" / "reference" for p in Path(__file__).resolve().parents if (p / "data" / "reference").is_dir()
+)
 
 
 def plan_json(items: list[PlanItem]) -> list[dict[str, Any]]:
@@ -40,8 +42,12 @@ def plan_json(items: list[PlanItem]) -> list[dict[str, Any]]:
 def financing_json(fin: Financing) -> dict[str, Any]:
     return {
         "lines": [
-            {"activity_no": x.activity_no, "source": x.source.value, "year": x.year,
-             "amount": str(x.amount) if x.amount is not None else None}
+            {
+                "activity_no": x.activity_no,
+                "source": x.source.value,
+                "year": x.year,
+                "amount": str(x.amount) if x.amount is not None else None,
+            }
             for x in fin.lines
         ],
         "declared": [
@@ -58,8 +64,14 @@ def murmansk() -> tuple[list[PlanItem], Financing]:
 
 
 async def create(client: httpx.AsyncClient, headers: dict[str, str] = FEDERAL, **extra: Any) -> httpx.Response:
-    body = {"code": "MUR-PMSP", "region_code": "RU-MUR", "title_ru": "Модернизация ПМСП", "start_year": 2021,
-            "end_year": 2025, **extra}
+    body = {
+        "code": "MUR-PMSP",
+        "region_code": "RU-MUR",
+        "title_ru": "Модернизация ПМСП",
+        "start_year": 2021,
+        "end_year": 2025,
+        **extra,
+    }
     return await client.post("/v1/programmes", json=body, headers=headers)
 
 
@@ -110,7 +122,8 @@ class TestMurmansk:
         await client.put(f"/v1/programmes/{pid}/plan", json={"items": plan_json(plan)}, headers=FEDERAL)
         body = financing_json(fin)
         index = next(
-            n for n, d in enumerate(body["declared"])
+            n
+            for n, d in enumerate(body["declared"])
             if (d["activity_no"], d["source"], d["year"]) == (1, "total", 2023)
         )
         body["declared"][index]["amount"] = str(Decimal(body["declared"][index]["amount"]) + 1)
@@ -160,4 +173,6 @@ class TestValidation:
         assert response.json()["errors"][0]["pointer"] == "/items/1"
         ongoing_with_date = {"kind": "ongoing", "on": "2021-01-01", "text": "x"}
         items[1] = {**items[1], "task_no": None, "level": "task", "end": ongoing_with_date}
-        assert (await client.put(f"/v1/programmes/{pid}/plan", json={"items": items}, headers=FEDERAL)).status_code == 422
+        assert (
+            await client.put(f"/v1/programmes/{pid}/plan", json={"items": items}, headers=FEDERAL)
+        ).status_code == 422

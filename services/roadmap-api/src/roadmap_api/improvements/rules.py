@@ -14,6 +14,7 @@ within one unit of the printed last digit rather than insisting on one rounding 
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -97,6 +98,60 @@ def agrees_with_printed(computed: Decimal, printed: Decimal) -> bool:
         raise ValueError(f"printed factor must be finite, got {printed}")
     unit = Decimal(1).scaleb(exponent)
     return abs(computed - printed) < unit
+
+
+# -- passport and stages ----------------------------------------------------------------------
+
+
+class Category(StrEnum):
+    """What a lean project improves (registry, preventive check-ups, doctor's appointment, …)."""
+
+    REGISTRY = "registry"
+    PREVENTIVE_CHECKUPS = "preventive_checkups"
+    DOCTOR_APPOINTMENT = "doctor_appointment"
+    DIAGNOSTICS = "diagnostics"
+    DISPENSARY_OBSERVATION = "dispensary_observation"
+    OTHER = "other"
+
+
+class Stage(StrEnum):
+    """Stages of a lean project, in their order."""
+
+    PREPARATION = "preparation"
+    DIAGNOSIS = "diagnosis"
+    TARGET_STATE = "target_state"
+    IMPLEMENTATION = "implementation"
+    SUSTAINING_AND_CLOSURE = "sustaining_and_closure"
+
+
+STAGE_ORDER = list(Stage)
+
+
+def stage_problems(stages: Sequence[tuple[Stage, date, date]]) -> list[tuple[int, str]]:
+    """``(index, message)`` for each stage that is repeated, ends before it starts, or starts
+    before an earlier stage (in :data:`STAGE_ORDER`) starts. Stages may overlap: sustaining the
+    results of one change often runs beside the implementation of the next."""
+    problems: list[tuple[int, str]] = []
+    seen: dict[Stage, int] = {}
+    for index, (stage, start, end) in enumerate(stages):
+        if stage in seen:
+            problems.append((index, f"stage {stage} is given twice"))
+            continue
+        seen[stage] = index
+        if end < start:
+            problems.append((index, f"stage {stage} ends {end} before it starts {start}"))
+    for index, (stage, start, _) in enumerate(stages):
+        for earlier in STAGE_ORDER[: STAGE_ORDER.index(stage)]:
+            if earlier in seen and stages[seen[earlier]][1] > start:
+                problems.append((index, f"stage {stage} starts {start}, before the earlier stage {earlier}"))
+                break
+    return problems
+
+
+def current_stage(stages: Sequence[tuple[Stage, date, date]], today: date) -> Stage | None:
+    """The latest stage (in order) whose dates contain ``today``."""
+    current = [stage for stage, start, end in stages if start <= today <= end]
+    return max(current, key=STAGE_ORDER.index) if current else None
 
 
 # -- reference data ---------------------------------------------------------------------------

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from roadmap_api.common import Code, Day, Label, Number
+from roadmap_api.improvements.rules import Category, Direction, Movement, Stage
+
+
+class StageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    stage: Stage
+    start_date: Day
+    end_date: Day
+
+    @model_validator(mode="after")
+    def _range(self) -> Self:
+        if self.end_date < self.start_date:
+            raise ValueError(f"end_date {self.end_date} is before start_date {self.start_date}")
+        return self
+
+
+class MetricIn(BaseModel):
+    """A measured quantity before, after and as targeted (e.g. queue waiting time in minutes)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=500)
+    unit: str = Field(min_length=1, max_length=100)
+    direction: Direction
+    before: Number = Field(ge=0, max_digits=20, decimal_places=6)
+    after: Number | None = Field(default=None, ge=0, max_digits=20, decimal_places=6)
+    target: Number | None = Field(default=None, ge=0, max_digits=20, decimal_places=6)
+
+
+class StagesReplace(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[StageIn] = Field(max_length=5)
+
+
+class MetricsReplace(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[MetricIn] = Field(max_length=100)
+
+
+class ImprovementCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "region_code": "RU-MUR",
+                    "pilot_org_unit_code": "MUR-GP1",
+                    "title": "Регистратура без очередей",
+                    "category": "registry",
+                    "process": "Запись на приём через регистратуру",
+                    "problem": "Очередь в регистратуру до 30 минут",
+                    "goal": "Сократить ожидание до 10 минут",
+                    "team": ["Главный врач", "Старшая медсестра"],
+                    "metrics": [
+                        {
+                            "name": "Ожидание в очереди",
+                            "unit": "мин",
+                            "direction": "lower_is_better",
+                            "before": 30,
+                            "after": 8,
+                            "target": 10,
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
+    region_code: Code
+    pilot_org_unit_code: Code | None = Field(default=None, description="The pilot organisation")
+    title: str = Field(min_length=1, max_length=500)
+    category: Category
+    process: str = Field(min_length=1, max_length=5000)
+    problem: str = Field(min_length=1, max_length=5000)
+    goal: str = Field(min_length=1, max_length=5000)
+    team: list[Label] = Field(default_factory=list, max_length=50)
+    stages: list[StageIn] = Field(default_factory=list, max_length=5)
+    metrics: list[MetricIn] = Field(default_factory=list, max_length=100)
+
+
+class ImprovementUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, min_length=1, max_length=500)
+    category: Category | None = None
+    process: str | None = Field(default=None, min_length=1, max_length=5000)
+    problem: str | None = Field(default=None, min_length=1, max_length=5000)
+    goal: str | None = Field(default=None, min_length=1, max_length=5000)
+    team: list[Label] | None = Field(default=None, max_length=50)
+
+
+class EffectRead(BaseModel):
+    """Direction-aware effect: ``factor`` is larger ÷ smaller (null when the smaller is 0)."""
+
+    movement: Movement
+    factor: Number | None
+    change_pct: Number | None
+    improved: bool
+    target_achieved: bool | None
+    label: str = Field(examples=["reduced 3.8×"])
+
+
+class MetricRead(MetricIn):
+    effect: EffectRead | None = Field(description="null until an `after` value is measured")
+
+
+class StageRead(StageIn):
+    pass
+
+
+class ImprovementRead(BaseModel):
+    id: int
+    region_code: str
+    pilot_org_unit_code: str | None
+    title: str
+    category: Category
+    process: str
+    problem: str
+    goal: str
+    team: list[str]
+    source_project_id: int | None
+    current_stage: Stage | None = Field(description="The stage whose dates contain today")
+    stages: list[StageRead]
+    metrics: list[MetricRead]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ImprovementSummary(BaseModel):
+    id: int
+    region_code: str
+    title: str
+    category: Category
+    version: int
