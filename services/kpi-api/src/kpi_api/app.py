@@ -7,8 +7,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from kpi_api.analytics.router import router as analytics_router
+from kpi_api.indicators.router import router as indicators_router
 from kpi_api.org_units.router import router as org_units_router
 from kpi_api.settings import KpiSettings
+from kpi_api.targets.router import router as targets_router
+from kpi_api.values.router import router as values_router
 from zdrav_shared.app import build_app
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
@@ -26,8 +30,14 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
             "deadlines, analytics over the org-unit hierarchy, and the federal quarterly report."
         ),
         version=VERSION,
-        routers=[org_units_router],
+        routers=[org_units_router, indicators_router, targets_router, values_router, analytics_router],
         migrations_dir=MIGRATIONS_DIR,
         body_limits={"/v1/org-units/import": settings.max_import_bytes + 65_536},
-        openapi_tags=[{"name": "org-units", "description": "The org-unit registry (federation → subdivision)"}],
+        openapi_tags=[
+            {"name": "org-units", "description": "The org-unit registry (federation → subdivision)"},
+            {"name": "indicators", "description": "The indicator catalogue: inputs and formulas"},
+            {"name": "targets", "description": "Targets and baselines per indicator, org unit and year or quarter"},
+            {"name": "values", "description": "Reported values and their approval workflow"},
+            {"name": "analytics", "description": "Aggregates over the hierarchy with targets and statuses"},
+        ],
     )

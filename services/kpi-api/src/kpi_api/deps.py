@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends
@@ -9,6 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from zdrav_shared.auth import Principal, current_principal
 from zdrav_shared.db import db_session
+from zdrav_shared.orm import utcnow
 
 Session = Annotated[AsyncSession, Depends(db_session)]
 Caller = Annotated[Principal, Depends(current_principal)]
+
+
+def get_clock() -> Callable[[], datetime]:
+    """The clock deadlines are judged by (tests replace it through ``dependency_overrides``)."""
+    return utcnow
+
+
+Clock = Annotated[Callable[[], datetime], Depends(get_clock)]

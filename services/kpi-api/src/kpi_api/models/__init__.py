@@ -1,6 +1,18 @@
 """kpi-api's ORM: its own ``Base`` and metadata; no other service reads these tables."""
 
 from kpi_api.models.base import Base
+from kpi_api.models.indicators import Indicator, IndicatorFormulaVersion
 from kpi_api.models.org_units import OrgUnit
+from kpi_api.models.targets import Target
+from kpi_api.models.values import AuditEvent, DeadlineRuleSetting, IndicatorValue
 
-__all__ = ["Base", "OrgUnit"]
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "DeadlineRuleSetting",
+    "Indicator",
+    "IndicatorFormulaVersion",
+    "IndicatorValue",
+    "OrgUnit",
+    "Target",
+]

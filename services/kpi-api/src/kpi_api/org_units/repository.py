@@ -94,3 +94,10 @@ class OrgUnitRepository:
 
     async def flush(self) -> None:
         await self.session.flush()
+
+    async def paths_of(self, codes: Sequence[str]) -> list[str]:
+        """Materialised paths of the given codes (unknown codes are skipped)."""
+        if not codes:
+            return []
+        result = await self.session.execute(select(OrgUnit.path).where(OrgUnit.code.in_(sorted(set(codes)))))
+        return sorted(result.scalars())

@@ -1,0 +1,70 @@
+"""HTTP layer of analytics."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from kpi_api.analytics.export import to_csv, to_xlsx
+from kpi_api.analytics.params import analytics_query
+from kpi_api.analytics.schemas import AnalyticsAnswer
+from kpi_api.analytics.service import AnalyticsQuery, AnalyticsService
+from kpi_api.deps import Caller, Clock, Session
+from zdrav_shared.db import CommittingRoute
+from zdrav_shared.problems import problem_responses
+
+router = APIRouter(prefix="/v1/analytics", tags=["analytics"], route_class=CommittingRoute)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+@router.get(
+    "",
+    response_model=AnalyticsAnswer,
+    operation_id="get_analytics",
+    summary="Indicator values, targets and statuses over org units and periods",
+    responses=problem_responses(401, 403, 422),
+)
+async def get_analytics(
+    query: Annotated[AnalyticsQuery, Depends(analytics_query)], session: Session, caller: Caller, clock: Clock
+) -> AnalyticsAnswer:
+    """One row per indicator × org unit × period. An org unit's value aggregates its whole subtree
+    (`aggregation` over org units, after `time_aggregation` over the finer periods inside the period
+    asked for); formula indicators are evaluated on the aggregated inputs (ratio of sums) and carry
+    `numerator` and `denominator`. `ytd=true` reads January up to each period. `parent` with `level`
+    reports on every unit of that level below the parent (e.g. `parent=RU-MUR&level=municipality`).
+    Only org units inside the caller's scope (others: 403). Computed in the database."""
+    return await AnalyticsService(session, clock).run(caller, query)
+
+
+@router.get(
+    "/export",
+    operation_id="export_analytics",
+    summary="Analytics as CSV or XLSX",
+    responses={
+        200: {"content": {"text/csv": {}, XLSX: {}}, "description": "The analytics rows as a file"},
+        **problem_responses(401, 403, 422),
+    },
+)
+async def export_analytics(
+    query: Annotated[AnalyticsQuery, Depends(analytics_query)],
+    session: Session,
+    caller: Caller,
+    clock: Clock,
+    format: Annotated[ExportFormat, Query(description="csv (UTF-8 with BOM) or xlsx")] = ExportFormat.CSV,
+) -> Response:
+    """The rows of `GET /v1/analytics` with the same parameters as a spreadsheet file."""
+    answer = await AnalyticsService(session, clock).run(caller, query)
+    stamp = answer.data_as_of.strftime("%Y%m%d-%H%M")
+    if format is ExportFormat.XLSX:
+        headers = {"Content-Disposition": f'attachment; filename="analytics-{stamp}.xlsx"'}
+        return Response(to_xlsx(answer.rows), media_type=XLSX, headers=headers)
+    headers = {"Content-Disposition": f'attachment; filename="analytics-{stamp}.csv"'}
+    return Response(to_csv(answer.rows), media_type="text/csv; charset=utf-8", headers=headers)

@@ -1,0 +1,250 @@
+"""Analytics: aggregates from SQL, formulas evaluated on the aggregated inputs, targets and statuses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kpi_api.analytics.repository import Aggregate, AnalyticsRepository, Window
+from kpi_api.analytics.schemas import AnalyticsAnswer, AnalyticsRow
+from kpi_api.formulas import EvalResult, Expr, evaluate, evaluate_ratio, parse, referenced_codes
+from kpi_api.indicators.repository import IndicatorRepository
+from kpi_api.indicators.rules import (
+    Aggregation,
+    Direction,
+    IndicatorKind,
+    Periodicity,
+    can_report_for,
+    effective_version,
+)
+from kpi_api.models import Indicator, OrgUnit, Target
+from kpi_api.numbers import plain, present
+from kpi_api.org_units.repository import OrgUnitRepository
+from kpi_api.scope import Scope, scope_of
+from kpi_api.targets.resolve import target_for
+from kpi_api.targets.rules import Thresholds, status_vs_target
+from zdrav_shared.auth import Principal
+from zdrav_shared.contracts.org_units import OrgUnitLevel
+from zdrav_shared.periods import Period, PeriodType
+from zdrav_shared.problems import Forbidden, Unprocessable
+
+MAX_ROWS = 50_000
+NO_DATA = "no_data"
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A period as analytics reads it: the period alone, or the year to date up to it."""
+
+    period: Period
+    ytd: bool
+
+    @property
+    def window(self) -> Window:
+        first = 1 if self.ytd else self.period.first_month
+        return Window(self.period.year, first, self.period.last_month)
+
+    def previous(self) -> Slot:
+        # The first half of last year, not the second half of last year, precedes "January–June".
+        return Slot(self.period.same_period_last_year() if self.ytd else self.period.previous(), self.ytd)
+
+
+@dataclass
+class AnalyticsQuery:
+    indicators: list[str]
+    org_units: list[str]
+    periods: list[Period]
+    ytd: bool = False
+    previous: bool = False
+    parent: str | None = None
+    level: OrgUnitLevel | None = None
+
+
+@dataclass
+class _Book:
+    """What one request has read: the catalogue closure, formula versions and aggregates per slot."""
+
+    catalogue: dict[str, Indicator]
+    versions: dict[str, list[tuple[object, Expr]]]
+    aggregates: dict[Slot, dict[tuple[int, int], Aggregate]] = field(default_factory=dict)
+    memo: dict[tuple[str, int, Slot], EvalResult] = field(default_factory=dict)
+
+    def value(self, code: str, root_id: int, slot: Slot) -> EvalResult:
+        key = (code, root_id, slot)
+        if key not in self.memo:
+            self.memo[key] = self._compute(code, root_id, slot)
+        return self.memo[key]
+
+    def formula(self, code: str, period: Period) -> Expr | None:
+        return effective_version(period, self.versions.get(code, []))  # type: ignore[arg-type]
+
+    def _compute(self, code: str, root_id: int, slot: Slot) -> EvalResult:
+        indicator = self.catalogue[code]
+        if not can_report_for(slot.period, Periodicity(indicator.periodicity)):
+            return EvalResult(None, "period_finer_than_periodicity")
+        if slot not in self.aggregates:
+            return EvalResult(None, NO_DATA)
+        if indicator.kind == IndicatorKind.INPUT:
+            found = self.aggregates[slot].get((indicator.id, root_id))
+            return EvalResult(found.value, None) if found and found.value is not None else EvalResult(None, NO_DATA)
+        expr = self.formula(code, slot.period)
+        if expr is None:
+            return EvalResult(None, "no_formula_in_effect")
+        refs = referenced_codes(expr)
+        current = {c: self.value(c, root_id, slot).value for c in refs.current}
+        previous = {c: self.value(c, root_id, slot.previous()).value for c in refs.previous}
+        return evaluate(expr, current, previous)
+
+
+class AnalyticsService:
+    def __init__(self, session: AsyncSession, clock: Callable[[], datetime]) -> None:
+        self.session = session
+        self.clock = clock
+        self.repo = AnalyticsRepository(session)
+
+    async def _units(self, scope: Scope, query: AnalyticsQuery) -> list[OrgUnit]:
+        repo = OrgUnitRepository(self.session)
+        found = await repo.get_many(query.org_units)
+        unknown = [c for c in query.org_units if c not in found]
+        if unknown:
+            raise Unprocessable(f"unknown org unit(s): {', '.join(unknown)}", pointer="/query/org_units")
+        units = [found[c] for c in dict.fromkeys(query.org_units)]
+        if query.parent is not None:
+            parent = await repo.get(query.parent)
+            if parent is None:
+                raise Unprocessable(f"unknown org unit {query.parent}", pointer="/query/parent")
+            if not _overlaps(scope, parent.path):
+                scope.require(parent.path, parent.code)
+            units += await self.repo.units_under(parent.path, query.level.value if query.level else None, scope)
+        elif query.level is not None:
+            raise Unprocessable("level filters the units under a parent: give parent too", pointer="/query/level")
+        for unit in units:
+            if not scope.covers_path(unit.path):
+                raise Forbidden(f"org unit {unit.code} is outside your scope", pointer="/query/org_units")
+        if not units:
+            raise Unprocessable("no org unit to report on: give org_units, or parent", pointer="/query/org_units")
+        return list({u.code: u for u in units}.values())
+
+    async def _closure(self, codes: list[str]) -> _Book:
+        repo = IndicatorRepository(self.session)
+        catalogue = await repo.get_many(codes)
+        unknown = [c for c in codes if c not in catalogue]
+        if unknown:
+            raise Unprocessable(f"unknown indicator(s): {', '.join(unknown)}", pointer="/query/indicators")
+        versions: dict[str, list[tuple[object, Expr]]] = {}
+        pending = [i for i in catalogue.values() if i.kind == IndicatorKind.FORMULA]
+        while pending:
+            stored = await repo.formula_versions([i.id for i in pending])
+            wanted: set[str] = set()
+            for indicator in pending:
+                exprs = [(v.effective_from, parse(v.formula)) for v in stored.get(indicator.id, [])]
+                versions[indicator.code] = exprs  # type: ignore[assignment]
+                for _, expr in exprs:
+                    wanted |= referenced_codes(expr).all
+            fetched = await repo.get_many(sorted(wanted - catalogue.keys()))
+            catalogue.update(fetched)
+            pending = [i for i in fetched.values() if i.kind == IndicatorKind.FORMULA]
+        return _Book(catalogue, versions)
+
+    async def run(self, principal: Principal, query: AnalyticsQuery) -> AnalyticsAnswer:
+        scope = await scope_of(self.session, principal)
+        book = await self._closure(query.indicators)
+        units = await self._units(scope, query)
+        if len(query.indicators) * len(units) * len(query.periods) > MAX_ROWS:
+            raise Unprocessable(f"the answer would exceed {MAX_ROWS} rows; ask for less", pointer="/query")
+        uses_prev = any(referenced_codes(e).previous for vs in book.versions.values() for _, e in vs)
+        slots = {Slot(p, query.ytd) for p in query.periods}
+        if query.previous or uses_prev:
+            slots |= {s.previous() for s in slots}
+        if query.previous and uses_prev:
+            slots |= {s.previous() for s in slots}
+        inputs = [i for i in book.catalogue.values() if i.kind == IndicatorKind.INPUT]
+        root_ids = [u.id for u in units]
+        for slot in sorted(slots, key=lambda s: s.period):
+            eligible = [i.id for i in inputs if can_report_for(slot.period, Periodicity(i.periodicity))]
+            rows = await self.repo.aggregate(eligible, root_ids, slot.window, scope)
+            book.aggregates[slot] = {(a.indicator_id, a.root_id): a for a in rows}
+        targets = await self._targets(book, query, units)
+        answer: list[AnalyticsRow] = []
+        for code in dict.fromkeys(query.indicators):
+            for unit in units:
+                for period in dict.fromkeys(query.periods):
+                    known = targets.get((book.catalogue[code].id, unit.id), {})
+                    answer.append(self._row(book, code, unit, Slot(period, query.ytd), known, query.previous))
+        return AnalyticsAnswer(rows=answer, data_as_of=self.clock())
+
+    async def _targets(
+        self, book: _Book, query: AnalyticsQuery, units: list[OrgUnit]
+    ) -> dict[tuple[int, int], dict[str, Target]]:
+        periods: set[str] = set()
+        for period in query.periods:
+            periods |= {period.code, str(period.year)}
+            if period.type is PeriodType.MONTH:
+                periods.add(period.parent(PeriodType.QUARTER).code)
+        ids = [book.catalogue[c].id for c in query.indicators]
+        return await self.repo.targets(ids, [u.id for u in units], sorted(periods))
+
+    def _row(
+        self, book: _Book, code: str, unit: OrgUnit, slot: Slot, known: dict[str, Target], with_previous: bool
+    ) -> AnalyticsRow:
+        indicator = book.catalogue[code]
+        result = book.value(code, unit.id, slot)
+        value = present(result.value, indicator.precision)
+        row = AnalyticsRow(
+            indicator_code=code,
+            org_unit_code=unit.code,
+            period=slot.period.code,
+            ytd=slot.ytd,
+            value=value,
+            reason=None if value is not None else result.reason,
+            unit=indicator.unit,
+            precision=indicator.precision,
+        )
+        if indicator.kind == IndicatorKind.INPUT:
+            found = book.aggregates.get(slot, {}).get((indicator.id, unit.id))
+            row.reported_units = found.units if found else 0
+        else:
+            expr = book.formula(code, slot.period)
+            if expr is not None:
+                refs = referenced_codes(expr)
+                current = {c: book.value(c, unit.id, slot).value for c in refs.current}
+                previous = {c: book.value(c, unit.id, slot.previous()).value for c in refs.previous}
+                ratio = evaluate_ratio(expr, current, previous)
+                if ratio is not None:
+                    row.numerator, row.denominator = plain(ratio.numerator), plain(ratio.denominator)
+        time_aggregation = Aggregation(indicator.time_aggregation) if indicator.time_aggregation else None
+        target, target_period = target_for(
+            slot.period, {p: t.target for p, t in known.items()}, time_aggregation, ytd=slot.ytd
+        )
+        row.target, row.target_period = plain(target), target_period
+        if target_period is not None and known.get(target_period) is not None:
+            row.baseline = plain(known[target_period].baseline)
+        if target is None and (note := _note(known, slot.period)):
+            row.status_reason = f"no numeric target: {note}"
+        verdict = status_vs_target(
+            value, target, Direction(indicator.direction), Thresholds(indicator.on_track_ratio, indicator.at_risk_ratio)
+        )
+        row.status = verdict.status
+        row.status_reason = row.status_reason or verdict.reason
+        if with_previous:
+            previous_slot = slot.previous()
+            row.previous_period = previous_slot.period.code
+            row.previous_value = present(book.value(code, unit.id, previous_slot).value, indicator.precision)
+        return row
+
+
+def _note(known: dict[str, Target], period: Period) -> str | None:
+    for code in (period.code, str(period.year)):
+        if code in known and known[code].note:
+            return known[code].note
+    return None
+
+
+def _overlaps(scope: Scope, path: str) -> bool:
+    """True when the parent is in scope or holds part of it (a region's admin asking under RU)."""
+    if scope.paths is None or scope.covers_path(path):
+        return True
+    return any(p.startswith(path) for p in scope.paths)

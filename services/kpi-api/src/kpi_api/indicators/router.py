@@ -1,0 +1,107 @@
+"""HTTP layer of the indicator catalogue."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Response, status
+
+from kpi_api.deps import Caller, Session
+from kpi_api.indicators.rules import IndicatorKind, Periodicity, Source
+from kpi_api.indicators.schemas import IndicatorCreate, IndicatorRead, IndicatorUpdate
+from kpi_api.indicators.service import IndicatorService
+from zdrav_shared.db import CommittingRoute
+from zdrav_shared.etags import etag
+from zdrav_shared.pagination import Page, PageParams, make_page, page_params
+from zdrav_shared.problems import problem_responses
+
+router = APIRouter(prefix="/v1/indicators", tags=["indicators"], route_class=CommittingRoute)
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=IndicatorRead,
+    operation_id="create_indicator",
+    summary="Add an indicator to the catalogue",
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create_indicator(
+    body: IndicatorCreate, session: Session, caller: Caller, response: Response
+) -> IndicatorRead:
+    """An `input` indicator (values are entered) or a `formula` over other indicators' codes. A formula
+    that does not parse, names an unknown code or closes a cycle is a 422 with pointer `/formula` (a
+    cycle is named: `A → B → A`). Writers: `federal`, `regional_admin`."""
+    service = IndicatorService(session)
+    indicator = await service.create(caller, body)
+    response.headers["ETag"] = etag(indicator.version)
+    response.headers["Location"] = f"/v1/indicators/{indicator.code}"
+    return await service.read(indicator)
+
+
+@router.get(
+    "",
+    response_model=Page[IndicatorRead],
+    operation_id="list_indicators",
+    summary="List the indicator catalogue",
+    responses=problem_responses(401, 422),
+)
+async def list_indicators(
+    session: Session,
+    caller: Caller,
+    page: Annotated[PageParams, Depends(page_params)],
+    kind: IndicatorKind | None = None,
+    source: Source | None = None,
+    periodicity: Periodicity | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="Substring of name or code")] = None,
+) -> Page[IndicatorRead]:
+    """Ordered by code. The catalogue is reference data: every signed-in caller may read it."""
+    service = IndicatorService(session)
+    after = str(page.after[0]) if page.after else None
+    rows = await service.repo.list_indicators(
+        limit=page.limit + 1,
+        after_code=after,
+        kind=kind.value if kind else None,
+        source=source.value if source else None,
+        periodicity=periodicity.value if periodicity else None,
+        search=q,
+    )
+    return make_page(await service.read_many(rows), page, lambda i: [i.code])
+
+
+@router.get(
+    "/{code}",
+    response_model=IndicatorRead,
+    operation_id="get_indicator",
+    summary="Get an indicator with its formula history",
+    responses=problem_responses(401, 404),
+)
+async def get_indicator(code: str, session: Session, caller: Caller, response: Response) -> IndicatorRead:
+    """One indicator; `formula_versions` lists every formula it had and the date each applies from."""
+    service = IndicatorService(session)
+    indicator = await service.get(code)
+    response.headers["ETag"] = etag(indicator.version)
+    return await service.read(indicator)
+
+
+@router.patch(
+    "/{code}",
+    response_model=IndicatorRead,
+    operation_id="update_indicator",
+    summary="Change an indicator",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def update_indicator(
+    code: str,
+    body: IndicatorUpdate,
+    session: Session,
+    caller: Caller,
+    response: Response,
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> IndicatorRead:
+    """Names, unit, direction, precision, thresholds, bounds, aggregations, or a new formula with the
+    date it applies from (earlier periods keep their formula). A stale `If-Match` is a 409."""
+    service = IndicatorService(session)
+    indicator = await service.update(caller, code, body, if_match)
+    response.headers["ETag"] = etag(indicator.version)
+    return await service.read(indicator)

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from kpi_api.indicators.rules import Aggregation, Direction, IndicatorKind, Periodicity, Source
+from kpi_api.numbers import InputNumber, JsonNumber
+
+CODE_PATTERN = r"^[A-Z][A-Z0-9_]{0,63}$"
+
+
+class ThresholdsBody(BaseModel):
+    """Attainment (value ÷ target, direction-aware) from which a value is ``on_track`` or ``at_risk``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    on_track_ratio: JsonNumber = Field(default=Decimal("0.95"), gt=0, le=1)
+    at_risk_ratio: JsonNumber = Field(default=Decimal("0.85"), gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ThresholdsBody:
+        if self.at_risk_ratio > self.on_track_ratio:
+            raise ValueError("at_risk_ratio must not exceed on_track_ratio")
+        return self
+
+
+class IndicatorCreate(BaseModel):
+    """A new catalogue entry. Inputs take ``aggregation`` (over org units) and ``time_aggregation``
+    (over periods), both ``sum`` by default; formula indicators take a ``formula`` instead."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "STAFFING_RATE",
+                    "name_ru": "Укомплектованность врачебных должностей",
+                    "unit": "%",
+                    "kind": "formula",
+                    "formula": "PHYSICIANS / POSITIONS * 100 * 1.2",
+                    "direction": "higher_is_better",
+                    "periodicity": "quarter",
+                    "precision": 1,
+                }
+            ]
+        },
+    )
+
+    code: str = Field(pattern=CODE_PATTERN, description="Capital Latin letters, digits and '_'; starts with a letter")
+    name_ru: str = Field(min_length=1, max_length=1000)
+    name_en: str | None = Field(default=None, max_length=1000)
+    description: str | None = Field(default=None, max_length=10_000)
+    unit: str = Field(max_length=100, description="Free label: %, days, per 10 000, …")
+    kind: IndicatorKind
+    formula: str | None = Field(default=None, max_length=2000)
+    aggregation: Aggregation | None = None
+    time_aggregation: Aggregation | None = None
+    direction: Direction
+    periodicity: Periodicity
+    precision: int = Field(default=1, ge=0, le=6, description="Decimal places shown")
+    source: Source = Source.MANUAL
+    thresholds: ThresholdsBody | None = None
+    declared_min: InputNumber | None = None
+    declared_max: InputNumber | None = None
+    effective_from: date | None = Field(default=None, description="First day the formula applies to")
+
+
+class IndicatorUpdate(BaseModel):
+    """Fields to change. A new ``formula`` needs ``effective_from``: periods starting before it keep the
+    formula they had. Code, kind and periodicity cannot change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name_ru: str | None = Field(default=None, min_length=1, max_length=1000)
+    name_en: str | None = Field(default=None, max_length=1000)
+    description: str | None = Field(default=None, max_length=10_000)
+    unit: str | None = Field(default=None, max_length=100)
+    formula: str | None = Field(default=None, max_length=2000)
+    effective_from: date | None = None
+    aggregation: Aggregation | None = None
+    time_aggregation: Aggregation | None = None
+    direction: Direction | None = None
+    precision: int | None = Field(default=None, ge=0, le=6)
+    source: Source | None = None
+    thresholds: ThresholdsBody | None = None
+    declared_min: InputNumber | None = None
+    declared_max: InputNumber | None = None
+    active: bool | None = None
+
+
+class FormulaVersionRead(BaseModel):
+    formula: str
+    effective_from: date
+    created_by: str
+    created_at: datetime
+
+
+class IndicatorRead(BaseModel):
+    code: str
+    name_ru: str
+    name_en: str | None = None
+    description: str | None = None
+    unit: str
+    kind: IndicatorKind
+    formula: str | None = None
+    aggregation: Aggregation | None = None
+    time_aggregation: Aggregation | None = None
+    direction: Direction
+    periodicity: Periodicity
+    precision: int
+    source: Source
+    thresholds: ThresholdsBody
+    declared_min: JsonNumber | None = None
+    declared_max: JsonNumber | None = None
+    active: bool
+    version: int
+    formula_versions: list[FormulaVersionRead] = Field(default_factory=list)
+    created_at: datetime
+    updated_at: datetime

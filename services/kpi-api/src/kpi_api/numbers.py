@@ -1,0 +1,48 @@
+"""Decimals on the wire: exact inside the service, JSON numbers in answers (the contract wants numbers)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import Field, PlainSerializer, WithJsonSchema
+
+from kpi_api.indicators.rules import round_for_display
+
+
+def _to_number(value: Decimal) -> float | int:
+    # Integral values stay integers so that counts read as counts (12, not 12.0).
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)
+
+
+JsonNumber = Annotated[
+    Decimal,
+    PlainSerializer(_to_number, return_type=float, when_used="json"),
+    WithJsonSchema({"type": "number"}),
+]
+"""An exact Decimal inside the service and a JSON number on the wire."""
+
+InputNumber = Annotated[
+    Decimal,
+    Field(max_digits=20, decimal_places=6, allow_inf_nan=False),
+    PlainSerializer(_to_number, return_type=float, when_used="json"),
+    WithJsonSchema({"type": "number"}),
+]
+"""A number a client sends for storage: at most 14 integer digits and 6 decimal places."""
+
+
+def present(value: Decimal | None, precision: int) -> Decimal | None:
+    """Round half-up to the indicator's precision: the only rounding shown to clients."""
+    if value is None:
+        return None
+    return round_for_display(value, precision)
+
+
+def plain(value: Decimal | None) -> Decimal | None:
+    """A stored value without the trailing zeros of its column scale (12.500000 → 12.5)."""
+    if value is None:
+        return None
+    normal = value.normalize()
+    return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal

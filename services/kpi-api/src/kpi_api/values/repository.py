@@ -1,0 +1,122 @@
+"""All SQL of reported values."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kpi_api.models import Indicator, IndicatorValue, OrgUnit, Target
+
+
+class ValueRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def existing(
+        self, indicator_ids: Sequence[int], org_unit_ids: Sequence[int], periods: Sequence[str]
+    ) -> dict[tuple[int, int, str], IndicatorValue]:
+        if not indicator_ids or not org_unit_ids or not periods:
+            return {}
+        result = await self.session.execute(
+            select(IndicatorValue).where(
+                IndicatorValue.indicator_id.in_(sorted(set(indicator_ids))),
+                IndicatorValue.org_unit_id.in_(sorted(set(org_unit_ids))),
+                IndicatorValue.period.in_(sorted(set(periods))),
+            )
+        )
+        return {(v.indicator_id, v.org_unit_id, v.period): v for v in result.scalars()}
+
+    async def history(
+        self, indicator_ids: Sequence[int], org_unit_ids: Sequence[int], from_year: int
+    ) -> list[tuple[int, int, str, int, int, object]]:
+        """Earlier values for the outlier check: ``(indicator_id, org_unit_id, period, year, end_month, value)``."""
+        if not indicator_ids or not org_unit_ids:
+            return []
+        result = await self.session.execute(
+            select(
+                IndicatorValue.indicator_id,
+                IndicatorValue.org_unit_id,
+                IndicatorValue.period,
+                IndicatorValue.year,
+                IndicatorValue.end_month,
+                IndicatorValue.value,
+            ).where(
+                IndicatorValue.indicator_id.in_(sorted(set(indicator_ids))),
+                IndicatorValue.org_unit_id.in_(sorted(set(org_unit_ids))),
+                IndicatorValue.year >= from_year,
+            )
+        )
+        return [tuple(row) for row in result.all()]  # type: ignore[misc]
+
+    async def targets(
+        self, indicator_ids: Sequence[int], org_unit_ids: Sequence[int], years: Sequence[int]
+    ) -> dict[tuple[int, int], dict[str, object]]:
+        """Targets by ``(indicator_id, org_unit_id)`` then period code, for the off-track comment rule."""
+        if not indicator_ids or not org_unit_ids or not years:
+            return {}
+        result = await self.session.execute(
+            select(Target.indicator_id, Target.org_unit_id, Target.period, Target.target).where(
+                Target.indicator_id.in_(sorted(set(indicator_ids))),
+                Target.org_unit_id.in_(sorted(set(org_unit_ids))),
+                Target.year.in_(sorted(set(years))),
+            )
+        )
+        found: dict[tuple[int, int], dict[str, object]] = {}
+        for indicator_id, unit_id, period, target in result.all():
+            found.setdefault((indicator_id, unit_id), {})[period] = target
+        return found
+
+    async def get(self, value_id: int, scope: ColumnElement[bool] | None) -> tuple[IndicatorValue, str, str] | None:
+        """A value with its indicator and org unit codes, only when inside the caller's scope."""
+        query = (
+            select(IndicatorValue, Indicator.code, OrgUnit.code)
+            .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
+            .join(OrgUnit, OrgUnit.id == IndicatorValue.org_unit_id)
+            .where(IndicatorValue.id == value_id)
+        )
+        if scope is not None:
+            query = query.where(scope)
+        row = (await self.session.execute(query)).first()
+        return None if row is None else (row[0], row[1], row[2])
+
+    async def path_of(self, org_unit_id: int) -> str:
+        return (await self.session.execute(select(OrgUnit.path).where(OrgUnit.id == org_unit_id))).scalar_one()
+
+    async def list_values(
+        self,
+        *,
+        scope: ColumnElement[bool] | None,
+        limit: int,
+        after_id: int | None = None,
+        indicator_id: int | None = None,
+        under_path: str | None = None,
+        period: str | None = None,
+        status: str | None = None,
+    ) -> list[tuple[IndicatorValue, str, str]]:
+        query = (
+            select(IndicatorValue, Indicator.code, OrgUnit.code)
+            .join(Indicator, Indicator.id == IndicatorValue.indicator_id)
+            .join(OrgUnit, OrgUnit.id == IndicatorValue.org_unit_id)
+        )
+        if scope is not None:
+            query = query.where(scope)
+        if after_id is not None:
+            query = query.where(IndicatorValue.id > after_id)
+        if indicator_id is not None:
+            query = query.where(IndicatorValue.indicator_id == indicator_id)
+        if under_path is not None:
+            query = query.where(OrgUnit.path.startswith(under_path, autoescape=True))
+        if period is not None:
+            query = query.where(IndicatorValue.period == period)
+        if status is not None:
+            query = query.where(IndicatorValue.status == status)
+        result = await self.session.execute(query.order_by(IndicatorValue.id).limit(limit))
+        return [(v, i, u) for v, i, u in result.all()]
+
+    def add(self, value: IndicatorValue) -> None:
+        self.session.add(value)
+
+    async def flush(self) -> None:
+        await self.session.flush()

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from kpi_api.numbers import InputNumber, JsonNumber
+from zdrav_shared.periods import PeriodField
+from zdrav_shared.problems import Problem
+
+MAX_VALUE_ITEMS = 5000
+
+
+class ValueStatus(StrEnum):
+    """The approval workflow: draft → submitted → approved (locked); reopen goes back to draft."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+
+
+class ItemOutcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    REJECTED = "rejected"
+
+
+class ValueItem(BaseModel):
+    """One reported value. ``version`` (optional) is the version last read: a stale one is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    indicator_code: str = Field(min_length=1, max_length=64)
+    org_unit_code: str = Field(min_length=1, max_length=64)
+    period: PeriodField
+    value: InputNumber
+    comment: str | None = Field(default=None, max_length=2000)
+    version: int | None = Field(default=None, ge=1)
+
+
+# Items are validated one by one so that a bad item is rejected alone; the schema still documents them.
+_ITEM_SCHEMA = {"type": "array", "minItems": 1, "maxItems": MAX_VALUE_ITEMS, "items": ValueItem.model_json_schema()}
+
+
+class ValuesPost(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {"indicator_code": "PHYSICIANS", "org_unit_code": "MUR-GP1", "period": "2025Q2", "value": 45},
+                        {"indicator_code": "POSITIONS", "org_unit_code": "MUR-GP1", "period": "2025Q2", "value": 60},
+                    ],
+                    "submit": True,
+                }
+            ]
+        },
+    )
+
+    items: Annotated[list[dict[str, Any]], WithJsonSchema(_ITEM_SCHEMA)] = Field(
+        min_length=1, max_length=MAX_VALUE_ITEMS
+    )
+    submit: bool = Field(default=False, description="Submit the stored values at once (else they stay drafts)")
+
+
+class ValueResult(BaseModel):
+    index: int
+    status: ItemOutcome
+    problem: Problem | None = None
+    id: int | None = None
+    version: int | None = None
+    workflow: ValueStatus | None = None
+    outlier: bool | None = None
+    outlier_reason: str | None = None
+    late: bool | None = None
+
+
+class ValuesResult(BaseModel):
+    results: list[ValueResult]
+
+
+class ValueRead(BaseModel):
+    id: int
+    indicator_code: str
+    org_unit_code: str
+    period: str
+    value: JsonNumber
+    comment: str | None = None
+    status: ValueStatus
+    version: int
+    outlier: bool
+    outlier_reason: str | None = None
+    submitted_at: datetime | None = None
+    late: bool | None = None
+    approved_at: datetime | None = None
+    approved_by: str | None = None
+    updated_by: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ReopenBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=3, max_length=2000, description="Why the approved value is reopened")
+
+
+class WorkflowBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+__all__ = ["PeriodField"]
