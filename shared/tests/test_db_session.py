@@ -102,3 +102,14 @@ async def unmigrated(tmp_path: object) -> AsyncIterator[Database]:
 async def test_revision_is_none_before_migrations(unmigrated: Database) -> None:
     assert await unmigrated.ping()
     assert await unmigrated.current_revision() is None
+
+
+class TestMigrationState:
+    def test_states(self) -> None:
+        from zdrav_shared.health import migration_state
+
+        known = frozenset({"a", "b"})
+        assert migration_state("b", "b", known) == "at_head"
+        assert migration_state("a", "b", known) == "behind"
+        assert migration_state("z", "b", known) == "ahead"  # a newer release migrated: keep serving
+        assert migration_state(None, "b", known) == "none"

@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry
 
 from zdrav_shared.auth import JwksCache, TokenVerifier
 from zdrav_shared.db import Database
-from zdrav_shared.health import alembic_head, health_router
+from zdrav_shared.health import alembic_head, alembic_revisions, health_router
 from zdrav_shared.http_client import ClientMetrics, ServiceTokenProvider
 from zdrav_shared.logging import configure_logging, get_logger
 from zdrav_shared.middleware import BodySizeLimitMiddleware, HttpMetrics, MetricsMiddleware, RequestIdMiddleware
@@ -88,6 +88,7 @@ def build_app(
     app.state.metrics_registry = registry
     app.state.client_metrics = ClientMetrics(registry)
     app.state.alembic_head = head
+    app.state.alembic_revisions = alembic_revisions(migrations_dir)
     install_problem_handlers(app)
     app.include_router(health_router())
     for router in routers:

@@ -23,16 +23,40 @@ class Readiness(BaseModel):
     status: str
     database: bool
     migrations_at_head: bool
+    migrations: str = "unknown"  # at_head | behind | ahead | none
     revision: str | None = None
     head: str | None = None
 
 
 def alembic_head(script_location: Path) -> str | None:
     """The head revision of a service's migration scripts."""
+    heads = _scripts(script_location).get_heads()
+    return heads[0] if heads else None
+
+
+def alembic_revisions(script_location: Path) -> frozenset[str]:
+    """Every revision this build's migration scripts know."""
+    return frozenset(rev.revision for rev in _scripts(script_location).walk_revisions())
+
+
+def _scripts(script_location: Path) -> ScriptDirectory:
     config = Config()
     config.set_main_option("script_location", str(script_location))
-    heads = ScriptDirectory.from_config(config).get_heads()
-    return heads[0] if heads else None
+    return ScriptDirectory.from_config(config)
+
+
+def migration_state(revision: str | None, head: str | None, known: frozenset[str]) -> str:
+    """Where the database stands relative to this build's scripts.
+
+    ``ahead`` (a revision this build does not know) happens during a rolling upgrade once the new
+    release's migration has run: old pods keep serving, because migrations are written
+    expand-then-contract. ``behind`` and ``none`` mean the migration step has not run yet.
+    """
+    if revision is None:
+        return "none"
+    if revision == head:
+        return "at_head"
+    return "behind" if revision in known else "ahead"
 
 
 def health_router() -> APIRouter:
@@ -49,17 +73,20 @@ def health_router() -> APIRouter:
         """Ready when the database answers and is migrated to this build's head."""
         database: Database = request.app.state.db
         head: str | None = request.app.state.alembic_head
+        known: frozenset[str] = request.app.state.alembic_revisions
         reachable = await database.ping()
         revision = await database.current_revision() if reachable else None
-        at_head = reachable and revision == head
+        state = migration_state(revision, head, known) if reachable else "unknown"
+        ready = state in ("at_head", "ahead")
         body = Readiness(
-            status="ready" if at_head else "not_ready",
+            status="ready" if ready else "not_ready",
             database=reachable,
-            migrations_at_head=at_head,
+            migrations_at_head=state == "at_head",
+            migrations=state,
             revision=revision,
             head=head,
         )
-        return JSONResponse(body.model_dump(), status_code=200 if at_head else 503)
+        return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
     @router.get("/metrics")
     async def metrics(request: Request) -> Response:
