@@ -12,6 +12,7 @@ from roadmap_api.execution.router import router as execution_router
 from roadmap_api.improvements.router import router as improvements_router
 from roadmap_api.programmes.router import router as programmes_router
 from roadmap_api.roadmaps.router import router as roadmaps_router
+from roadmap_api.sessions.router import router as sessions_router
 from roadmap_api.settings import RoadmapSettings
 from roadmap_api.tasks.router import router as tasks_router
 from zdrav_shared.app import Startup, build_app
@@ -28,6 +29,7 @@ TAGS = [
     {"name": "tasks", "description": "The task tree activity → task → subtask, comments and journal"},
     {"name": "execution", "description": "Plan execution, due lists and plan-vs-fact deviations"},
     {"name": "improvement-projects", "description": "Lean improvement projects with before/after effects"},
+    {"name": "strategic-sessions", "description": "Strategic sessions: groups, projects, voting, selection"},
     {"name": "programmes", "description": "Regional programme plans (goal → task → activity) with financing"},
 ]
 
@@ -66,7 +68,14 @@ def create_app(settings: RoadmapSettings | None = None) -> FastAPI:
             "with voting, lean improvement projects and programme plans with financing."
         ),
         version=VERSION,
-        routers=[roadmaps_router, tasks_router, execution_router, programmes_router, improvements_router],
+        routers=[
+            roadmaps_router,
+            tasks_router,
+            execution_router,
+            programmes_router,
+            improvements_router,
+            sessions_router,
+        ],
         migrations_dir=MIGRATIONS_DIR,
         startup=_peers(settings),
         openapi_tags=TAGS,
