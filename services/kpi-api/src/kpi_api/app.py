@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kpi_api.analytics.router import router as analytics_router
+from kpi_api.deadlines.router import router as deadlines_router
 from kpi_api.indicators.router import router as indicators_router
 from kpi_api.org_units.router import router as org_units_router
 from kpi_api.settings import KpiSettings
@@ -30,7 +31,14 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
             "deadlines, analytics over the org-unit hierarchy, and the federal quarterly report."
         ),
         version=VERSION,
-        routers=[org_units_router, indicators_router, targets_router, values_router, analytics_router],
+        routers=[
+            org_units_router,
+            indicators_router,
+            targets_router,
+            values_router,
+            analytics_router,
+            deadlines_router,
+        ],
         migrations_dir=MIGRATIONS_DIR,
         body_limits={"/v1/org-units/import": settings.max_import_bytes + 65_536},
         openapi_tags=[
@@ -39,5 +47,6 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
             {"name": "targets", "description": "Targets and baselines per indicator, org unit and year or quarter"},
             {"name": "values", "description": "Reported values and their approval workflow"},
             {"name": "analytics", "description": "Aggregates over the hierarchy with targets and statuses"},
+            {"name": "deadlines", "description": "Reporting deadlines, completeness and timeliness"},
         ],
     )

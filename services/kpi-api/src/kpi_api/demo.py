@@ -1,4 +1,5 @@
-"""Demo content for ``make run``: the org-unit registry from ``data/demo/org_units.csv``.
+"""Demo content for ``make run``: the org-unit registry from ``data/demo/org_units.csv``, then the
+indicator catalogue, targets and generated values (:mod:`kpi_api.demo_monitoring`).
 
 Idempotent: an already loaded database is left as it is. Other features add their demo loaders here.
 """
@@ -9,6 +10,7 @@ import asyncio
 import sys
 from pathlib import Path
 
+from kpi_api.demo_monitoring import load_monitoring_demo
 from kpi_api.org_units.importer import import_org_units
 from kpi_api.org_units.repository import OrgUnitRepository
 from zdrav_shared.auth import Principal, Role
@@ -39,6 +41,9 @@ async def load_demo(database_url: str) -> None:
                 if report.errors:
                     raise RuntimeError(f"demo org units do not load: {report.errors}")
                 log.info("demo_org_units_loaded", created=report.created)
+            await session.commit()
+        async with database.sessionmaker() as session:
+            await load_monitoring_demo(session, DEMO_PRINCIPAL, repo_root() / "data" / "reference")
             await session.commit()
     finally:
         await database.dispose()
