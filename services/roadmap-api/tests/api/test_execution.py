@@ -120,7 +120,7 @@ class TestDueList:
     async def test_overdue_and_soon_due_per_responsible_and_org_unit(
         self, make_roadmap: Any, make_task: Any, client: httpx.AsyncClient
     ) -> None:
-        rid, ids = await hand_built(make_roadmap, make_task, client)
+        _, ids = await hand_built(make_roadmap, make_task, client)
         params = {"as_of": "2025-04-16", "within_days": 7}
         response = await client.get("/v1/due-tasks", params=params, headers=FEDERAL)
         assert response.status_code == 200

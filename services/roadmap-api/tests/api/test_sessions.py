@@ -68,7 +68,7 @@ class Built:
 class TestVoting:
     async def test_joint_winners(self, client: httpx.AsyncClient) -> None:
         s = await Built(client).build()
-        a, b, c, d = s.participants
+        a, b, c, _ = s.participants
         assert (await s.vote(a, points={"P1": 3, "P2": 2})).status_code == 201
         assert (await s.vote(b, points={"P2": 3, "P1": 2})).status_code == 201
         assert (await s.vote(c, points={"P3": 1})).status_code == 201
@@ -81,7 +81,6 @@ class TestVoting:
             ("P3", 1, 3),
         ]
         assert result["ballots_counted"] == 3
-        assert d not in ()  # d did not vote; nothing counted for them
 
     async def test_second_ballot_is_409(self, client: httpx.AsyncClient) -> None:
         s = await Built(client).build()
