@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from kpi_api.analytics.router import router as analytics_router
 from kpi_api.deadlines.router import router as deadlines_router
+from kpi_api.imports.router import router as imports_router
 from kpi_api.indicators.router import router as indicators_router
 from kpi_api.org_units.router import router as org_units_router
 from kpi_api.settings import KpiSettings
@@ -38,9 +39,13 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
             values_router,
             analytics_router,
             deadlines_router,
+            imports_router,
         ],
         migrations_dir=MIGRATIONS_DIR,
-        body_limits={"/v1/org-units/import": settings.max_import_bytes + 65_536},
+        body_limits={
+            path: settings.max_import_bytes + 65_536
+            for path in ("/v1/org-units/import", "/v1/values/import", "/v1/indicators/import")
+        },
         openapi_tags=[
             {"name": "org-units", "description": "The org-unit registry (federation → subdivision)"},
             {"name": "indicators", "description": "The indicator catalogue: inputs and formulas"},
@@ -48,5 +53,6 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
             {"name": "values", "description": "Reported values and their approval workflow"},
             {"name": "analytics", "description": "Aggregates over the hierarchy with targets and statuses"},
             {"name": "deadlines", "description": "Reporting deadlines, completeness and timeliness"},
+            {"name": "imports", "description": "Bulk CSV/XLSX uploads of values and of indicators with targets"},
         ],
     )
