@@ -12,9 +12,11 @@ import asyncio
 import os
 import tempfile
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
+from fastapi import FastAPI
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -123,3 +125,51 @@ async def schema_drift(url: str, metadata: MetaData) -> list[object]:
             return await conn.run_sync(compare)
     finally:
         await engine.dispose()
+
+
+def service_fixtures(
+    service: str,
+    migrations_dir: Path,
+    create_app: Callable[[Any], FastAPI],
+    make_settings: Callable[[str], Any],
+    metadata: MetaData,
+) -> tuple[Any, ...]:
+    """The standard fixtures of a service's test suite; in its conftest::
+
+        database_url, settings, app, client = service_fixtures("kpi-api", MIGRATIONS_DIR, ...)
+
+    ``database_url`` (session): a migrated throwaway database; ``settings``: the service's settings
+    for it (``make_settings(url)``); ``app``: the app with its lifespan running, tables emptied after
+    the test; ``client``: an httpx client over ASGI.
+    """
+    import httpx
+    import pytest
+    from asgi_lifespan import LifespanManager
+
+    @pytest.fixture(scope="session", name="database_url")
+    def database_url_fixture() -> Iterator[str]:
+        database = ThrowawayDatabase(service, migrations_dir)
+        url = database.create()
+        yield url
+        database.drop()
+
+    @pytest.fixture(name="settings")
+    def settings_fixture(database_url: str) -> Any:
+        return make_settings(database_url)
+
+    @pytest.fixture(name="app")
+    async def app_fixture(settings: Any) -> AsyncIterator[FastAPI]:
+        application = create_app(settings)
+        async with LifespanManager(application):
+            try:
+                yield application
+            finally:
+                await empty_tables(application.state.db.engine, metadata)
+
+    @pytest.fixture(name="client")
+    async def client_fixture(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{service}.test") as http:
+            yield http
+
+    return database_url_fixture, settings_fixture, app_fixture, client_fixture
