@@ -1,0 +1,1 @@
+"""Zdrav benchmarks: `make bench` (``python -m bench``). See docs/benchmarks.md."""

@@ -1,0 +1,229 @@
+"""The benchmark harness: a registry of benchmark functions, a run context that owns throwaway
+PostgreSQL databases and server processes (and cleans both up), and the figures they report.
+
+A benchmark is a function ``def name(run: Run) -> list[Figure]`` decorated with :func:`benchmark`;
+modules that define benchmarks are listed in ``bench.__main__.MODULES``. Every figure carries a raw
+baseline measured in the same run, on the same machine, and the ratio between the two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+ROOT = Path(__file__).resolve().parents[1]
+ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+
+
+def quick() -> bool:
+    """``BENCH_QUICK=1``: small sizes, a smoke run of every benchmark in well under a minute."""
+    return os.environ.get("BENCH_QUICK", "") not in ("", "0")
+
+
+@dataclass
+class Figure:
+    name: str
+    value: float
+    unit: str
+    baseline: float | None
+    ratio: float | None
+    goal: str
+    met: bool | None
+    """None: reported, no goal."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+Benchmark = Callable[["Run"], list[Figure]]
+REGISTRY: dict[str, Benchmark] = {}
+
+
+def benchmark(function: Benchmark) -> Benchmark:
+    """Register a benchmark function under its module-qualified name."""
+    REGISTRY[f"{function.__module__.rsplit('.', 1)[-1]}.{function.__name__}"] = function
+    return function
+
+
+def ratio(value: float, baseline: float | None) -> float | None:
+    return round(value / baseline, 3) if baseline else None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def dsn(url: str) -> str:
+    """A SQLAlchemy ``postgresql+asyncpg://`` URL as a plain libpq DSN for asyncpg."""
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def vm_hwm_mb(pid: int) -> float:
+    """Peak resident set size (VmHWM) of a process, in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmHWM for pid {pid}")
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line.startswith("PPid:") and int(line.split()[1]) == pid:
+                found.append(int(status.parent.name))
+    return found
+
+
+@dataclass
+class Server:
+    """A uvicorn server in its own process."""
+
+    name: str
+    argv: list[str]
+    env: dict[str, str]
+    port: int
+    log_path: Path
+    ready_path: str = "/readyz"
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def start(self, timeout_s: float = 60.0) -> Server:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(self.argv, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited: {self.log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(self.url + self.ready_path, timeout=2) as response:
+                    if response.status == 200:
+                        return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{self.name} not ready after {timeout_s} s: {self.log_path.read_text()[-3000:]}")
+
+    def worker_pids(self) -> list[int]:
+        """The processes serving requests: uvicorn's children with --workers > 1, else itself."""
+        return children_of(self.pid) or [self.pid]
+
+    def peak_rss_mb(self) -> float:
+        return max(vm_hwm_mb(pid) for pid in self.worker_pids())
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+
+@dataclass
+class Run:
+    """One `make bench` run: its work directory, databases and processes, dropped and stopped at the end."""
+
+    workdir: Path
+    quick: bool = field(default_factory=quick)
+    suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
+    databases: list[str] = field(default_factory=list)
+    servers: list[Server] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Sentences for docs/benchmarks.md: sizes, conditions, anything a reader needs beside the table."""
+
+    def size(self, full: int, small: int) -> int:
+        return small if self.quick else full
+
+    def log(self, message: str) -> None:
+        print(f"· {message}", flush=True)
+
+    # Databases -------------------------------------------------------------------------------------
+
+    def database(self, service: str, migrations_package: str | None = None) -> str:
+        """A fresh database for ``service`` (migrated by the service's own Alembic scripts when
+        ``migrations_package`` names its app module); returns its SQLAlchemy async URL."""
+        from sqlalchemy.engine import make_url
+
+        from zdrav_shared.migrations import upgrade
+
+        name = f"zdrav_bench_{service.replace('-', '_')}_{self.suffix}"
+        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        self.databases.append(name)
+        url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        if migrations_package:
+            upgrade(url, importlib.import_module(migrations_package).MIGRATIONS_DIR)
+        return url
+
+    # Processes -------------------------------------------------------------------------------------
+
+    def uvicorn(self, name: str, app: str, env: dict[str, str], *, workers: int = 1, factory: bool = True) -> Server:
+        """Start ``app`` under uvicorn in its own process and wait until it is ready."""
+        port = free_port()
+        argv = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+        if factory:
+            argv.append("--factory")
+        argv += ["--workers", str(workers)]
+        server = Server(name, argv, {**os.environ, **env}, port, self.workdir / f"{name}-{workers}w.log")
+        self.servers.append(server)
+        return server.start()
+
+    def loadgen(self, spec: dict[str, Any]) -> dict[str, Any]:
+        """Run the httpx load generator (``bench.loadgen``) in its own process; its JSON answer."""
+        path = self.workdir / f"loadgen-{uuid.uuid4().hex[:6]}.json"
+        path.write_text(json.dumps(spec))
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.loadgen", str(path)], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        path.unlink()
+        if done.returncode != 0:
+            raise RuntimeError(f"loadgen failed: {done.stderr[-3000:]}")
+        return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+    def close(self) -> None:
+        for server in reversed(self.servers):
+            server.stop()
+        for name in self.databases:
+            try:
+                asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            except Exception as exc:  # keep cleaning up the others
+                print(f"! could not drop {name}: {exc}", file=sys.stderr)
+
+
+async def _admin(sql: str) -> None:
+    conn = await asyncpg.connect(dsn(ADMIN_URL))
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()

@@ -1,0 +1,520 @@
+"""survey-api benchmarks: kiosk batch ingestion, single responses, the campaign-quarter aggregate,
+peak memory, and 1 → 2 worker scaling. Each figure beside a raw baseline measured in this run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import time
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+import httpx
+
+from bench.harness import ROOT, Figure, Run, Server, benchmark, dsn, ratio
+from bench.rows import COLUMNS, batch_items, bulk_rows, stored_row
+from survey_api.common import path_string
+from zdrav_shared.testing import TEST_JWT_SECRET, token
+
+ZONE = ZoneInfo("Europe/Moscow")
+BATCH = 500
+KIOSKS = 16
+"""Batches rotate over this many kiosks, so the per-kiosk rate limit (5/s by default) stays out of the way."""
+SENDERS = 4
+SINGLE_CONCURRENCY = 32
+LIVE = "bench-live"
+HISTORY = "bench-2025"
+AGG_PERIOD = "2025Q2"
+FEDERAL = {"Authorization": f"Bearer {token(['federal'], ['RU'], sub='bench', ttl_s=6 * 3600)}"}
+INSERT = f"INSERT INTO responses ({', '.join(COLUMNS)}) VALUES ({', '.join(f'${i}' for i in range(1, 23))})"
+
+
+def _org_units() -> list[dict[str, Any]]:
+    units: list[dict[str, Any]] = [
+        {"code": "RU", "name_ru": "Российская Федерация", "level": "federation"},
+        {
+            "code": "RU-MUR",
+            "name_ru": "Мурманская область",
+            "level": "region",
+            "parent_code": "RU",
+            "timezone": "Europe/Moscow",
+        },
+    ]
+    for m in range(1, 5):
+        units.append(
+            {"code": f"RU-MUR-M{m}", "name_ru": f"Район {m}", "level": "municipality", "parent_code": "RU-MUR"}
+        )
+        for o in range(1, 7):
+            units.append(
+                {
+                    "code": f"MUR-B{m}{o}",
+                    "name_ru": f"Поликлиника {m}.{o}",
+                    "level": "organisation",
+                    "parent_code": f"RU-MUR-M{m}",
+                    "kind": "adult_polyclinic",
+                }
+            )
+    return units
+
+
+ORG_UNITS = _org_units()
+ORGANISATIONS = [u for u in ORG_UNITS if u["level"] == "organisation"]
+
+
+def _path(code: str) -> str:
+    parents = {u["code"]: u.get("parent_code") for u in ORG_UNITS}
+    lineage = [code]
+    while parents[lineage[0]]:
+        lineage.insert(0, parents[lineage[0]])
+    return path_string(lineage)
+
+
+def _ok(response: httpx.Response, *codes: int) -> dict[str, Any]:
+    if response.status_code not in (codes or (200, 201)):
+        raise RuntimeError(
+            f"{response.request.method} {response.request.url} → {response.status_code}: {response.text}"
+        )
+    return dict(response.json())
+
+
+class Setup:
+    """The org units, the two campaigns and the kiosks, created through the APIs."""
+
+    def __init__(self, kpi: Server, survey: Server, survey_url: str) -> None:
+        today = date.today()
+        with httpx.Client(timeout=30, headers=FEDERAL) as client:
+            for unit in ORG_UNITS:
+                _ok(client.post(kpi.url + "/v1/org-units", json=unit), 201)
+            codes = [u["code"] for u in ORGANISATIONS]
+            _ok(
+                client.post(
+                    survey.url + "/v1/campaigns",
+                    json={
+                        "code": LIVE,
+                        "questionnaire_code": "nsi-standard",
+                        "org_unit_codes": codes,
+                        "starts_on": str(today - timedelta(days=40)),
+                        "ends_on": str(today + timedelta(days=40)),
+                        "channels": ["kiosk", "online"],
+                    },
+                ),
+                201,
+            )
+            _ok(
+                client.post(
+                    survey.url + "/v1/campaigns",
+                    json={
+                        "code": HISTORY,
+                        "questionnaire_code": "nsi-standard",
+                        "org_unit_codes": codes,
+                        "starts_on": "2025-01-01",
+                        "ends_on": "2025-12-31",
+                        "channels": ["kiosk", "online", "phone"],
+                    },
+                ),
+                201,
+            )
+            self.kiosks = [
+                {
+                    **_ok(
+                        client.post(
+                            survey.url + "/v1/kiosks",
+                            json={"campaign_code": LIVE, "org_unit_code": unit["code"], "name": f"Киоск {i}"},
+                        ),
+                        201,
+                    ),
+                    "org_unit_code": unit["code"],
+                }
+                for i, unit in enumerate(ORGANISATIONS[:KIOSKS])
+            ]
+        self.db = dsn(survey_url)
+        self.campaign_ids = asyncio.run(self._campaign_ids())
+
+    async def _campaign_ids(self) -> dict[str, int]:
+        conn = await asyncpg.connect(self.db)
+        try:
+            return {r["code"]: r["id"] for r in await conn.fetch("SELECT code, id FROM campaigns")}
+        finally:
+            await conn.close()
+
+
+async def _sql(db: str, *statements: str) -> list[Any]:
+    conn = await asyncpg.connect(db)
+    try:
+        return [await conn.fetchval(s) for s in statements]
+    finally:
+        await conn.close()
+
+
+# Kiosk batches --------------------------------------------------------------------------------------
+
+
+def _batches(setup: Setup, rng: random.Random, count: int) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    now = datetime.now(UTC)
+    return [(setup.kiosks[i % KIOSKS], batch_items(rng, BATCH, now)) for i in range(count)]
+
+
+async def _raw_batches(setup: Setup, batches: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> float:
+    """Raw rows/s: asyncpg executemany of the same rows (500 per transaction), SENDERS connections."""
+    received = datetime.now(UTC)
+    campaign_id = setup.campaign_ids[LIVE]
+    prepared = [
+        [
+            stored_row(
+                item,
+                campaign_id=campaign_id,
+                org_unit_code=kiosk["org_unit_code"],
+                org_unit_path=_path(kiosk["org_unit_code"]),
+                channel="kiosk",
+                kiosk_id=kiosk["id"],
+                received_at=received,
+                zone=ZONE,
+            )
+            for item in items
+        ]
+        for kiosk, items in batches
+    ]
+    pool = await asyncpg.create_pool(setup.db, min_size=SENDERS, max_size=SENDERS)
+    try:
+        queue = list(reversed(prepared))
+
+        async def sender() -> None:
+            async with pool.acquire() as conn:
+                while queue:
+                    rows = queue.pop()
+                    async with conn.transaction():
+                        await conn.executemany(INSERT, rows)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(sender() for _ in range(SENDERS)))
+        elapsed = time.perf_counter() - started
+    finally:
+        await pool.close()
+    return sum(len(rows) for rows in prepared) / elapsed
+
+
+def _requests(batches: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> list[dict[str, str]]:
+    return [{"token": kiosk["token"], "body": json.dumps({"responses": items})} for kiosk, items in batches]
+
+
+def _service_batches(run: Run, setup: Setup, survey: Server, requests: list[dict[str, str]]) -> float:
+    asyncio.run(_sql(setup.db, "TRUNCATE responses"))
+    answer = run.loadgen({"mode": "batch", "url": survey.url, "concurrency": SENDERS, "requests": requests})
+    items = len(requests) * BATCH
+    if answer["statuses"] != {"accepted": items}:
+        raise RuntimeError(f"not every item was accepted: {answer}")
+    (stored,) = asyncio.run(_sql(setup.db, "SELECT count(*) FROM responses"))
+    if stored != items:
+        raise RuntimeError(f"{stored} rows stored for {items} accepted items")
+    if answer["throttled"]:
+        run.notes.append(f"batch ingestion ({survey.name}): {answer['throttled']} requests were rate-limited (429).")
+    return items / float(answer["elapsed_s"])
+
+
+# Single responses -----------------------------------------------------------------------------------
+
+
+def _single(run: Run, url: str, auth_token: str | None, duration_s: int) -> dict[str, float]:
+    """requests/s, p50 and p99 (ms) at SINGLE_CONCURRENCY: wrk with bench/single.lua, else the httpx driver."""
+    if shutil.which("wrk"):
+        env = {
+            **os.environ,
+            "BENCH_TOKEN": auth_token or "",
+            "BENCH_CAMPAIGN": LIVE,
+            "BENCH_ORG_UNIT": ORGANISATIONS[0]["code"],
+            "BENCH_CHANNEL": "online",
+        }
+        results = []
+        for seconds in (2, duration_s):  # warm-up, then the measured run
+            done = subprocess.run(
+                [
+                    "wrk",
+                    "-t1",
+                    f"-c{SINGLE_CONCURRENCY}",
+                    f"-d{seconds}s",
+                    "--timeout",
+                    "10s",
+                    "-s",
+                    str(ROOT / "bench" / "single.lua"),
+                    url + "/v1/responses",
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        found = results[-1]
+        errors = sum(v for k, v in found.items() if k.startswith("errors_"))
+        if errors:
+            raise RuntimeError(f"wrk against {url}: {errors} errors: {found}")
+        return {
+            "rps": found["requests"] / (found["duration_us"] / 1e6),
+            "p50_ms": found["p50_us"] / 1000,
+            "p99_ms": found["p99_us"] / 1000,
+            "requests": found["requests"],
+        }
+    run.notes.append("wrk is not installed: single responses were driven by the httpx load generator.")
+    answer = run.loadgen(
+        {
+            "mode": "single",
+            "url": url,
+            "token": auth_token,
+            "campaign_code": LIVE,
+            "org_unit_code": ORGANISATIONS[0]["code"],
+            "channel": "online",
+            "concurrency": SINGLE_CONCURRENCY,
+            "duration_s": duration_s,
+            "warmup_s": 2,
+            "satisfaction_codes": ["q1_process", "q2_documents", "q3_duration", "q4_simplicity", "q5_support"],
+        }
+    )
+    if set(answer["statuses"]) - {"200", "201"}:
+        raise RuntimeError(f"single responses against {url}: {answer['statuses']}")
+    return {k: answer[k] for k in ("rps", "p50_ms", "p99_ms", "requests")}
+
+
+# Aggregates -----------------------------------------------------------------------------------------
+
+
+async def _load_history(setup: Setup, count: int) -> float:
+    """TRUNCATE, then COPY ``count`` plausible rows of campaign HISTORY into AGG_PERIOD; VACUUM ANALYZE."""
+    units = [(u["code"], _path(u["code"]), f"00000000-0000-4000-8000-{i:012d}") for i, u in enumerate(ORGANISATIONS)]
+    rows = bulk_rows(
+        random.Random(2025),
+        count,
+        campaign_id=setup.campaign_ids[HISTORY],
+        units=units,
+        start=datetime(2025, 4, 1, tzinfo=ZONE),
+        days=91,
+        zone=ZONE,
+    )
+    conn = await asyncpg.connect(setup.db)
+    started = time.perf_counter()
+    try:
+        await conn.execute("TRUNCATE responses")
+        while chunk := [row for _, row in zip(range(50_000), rows, strict=False)]:
+            await conn.copy_records_to_table("responses", records=chunk, columns=list(COLUMNS))
+        await conn.execute("VACUUM ANALYZE responses")
+    finally:
+        await conn.close()
+    return time.perf_counter() - started
+
+
+PLAIN_FILTER = """
+SELECT org_unit_code, count(*),
+  {sats},
+  count(*) FILTER (WHERE nps >= 9), count(*) FILTER (WHERE nps BETWEEN 7 AND 8), count(*) FILTER (WHERE nps <= 6)
+FROM responses
+WHERE campaign_id = $1 AND quarter = $2 AND org_unit_path LIKE $3
+GROUP BY org_unit_code
+""".format(
+    sats=", ".join(f"count(*) FILTER (WHERE sat{i} IN ('yes', 'rather_yes')), count(sat{i})" for i in range(1, 6))
+)
+PLAIN_CASE = (
+    PLAIN_FILTER.replace("count(*) FILTER (WHERE", "sum(CASE WHEN")
+    .replace("'rather_yes'))", "'rather_yes') THEN 1 ELSE 0 END)")
+    .replace("nps >= 9)", "nps >= 9 THEN 1 ELSE 0 END)")
+    .replace("nps BETWEEN 7 AND 8)", "nps BETWEEN 7 AND 8 THEN 1 ELSE 0 END)")
+    .replace("nps <= 6)", "nps <= 6 THEN 1 ELSE 0 END)")
+)
+
+
+async def _plain_aggregate(setup: Setup, repeats: int) -> tuple[float, str, int]:
+    """The best of two plain GROUP BY forms (FILTER and SUM(CASE)), median of ``repeats`` warm runs, ms."""
+    conn = await asyncpg.connect(setup.db)
+    best: tuple[float, str, int] | None = None
+    try:
+        for label, sql in (("FILTER", PLAIN_FILTER), ("SUM(CASE)", PLAIN_CASE)):
+            statement = await conn.prepare(sql)
+            args = (setup.campaign_ids[HISTORY], AGG_PERIOD, "%/RU-MUR/%")
+            rows = await statement.fetch(*args)
+            times = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                await statement.fetch(*args)
+                times.append((time.perf_counter() - started) * 1000)
+            median = statistics.median(times)
+            if best is None or median < best[0]:
+                best = (median, label, sum(r[1] for r in rows))
+    finally:
+        await conn.close()
+    assert best is not None
+    return best
+
+
+def _http_aggregate(survey: Server, repeats: int) -> tuple[float, int]:
+    params = {"campaign": HISTORY, "org_unit": "RU-MUR", "period": AGG_PERIOD, "group_by": "org_unit"}
+    with httpx.Client(base_url=survey.url, headers=FEDERAL, timeout=60) as client:
+        answer = _ok(client.get("/v1/aggregates", params=params))
+        _ok(client.get("/v1/aggregates", params=params))
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            _ok(client.get("/v1/aggregates", params=params))
+            times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), sum(row["n"] for row in answer["rows"])
+
+
+# The benchmark --------------------------------------------------------------------------------------
+
+
+@benchmark
+def survey_api(run: Run) -> list[Figure]:
+    n_batches = run.size(160, 12)
+    single_s = run.size(20, 3)
+    history = run.size(1_000_000, 50_000)
+    repeats = run.size(9, 3)
+    kpi_url = run.database("kpi-api", "kpi_api.app")
+    survey_url = run.database("survey-api", "survey_api.app")
+    env = {"ZDRAV_JWT_SECRET": TEST_JWT_SECRET, "KPI_DATABASE_URL": kpi_url, "SURVEY_DATABASE_URL": survey_url}
+    kpi = run.uvicorn("kpi-api", "kpi_api.app:create_app", env)
+    env["ZDRAV_KPI_URL"] = kpi.url
+    survey = run.uvicorn("survey-api", "survey_api.app:create_app", env)
+    setup = Setup(kpi, survey, survey_url)
+    rng = random.Random(42)
+    figures: list[Figure] = []
+
+    # 1. Kiosk batches: warm both paths, then the raw baseline and the service on an emptied table.
+    warm = _batches(setup, rng, 4)
+    batches = _batches(setup, rng, n_batches)
+    requests = _requests(batches)
+    run.log(f"batch ingestion: {n_batches} × {BATCH} responses, {SENDERS} senders")
+    asyncio.run(_sql(setup.db, "TRUNCATE responses"))
+    asyncio.run(_raw_batches(setup, warm))
+    asyncio.run(_sql(setup.db, "TRUNCATE responses"))
+    raw_rate = asyncio.run(_raw_batches(setup, batches))
+    _service_batches(run, setup, survey, _requests(warm))
+    rate_1w = _service_batches(run, setup, survey, requests)
+    run.log(f"  service {rate_1w:,.0f}/s, raw executemany {raw_rate:,.0f}/s")
+    figures.append(
+        Figure(
+            "survey: kiosk batch ingestion (500/batch, 1 worker)",
+            round(rate_1w),
+            "responses/s",
+            round(raw_rate),
+            ratio(rate_1w, raw_rate),
+            "≥ 0.5 × raw executemany",
+            rate_1w >= 0.5 * raw_rate,
+        )
+    )
+    run.notes.append(
+        f"Batches: {n_batches} batches of {BATCH} fresh responses ({n_batches * BATCH:,}) over {KIOSKS} kiosks, "
+        f"{SENDERS} concurrent senders, into an emptied `responses` table; the raw baseline inserts the same rows "
+        f"(500 per transaction, `executemany` of a plain INSERT) over {SENDERS} connections."
+    )
+
+    # 2. Single responses: the raw FastAPI + asyncpg ceiling, then POST /v1/responses.
+    run.log(f"single responses: {single_s} s at concurrency {SINGLE_CONCURRENCY}")
+    raw_env = {
+        "BENCH_RAW_DSN": setup.db,
+        "BENCH_RAW_CAMPAIGN_ID": str(setup.campaign_ids[LIVE]),
+        "BENCH_RAW_UNIT_PATH": _path(ORGANISATIONS[0]["code"]),
+    }
+    raw_app = run.uvicorn("raw-app", "bench.raw_app:app", raw_env, factory=False)
+    raw_single = _single(run, raw_app.url, None, single_s)
+    raw_rss = raw_app.peak_rss_mb()
+    raw_app.stop()
+    service_single = _single(run, survey.url, FEDERAL["Authorization"].split()[1], single_s)
+    run.log(f"  service {service_single}, raw {raw_single}")
+    figures += [
+        Figure(
+            "survey: single responses POST /v1/responses (c=32)",
+            round(service_single["rps"]),
+            "requests/s",
+            round(raw_single["rps"]),
+            ratio(service_single["rps"], raw_single["rps"]),
+            "≥ 0.6 × raw FastAPI+asyncpg",
+            service_single["rps"] >= 0.6 * raw_single["rps"],
+        ),
+        Figure(
+            "survey: single responses p50 latency",
+            round(service_single["p50_ms"], 1),
+            "ms",
+            round(raw_single["p50_ms"], 1),
+            ratio(service_single["p50_ms"], raw_single["p50_ms"]),
+            "—",
+            None,
+        ),
+        Figure(
+            "survey: single responses p99 latency",
+            round(service_single["p99_ms"], 1),
+            "ms",
+            round(raw_single["p99_ms"], 1),
+            ratio(service_single["p99_ms"], raw_single["p99_ms"]),
+            "< 100 ms",
+            service_single["p99_ms"] < 100,
+        ),
+    ]
+    run.notes.append(
+        f"Single responses: {single_s} s per side after a 2 s warm-up, {SINGLE_CONCURRENCY} connections, a fresh "
+        "response (new id, online channel, federal JWT) per request; the ceiling is `bench/raw_app.py`."
+    )
+
+    # 3. The campaign-quarter aggregate over `history` rows.
+    run.log(f"aggregates: loading {history:,} responses with COPY")
+    load_s = asyncio.run(_load_history(setup, history))
+    http_ms, http_n = _http_aggregate(survey, repeats)
+    plain_ms, plain_form, plain_n = asyncio.run(_plain_aggregate(setup, repeats))
+    if http_n != history or plain_n != history:
+        raise RuntimeError(f"aggregates counted {http_n} (HTTP) and {plain_n} (SQL) of {history}")
+    run.log(f"  loaded in {load_s:.1f} s; HTTP {http_ms:.1f} ms, plain SQL ({plain_form}) {plain_ms:.1f} ms")
+    figures.append(
+        Figure(
+            f"survey: GET /v1/aggregates by org unit, one campaign-quarter, {history:,} responses",
+            round(http_ms, 1),
+            "ms",
+            round(plain_ms, 1),
+            ratio(http_ms, plain_ms),
+            "≤ 1.5 × plain SQL and < 500 ms",
+            http_ms <= 1.5 * plain_ms and http_ms < 500,
+        )
+    )
+    run.notes.append(
+        f"Aggregates: {history:,} responses of one campaign in {AGG_PERIOD} over {len(ORGANISATIONS)} polyclinics, "
+        f"loaded with COPY in {load_s:.0f} s then VACUUM ANALYZE; the HTTP call (region RU-MUR, group_by=org_unit) "
+        f"and the plain GROUP BY (best form: {plain_form}) are each the median of {repeats} warm runs. The endpoint "
+        "also asks for the previous quarter (empty here), which a plain query does not."
+    )
+
+    # 4. Memory of the one-worker process that served all of the above.
+    peak = survey.peak_rss_mb()
+    figures.append(
+        Figure(
+            "survey: peak RSS of the survey-api process (VmHWM)",
+            round(peak, 1),
+            "MB",
+            round(raw_rss, 1),
+            ratio(peak, raw_rss),
+            "< 300 MB",
+            peak < 300,
+        )
+    )
+    survey.stop()
+
+    # 5. Scaling: the same batches with two workers.
+    run.log("scaling: batch ingestion with --workers 2")
+    survey_2w = run.uvicorn("survey-api", "survey_api.app:create_app", env, workers=2)
+    _service_batches(run, setup, survey_2w, _requests(warm))
+    rate_2w = _service_batches(run, setup, survey_2w, requests)
+    survey_2w.stop()
+    run.log(f"  2 workers {rate_2w:,.0f}/s vs 1 worker {rate_1w:,.0f}/s")
+    figures.append(
+        Figure(
+            "survey: kiosk batch ingestion, 2 workers (baseline: 1 worker)",
+            round(rate_2w),
+            "responses/s",
+            round(rate_1w),
+            ratio(rate_2w, rate_1w),
+            "reported (2 cores shared)",
+            None,
+        )
+    )
+    return figures
