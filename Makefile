@@ -59,3 +59,11 @@ clean: ## Remove local databases and caches (keeps .venv)
 .PHONY: k8s-validate
 k8s-validate: install ## Render the k8s overlays, validate them offline against the schemas, run the manifest tests
 	@UV="$(UV)" bash scripts/k8s_validate.sh
+
+.PHONY: bench
+bench: install ## Benchmarks on PostgreSQL vs raw baselines → bench/results/<date>.json, docs/benchmarks.md (BENCH_QUICK=1: smoke)
+	@$(UV) run --no-sync python -m bench
+
+.PHONY: fault
+fault: install ## Fault tests: kill survey-api mid-stream, no kiosk response lost or doubled (PostgreSQL)
+	@$(UV) run --no-sync pytest tests/fault -q -p no:logging -m fault
