@@ -194,13 +194,15 @@ def validate_answers(
     """
     errors: list[AnswerError] = []
     for question in definition.questions:
-        pointer = json_pointer(question.code, prefix=pointer_prefix)
         value = answers.get(question.code)
         if _is_unanswered(question, value):
             if question.required:
+                pointer = json_pointer(question.code, prefix=pointer_prefix)
                 errors.append(AnswerError(pointer, f"an answer to '{question.code}' is required"))
             continue
-        errors.extend(_check_value(question, value, pointer))
+        # Valid answers are the common case: build the pointer only for an answer that has errors.
+        if _check_value(question, value, ""):
+            errors.extend(_check_value(question, value, json_pointer(question.code, prefix=pointer_prefix)))
     known = {question.code for question in definition.questions}
     for code in answers:
         if code not in known:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -23,10 +24,10 @@ from survey_api.models import utcnow
 from survey_api.questionnaires.rules import QuestionType, validate_answers
 from survey_api.responses.errors import AnswersInvalid, OutsideCampaign, ResponseIdConflict
 from survey_api.responses.repository import ResponseRepository
-from survey_api.responses.rules import check_clock, mask_personal_data, response_month
+from survey_api.responses.rules import check_clock, mask_personal_data
 from survey_api.responses.schemas import ResponseStatus
 from zdrav_shared.logging import get_logger
-from zdrav_shared.periods import PeriodType
+from zdrav_shared.periods import Period, PeriodType
 from zdrav_shared.problems import FieldError, ProblemError
 
 log = get_logger(__name__)
@@ -183,7 +184,7 @@ class ResponseIngestion:
                 pointer=f"{candidate.pointer}/submitted_at",
             )
             return Outcome(str(candidate.id), ResponseStatus.REJECTED, outside)
-        month = response_month(check.effective_at, unit.zone)
+        month, quarter, year = _period_codes(local_day.year, local_day.month)
         answers, has_text, nps_score = _stored_answers(context, candidate.answers)
         row: dict[str, Any] = {
             "id": candidate.id,
@@ -196,9 +197,9 @@ class ResponseIngestion:
             "received_at": received_at,
             "effective_at": check.effective_at,
             "clock_skew": check.skew.value,
-            "month": month.code,
-            "quarter": month.parent(PeriodType.QUARTER).code,
-            "year": month.year,
+            "month": month,
+            "quarter": quarter,
+            "year": year,
             "body_hash": candidate.body_hash,
             "answers": answers,
             "has_text": has_text,
@@ -209,6 +210,14 @@ class ResponseIngestion:
             value = answers.get(code) if code else None
             row[f"sat{slot + 1}"] = value if isinstance(value, str) else None
         return _Prepared(candidate, row)
+
+
+@cache
+def _period_codes(year: int, month: int) -> tuple[str, str, int]:
+    """Month, quarter and year codes of a local month (``response_month`` of its days), computed
+    once per month instead of once per response: the hot path of batch ingestion."""
+    period = Period.containing(date(year, month, 1), PeriodType.MONTH)
+    return period.code, period.parent(PeriodType.QUARTER).code, period.year
 
 
 def _stored_answers(context: CampaignContext, answers: Mapping[str, Any]) -> tuple[dict[str, Any], bool, int | None]:
