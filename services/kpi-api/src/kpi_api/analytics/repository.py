@@ -1,27 +1,27 @@
-"""All SQL of analytics: one GROUP BY per period window over the subtrees asked for.
+"""All SQL of analytics: one GROUP BY per period window and aggregation pair over the subtrees asked for.
 
-For a window (a year and a range of its months) the query
-1. takes the values of the needed input indicators in the window (index ``ix_indicator_values_window``),
-2. aggregates them over time per org unit with the indicator's ``time_aggregation`` (``last`` is the
-   value of the latest period, found with ``row_number()``),
+For a window (a year and a range of its months) and indicators sharing their aggregations, the query
+1. takes the values of the indicators in the window (index ``ix_indicator_values_window``),
+2. aggregates them over time per org unit with ``time_aggregation`` (``last`` is the value of the
+   latest period, found with ``row_number()``) — skipped when the window holds one period per unit,
 3. maps every org unit to the requested units whose subtree holds it (materialised-path prefix),
    limited to the caller's scope,
-4. aggregates over org units with the indicator's ``aggregation``.
-Nothing is loaded row by row into Python; the answer has one row per indicator × requested unit.
+4. aggregates over org units with ``aggregation``.
+When time and unit aggregation collapse into one (sum of sums, or a single period per unit) it is a
+single plain GROUP BY. Nothing is loaded row by row into Python: one row per indicator × requested unit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Numeric, case, func, select, type_coerce
+from sqlalchemy import ColumnElement, Numeric, Subquery, case, distinct, func, literal, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
-from kpi_api.models import Indicator, IndicatorValue, OrgUnit, Target
+from kpi_api.models import IndicatorValue, OrgUnit, Target
 from kpi_api.scope import Scope
 
 # Wide enough for sums of many values; on SQLite (floats inside) the scale rounds away binary noise.
@@ -45,15 +45,31 @@ class Aggregate:
     units: int
 
 
-def _by_method(method: Any, sum_: Any, avg: Any, min_: Any, max_: Any, last: Any) -> Any:
-    """The aggregate named by ``method`` (a column holding sum, average, min, max or last)."""
-    return case(
-        (method == "sum", sum_),
-        (method == "average", avg),
-        (method == "min", min_),
-        (method == "max", max_),
-        else_=last,
-    )
+def _simple(method: str, column: Any) -> ColumnElement[Any]:
+    """sum, average, min or max of ``column``."""
+    functions: dict[str, Callable[[Any], ColumnElement[Any]]] = {
+        "sum": func.sum,
+        "average": func.avg,
+        "min": func.min,
+        "max": func.max,
+    }
+    return functions[method](column)
+
+
+@dataclass(frozen=True, slots=True)
+class Methods:
+    """How a group of indicators aggregates: over org units, and over time (None: one period per unit,
+    nothing to aggregate over time)."""
+
+    over_units: str
+    over_time: str | None
+
+
+def _collapses(methods: Methods) -> bool:
+    """Time then units equals one aggregate over all values: sum of sums, min of mins, max of maxes."""
+    if methods.over_units == "last":
+        return False
+    return methods.over_time is None or (methods.over_time == methods.over_units and methods.over_units != "average")
 
 
 class AnalyticsRepository:
@@ -63,86 +79,116 @@ class AnalyticsRepository:
     async def aggregate(
         self,
         indicator_ids: Sequence[int],
-        root_ids: Sequence[int],
+        methods: Methods,
+        roots: Sequence[OrgUnit],
         window: Window,
         scope: Scope,
     ) -> list[Aggregate]:
-        if not indicator_ids or not root_ids:
+        """One GROUP BY for indicators sharing ``methods`` over the subtrees of ``roots``."""
+        if not indicator_ids or not roots:
             return []
         v = IndicatorValue
-        ranked = (
-            select(
-                v.indicator_id,
-                v.org_unit_id,
-                v.value,
-                func.row_number()
-                .over(partition_by=(v.indicator_id, v.org_unit_id), order_by=v.end_month.desc())
-                .label("rn"),
+        tree = self._tree(roots, scope)
+        in_window = (
+            v.indicator_id.in_(sorted(set(indicator_ids))),
+            v.year == window.year,
+            v.end_month.between(window.first_month, window.last_month),
+        )
+        if _collapses(methods):
+            # The common case (counts summed, one period per unit): a plain GROUP BY, as one would write it by hand.
+            query = (
+                select(
+                    v.indicator_id,
+                    tree.c.root_id,
+                    type_coerce(_simple(methods.over_units, v.value), AGG).label("value"),
+                    # One value per unit when there is no time step: count(*) keeps a hash aggregate possible.
+                    (func.count() if methods.over_time is None else func.count(distinct(v.org_unit_id))).label("units"),
+                )
+                .join(tree, tree.c.unit_id == v.org_unit_id)
+                .where(*in_window)
+                .group_by(v.indicator_id, tree.c.root_id)
             )
-            .where(
-                v.indicator_id.in_(sorted(set(indicator_ids))),
-                v.year == window.year,
-                v.end_month.between(window.first_month, window.last_month),
+            result = await self.session.execute(query)
+            return [Aggregate(i, r, val, n) for i, r, val, n in result.all()]
+
+        if methods.over_time == "last":
+            ranked = (
+                select(
+                    v.indicator_id,
+                    v.org_unit_id,
+                    v.value,
+                    func.row_number()
+                    .over(partition_by=(v.indicator_id, v.org_unit_id), order_by=v.end_month.desc())
+                    .label("rn"),
+                )
+                .where(*in_window)
+                .subquery("ranked")
             )
-            .subquery("ranked")
-        )
-        per_unit = (
-            select(
-                ranked.c.indicator_id,
-                ranked.c.org_unit_id,
-                func.sum(ranked.c.value).label("s"),
-                func.avg(ranked.c.value).label("a"),
-                func.min(ranked.c.value).label("lo"),
-                func.max(ranked.c.value).label("hi"),
-                func.max(case((ranked.c.rn == 1, ranked.c.value))).label("last"),
+            per_unit = (
+                select(ranked.c.indicator_id, ranked.c.org_unit_id, ranked.c.value.label("tv"))
+                .where(ranked.c.rn == 1)
+                .subquery("per_unit")
             )
-            .group_by(ranked.c.indicator_id, ranked.c.org_unit_id)
-            .subquery("per_unit")
-        )
-        root = aliased(OrgUnit, name="root")
-        unit = aliased(OrgUnit, name="unit")
-        tree = (
-            select(root.id.label("root_id"), unit.id.label("unit_id"), unit.code.label("unit_code"))
-            .join(unit, unit.path.startswith(root.path))
-            .where(root.id.in_(sorted(set(root_ids))))
-        )
-        limit = scope.clause(unit.path)
-        if limit is not None:
-            tree = tree.where(limit)
-        tree_q = tree.subquery("tree")
-        over_time = _by_method(
-            Indicator.time_aggregation, per_unit.c.s, per_unit.c.a, per_unit.c.lo, per_unit.c.hi, per_unit.c.last
-        )
-        rooted = (
-            select(
-                per_unit.c.indicator_id,
-                tree_q.c.root_id,
-                Indicator.aggregation.label("method"),
-                type_coerce(over_time, AGG).label("tv"),
-                func.row_number()
-                .over(partition_by=(per_unit.c.indicator_id, tree_q.c.root_id), order_by=tree_q.c.unit_code.desc())
-                .label("urn"),
+        elif methods.over_time is None:
+            per_unit = select(v.indicator_id, v.org_unit_id, v.value.label("tv")).where(*in_window).subquery("per_unit")
+        else:
+            per_unit = (
+                select(v.indicator_id, v.org_unit_id, _simple(methods.over_time, v.value).label("tv"))
+                .where(*in_window)
+                .group_by(v.indicator_id, v.org_unit_id)
+                .subquery("per_unit")
             )
-            .join(tree_q, tree_q.c.unit_id == per_unit.c.org_unit_id)
-            .join(Indicator, Indicator.id == per_unit.c.indicator_id)
-            .subquery("rooted")
-        )
-        over_units = _by_method(
-            rooted.c.method,
-            func.sum(rooted.c.tv),
-            func.avg(rooted.c.tv),
-            func.min(rooted.c.tv),
-            func.max(rooted.c.tv),
-            func.max(case((rooted.c.urn == 1, rooted.c.tv))),
-        )
-        query = select(
-            rooted.c.indicator_id,
-            rooted.c.root_id,
-            type_coerce(over_units, AGG).label("value"),
-            func.count().label("units"),
-        ).group_by(rooted.c.indicator_id, rooted.c.root_id, rooted.c.method)
+        tv = type_coerce(per_unit.c.tv, AGG)
+        if methods.over_units == "last":
+            # "last" over org units: the unit with the greatest code, as targets.rules.aggregate_grid does.
+            rooted = (
+                select(
+                    per_unit.c.indicator_id,
+                    tree.c.root_id,
+                    tv.label("tv"),
+                    func.row_number()
+                    .over(partition_by=(per_unit.c.indicator_id, tree.c.root_id), order_by=tree.c.unit_code.desc())
+                    .label("urn"),
+                )
+                .join(tree, tree.c.unit_id == per_unit.c.org_unit_id)
+                .subquery("rooted")
+            )
+            over_units = func.max(case((rooted.c.urn == 1, rooted.c.tv)))
+            query = select(
+                rooted.c.indicator_id, rooted.c.root_id, type_coerce(over_units, AGG), func.count()
+            ).group_by(rooted.c.indicator_id, rooted.c.root_id)
+        else:
+            query = (
+                select(
+                    per_unit.c.indicator_id,
+                    tree.c.root_id,
+                    type_coerce(_simple(methods.over_units, tv), AGG),
+                    func.count(),
+                )
+                .join(tree, tree.c.unit_id == per_unit.c.org_unit_id)
+                .group_by(per_unit.c.indicator_id, tree.c.root_id)
+            )
         result = await self.session.execute(query)
         return [Aggregate(i, r, val, n) for i, r, val, n in result.all()]
+
+    @staticmethod
+    def _tree(roots: Sequence[OrgUnit], scope: Scope) -> Subquery:
+        """``(root_id, unit_id, unit_code)`` for every unit in each root's subtree (inside the scope).
+
+        One branch per root with the root's own path prefix, so that the planner sees each prefix and
+        estimates the subtree's size (a join on ``path LIKE root.path || '%'`` looks tiny to it and
+        leads to nested loops over the whole federation).
+        """
+        branches = []
+        for root in roots:
+            branch = select(
+                literal(root.id).label("root_id"), OrgUnit.id.label("unit_id"), OrgUnit.code.label("unit_code")
+            ).where(OrgUnit.path.startswith(root.path, autoescape=True))
+            limit = scope.clause(OrgUnit.path)
+            if limit is not None:
+                branch = branch.where(limit)
+            branches.append(branch)
+        return (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("tree")
 
     async def units_under(self, parent_path: str, level: str | None, scope: Scope) -> list[OrgUnit]:
         """Units below a parent: of ``level`` anywhere in its subtree, or its direct children."""

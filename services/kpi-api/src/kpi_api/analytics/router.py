@@ -34,14 +34,16 @@ class ExportFormat(StrEnum):
 )
 async def get_analytics(
     query: Annotated[AnalyticsQuery, Depends(analytics_query)], session: Session, caller: Caller, clock: Clock
-) -> AnalyticsAnswer:
+) -> Response:
     """One row per indicator × org unit × period. An org unit's value aggregates its whole subtree
     (`aggregation` over org units, after `time_aggregation` over the finer periods inside the period
     asked for); formula indicators are evaluated on the aggregated inputs (ratio of sums) and carry
     `numerator` and `denominator`. `ytd=true` reads January up to each period. `parent` with `level`
     reports on every unit of that level below the parent (e.g. `parent=RU-MUR&level=municipality`).
     Only org units inside the caller's scope (others: 403). Computed in the database."""
-    return await AnalyticsService(session, clock).run(caller, query)
+    answer = await AnalyticsService(session, clock).run(caller, query)
+    # Serialised once, directly: the rows are built from checked values and can be many thousands.
+    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 @router.get(

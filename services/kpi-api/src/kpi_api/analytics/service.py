@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kpi_api.analytics.repository import Aggregate, AnalyticsRepository, Window
+from kpi_api.analytics.repository import Aggregate, AnalyticsRepository, Methods, Window
 from kpi_api.analytics.schemas import AnalyticsAnswer, AnalyticsRow
 from kpi_api.formulas import EvalResult, Expr, evaluate, evaluate_ratio, parse, referenced_codes
 from kpi_api.indicators.repository import IndicatorRepository
@@ -63,6 +64,29 @@ class AnalyticsQuery:
     level: OrgUnitLevel | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    """An indicator's enums and thresholds, parsed once per request rather than once per row."""
+
+    indicator: Indicator
+    periodicity: Periodicity
+    direction: Direction
+    thresholds: Thresholds
+    time_aggregation: Aggregation | None
+    is_input: bool
+
+    @classmethod
+    def of(cls, indicator: Indicator) -> _Spec:
+        return cls(
+            indicator,
+            Periodicity(indicator.periodicity),
+            Direction(indicator.direction),
+            Thresholds(indicator.on_track_ratio, indicator.at_risk_ratio),
+            Aggregation(indicator.time_aggregation) if indicator.time_aggregation else None,
+            indicator.kind == IndicatorKind.INPUT,
+        )
+
+
 @dataclass
 class _Book:
     """What one request has read: the catalogue closure, formula versions and aggregates per slot."""
@@ -71,6 +95,12 @@ class _Book:
     versions: dict[str, list[tuple[object, Expr]]]
     aggregates: dict[Slot, dict[tuple[int, int], Aggregate]] = field(default_factory=dict)
     memo: dict[tuple[str, int, Slot], EvalResult] = field(default_factory=dict)
+    specs: dict[str, _Spec] = field(default_factory=dict)
+
+    def spec(self, code: str) -> _Spec:
+        if code not in self.specs:
+            self.specs[code] = _Spec.of(self.catalogue[code])
+        return self.specs[code]
 
     def value(self, code: str, root_id: int, slot: Slot) -> EvalResult:
         key = (code, root_id, slot)
@@ -82,12 +112,13 @@ class _Book:
         return effective_version(period, self.versions.get(code, []))  # type: ignore[arg-type]
 
     def _compute(self, code: str, root_id: int, slot: Slot) -> EvalResult:
-        indicator = self.catalogue[code]
-        if not can_report_for(slot.period, Periodicity(indicator.periodicity)):
+        spec = self.spec(code)
+        indicator = spec.indicator
+        if not can_report_for(slot.period, spec.periodicity):
             return EvalResult(None, "period_finer_than_periodicity")
         if slot not in self.aggregates:
             return EvalResult(None, NO_DATA)
-        if indicator.kind == IndicatorKind.INPUT:
+        if spec.is_input:
             found = self.aggregates[slot].get((indicator.id, root_id))
             return EvalResult(found.value, None) if found and found.value is not None else EvalResult(None, NO_DATA)
         expr = self.formula(code, slot.period)
@@ -162,11 +193,16 @@ class AnalyticsService:
         if query.previous and uses_prev:
             slots |= {s.previous() for s in slots}
         inputs = [i for i in book.catalogue.values() if i.kind == IndicatorKind.INPUT]
-        root_ids = [u.id for u in units]
         for slot in sorted(slots, key=lambda s: s.period):
-            eligible = [i.id for i in inputs if can_report_for(slot.period, Periodicity(i.periodicity))]
-            rows = await self.repo.aggregate(eligible, root_ids, slot.window, scope)
-            book.aggregates[slot] = {(a.indicator_id, a.root_id): a for a in rows}
+            groups: dict[Methods, list[int]] = {}
+            for indicator in inputs:
+                if can_report_for(slot.period, Periodicity(indicator.periodicity)):
+                    groups.setdefault(_methods(indicator, slot), []).append(indicator.id)
+            found: dict[tuple[int, int], Aggregate] = {}
+            for methods, ids in sorted(groups.items(), key=lambda g: (g[0].over_units, g[0].over_time or "")):
+                for row in await self.repo.aggregate(ids, methods, units, slot.window, scope):
+                    found[(row.indicator_id, row.root_id)] = row
+            book.aggregates[slot] = found
         targets = await self._targets(book, query, units)
         answer: list[AnalyticsRow] = []
         for code in dict.fromkeys(query.indicators):
@@ -190,22 +226,29 @@ class AnalyticsService:
     def _row(
         self, book: _Book, code: str, unit: OrgUnit, slot: Slot, known: dict[str, Target], with_previous: bool
     ) -> AnalyticsRow:
-        indicator = book.catalogue[code]
+        spec = book.spec(code)
+        indicator = spec.indicator
         result = book.value(code, unit.id, slot)
         value = present(result.value, indicator.precision)
-        row = AnalyticsRow(
-            indicator_code=code,
-            org_unit_code=unit.code,
-            period=slot.period.code,
-            ytd=slot.ytd,
-            value=value,
-            reason=None if value is not None else result.reason,
-            unit=indicator.unit,
-            precision=indicator.precision,
-        )
-        if indicator.kind == IndicatorKind.INPUT:
+        row: dict[str, Any] = {
+            "indicator_code": code,
+            "org_unit_code": unit.code,
+            "period": slot.period.code,
+            "ytd": slot.ytd,
+            "value": value,
+            "reason": None if value is not None else result.reason,
+            "unit": indicator.unit,
+            "precision": indicator.precision,
+            "numerator": None,
+            "denominator": None,
+            "reported_units": 0,
+            "previous_period": None,
+            "previous_value": None,
+            "baseline": None,
+        }
+        if spec.is_input:
             found = book.aggregates.get(slot, {}).get((indicator.id, unit.id))
-            row.reported_units = found.units if found else 0
+            row["reported_units"] = found.units if found else 0
         else:
             expr = book.formula(code, slot.period)
             if expr is not None:
@@ -214,26 +257,33 @@ class AnalyticsService:
                 previous = {c: book.value(c, unit.id, slot.previous()).value for c in refs.previous}
                 ratio = evaluate_ratio(expr, current, previous)
                 if ratio is not None:
-                    row.numerator, row.denominator = plain(ratio.numerator), plain(ratio.denominator)
-        time_aggregation = Aggregation(indicator.time_aggregation) if indicator.time_aggregation else None
-        target, target_period = target_for(
-            slot.period, {p: t.target for p, t in known.items()}, time_aggregation, ytd=slot.ytd
+                    row["numerator"], row["denominator"] = plain(ratio.numerator), plain(ratio.denominator)
+        target, target_period = (
+            target_for(slot.period, {p: t.target for p, t in known.items()}, spec.time_aggregation, ytd=slot.ytd)
+            if known
+            else (None, None)
         )
-        row.target, row.target_period = plain(target), target_period
+        row["target"], row["target_period"] = plain(target), target_period
         if target_period is not None and known.get(target_period) is not None:
-            row.baseline = plain(known[target_period].baseline)
-        if target is None and (note := _note(known, slot.period)):
-            row.status_reason = f"no numeric target: {note}"
-        verdict = status_vs_target(
-            value, target, Direction(indicator.direction), Thresholds(indicator.on_track_ratio, indicator.at_risk_ratio)
-        )
-        row.status = verdict.status
-        row.status_reason = row.status_reason or verdict.reason
+            row["baseline"] = plain(known[target_period].baseline)
+        verdict = status_vs_target(value, target, spec.direction, spec.thresholds)
+        row["status"] = verdict.status
+        note = _note(known, slot.period) if target is None and known else None
+        row["status_reason"] = f"no numeric target: {note}" if note else verdict.reason
         if with_previous:
             previous_slot = slot.previous()
-            row.previous_period = previous_slot.period.code
-            row.previous_value = present(book.value(code, unit.id, previous_slot).value, indicator.precision)
-        return row
+            row["previous_period"] = previous_slot.period.code
+            row["previous_value"] = present(book.value(code, unit.id, previous_slot).value, indicator.precision)
+        # Every field is set from checked values above: skip re-validating thousands of rows.
+        return AnalyticsRow.model_construct(**row)
+
+
+def _methods(indicator: Indicator, slot: Slot) -> Methods:
+    """The aggregation pair of an input indicator in a slot; no time step when the slot is one period."""
+    window = slot.window
+    months = window.last_month - window.first_month + 1
+    single = months == Periodicity(indicator.periodicity).period_type.months
+    return Methods(indicator.aggregation or "sum", None if single else (indicator.time_aggregation or "sum"))
 
 
 def _note(known: dict[str, Target], period: Period) -> str | None:
