@@ -8,7 +8,7 @@ from fastapi import Query
 
 from kpi_api.analytics.service import AnalyticsQuery
 from zdrav_shared.contracts.org_units import OrgUnitLevel
-from zdrav_shared.periods import InvalidPeriod, Period
+from zdrav_shared.periods import MIN_YEAR, InvalidPeriod, Period
 from zdrav_shared.problems import Unprocessable
 
 MAX_INDICATORS = 100
@@ -39,9 +39,13 @@ def analytics_query(
     parsed: list[Period] = []
     for text in _split(periods, "periods", MAX_PERIODS):
         try:
-            parsed.append(Period.parse(text))
+            period = Period.parse(text)
         except InvalidPeriod as exc:
             raise Unprocessable(str(exc), pointer="/query/periods") from exc
+        if period.year < MIN_YEAR + 2:
+            # prev() and the previous-period column reach two years back.
+            raise Unprocessable(f"analytics start in {MIN_YEAR + 2}", pointer="/query/periods")
+        parsed.append(period)
     if not parsed:
         raise Unprocessable("name at least one period", pointer="/query/periods")
     return AnalyticsQuery(

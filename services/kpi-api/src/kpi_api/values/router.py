@@ -27,6 +27,14 @@ router = APIRouter(prefix="/v1/values", tags=["values"], route_class=CommittingR
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
+def _after_id(page: PageParams) -> int | None:
+    if not page.after:
+        return None
+    if not isinstance(page.after[0], int) or isinstance(page.after[0], bool):
+        raise Unprocessable("the cursor is not valid; start again without it", pointer="/query/cursor")
+    return page.after[0]
+
+
 def parse_period_param(text: str, name: str) -> str:
     try:
         return Period.parse(text).code
@@ -75,7 +83,7 @@ async def list_values(
     rows = await ValueRepository(session).list_values(
         scope=scope.clause(OrgUnit.path),
         limit=page.limit + 1,
-        after_id=int(page.after[0]) if page.after else None,
+        after_id=_after_id(page),
         indicator_id=indicator_id,
         under_path=under,
         period=parse_period_param(period, "period") if period else None,
