@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, select
+from sqlalchemy import ColumnElement, case, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from survey_api.campaigns.repository import scope_clause
@@ -82,6 +82,12 @@ class AggregateRepository:
             query = query.where(scoped)
         if group_by:
             query = query.group_by(key)
+        if self.session.get_bind().dialect.name == "postgresql":
+            # asyncpg prepares statements, and after five runs on a connection PostgreSQL may switch to
+            # a generic plan that does not know how many rows a campaign-quarter holds: measured by
+            # `make bench` over 1M responses, it sorts instead of hashing and takes ~1.8× as long.
+            # Plan for the actual values instead; SET LOCAL ends with the request's transaction.
+            await self.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
         found: dict[str | None, GroupCounts] = {}
         for row in (await self.session.execute(query)).all():
             values = [int(v or 0) for v in row[1:]]
