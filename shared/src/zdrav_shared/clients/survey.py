@@ -1,9 +1,11 @@
-"""survey-api seen from another service (kpi-api's quarterly report pulls its aggregates)."""
+"""survey-api seen from another service (kpi-api pulls its aggregates for indicators and the report)."""
 
 from __future__ import annotations
 
-from zdrav_shared.contracts.survey import AggregateGroupBy, SurveyAggregates
-from zdrav_shared.http_client import ServiceClient
+from collections.abc import Sequence
+
+from zdrav_shared.contracts.survey import AggregateGroupBy, OrgUnitAggregates, SurveyAggregates
+from zdrav_shared.http_client import PeerError, ServiceClient
 
 
 class SurveyClient:
@@ -30,3 +32,27 @@ class SurveyClient:
         if group_by is not None:
             params["group_by"] = group_by.value
         return await self.client.get_model("/v1/aggregates", SurveyAggregates, params=params, timeout_s=timeout_s)
+
+    async def org_unit_aggregates(
+        self,
+        org_units: Sequence[str],
+        period: str,
+        *,
+        campaign: str | None = None,
+        timeout_s: float | None = None,
+    ) -> OrgUnitAggregates:
+        """Figures of several org units' subtrees at once, over ``campaign`` or every campaign.
+
+        Raises :class:`~zdrav_shared.http_client.PeerUnavailable` when survey-api does not answer in
+        time and :class:`~zdrav_shared.http_client.PeerError` when it refuses the request (an
+        unknown campaign is a 404).
+        """
+        params = {"org_units": ",".join(org_units), "period": period}
+        if campaign is not None:
+            params["campaign"] = campaign
+        answer = await self.client.get_model(
+            "/v1/aggregates/org-units", OrgUnitAggregates, params=params, timeout_s=timeout_s
+        )
+        if answer is None:
+            raise PeerError(self.client.target, 404, f"campaign {campaign} is unknown")
+        return answer

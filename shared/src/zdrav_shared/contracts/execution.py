@@ -69,3 +69,11 @@ class RegionExecution(BaseModel):
     as_of: date
     total: ExecutionFigure
     roadmaps: list[RoadmapExecution]
+
+
+class RegionsExecution(BaseModel):
+    """Execution of every region's roadmaps in one answer (``GET /v1/execution/regions``): regions
+    without a roadmap are absent."""
+
+    as_of: date
+    regions: list[RegionExecution]

@@ -76,3 +76,35 @@ class SurveyAggregates(BaseModel):
     group_by: AggregateGroupBy | None = None
     minimum_sample: int
     rows: list[SurveyAggregateRow]
+
+
+class OrgUnitAggregateRow(BaseModel):
+    """One requested org unit's subtree, over one campaign or every campaign of the period.
+
+    The counts are returned beside the figures so that a caller can roll several units up itself
+    (a ratio of sums): ``satisfaction_share`` = ``satisfied`` ÷ ``satisfaction_answered`` × 100 and
+    ``nps`` = (``promoters`` − ``detractors``) ÷ (``promoters`` + ``passives`` + ``detractors``) × 100.
+    """
+
+    org_unit_code: str = Field(examples=["RU-MUR"])
+    n: int = Field(description="Responses in the subtree")
+    satisfied: int = Field(description="Answers yes / rather_yes to q1_process")
+    satisfaction_answered: int = Field(description="Answers to q1_process (dont_know included)")
+    satisfaction_share: float | None = Field(examples=[82.5])
+    nps: float | None = Field(examples=[41.2])
+    promoters: int
+    passives: int
+    detractors: int
+    nps_ci95: list[float] | None = Field(description="95 % interval of the NPS, [lo, hi]")
+    sample_ok: bool
+    campaigns: list[str] = Field(default_factory=list, description="Campaigns with responses in the subtree")
+
+
+class OrgUnitAggregates(BaseModel):
+    """The answer of ``GET /v1/aggregates/org-units``: one row per requested org unit, in the order
+    asked (units without responses get a row with ``n = 0``)."""
+
+    period: str = Field(examples=["2025Q2"])
+    campaign_code: str | None = Field(default=None, description="null: every campaign of the period")
+    minimum_sample: int
+    rows: list[OrgUnitAggregateRow]

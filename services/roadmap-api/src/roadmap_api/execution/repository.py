@@ -85,10 +85,16 @@ class ExecutionRepository:
 
     async def region_counts(self, region_code: str, as_of: date) -> list[RoadmapCounts]:
         """Per roadmap of the region (roadmaps with nothing due included), one GROUP BY."""
+        return [counts for _, counts in await self.regions_counts(as_of, [region_code])]
+
+    async def regions_counts(self, as_of: date, regions: Sequence[str] | None) -> list[tuple[str, RoadmapCounts]]:
+        """``(region_code, counts)`` per roadmap of ``regions`` (None: every region), one GROUP BY,
+        ordered by region and roadmap."""
         completed = _completed_by(as_of)
         counted = and_(Task.roadmap_id == Roadmap.id, Task.status != TaskStatus.CANCELLED.value, Task.due_date <= as_of)
         query = (
             select(
+                Roadmap.region_code,
                 Roadmap.id,
                 Roadmap.title,
                 Roadmap.status,
@@ -98,12 +104,16 @@ class ExecutionRepository:
             )
             .select_from(Roadmap)
             .outerjoin(Task, counted)
-            .where(Roadmap.region_code == region_code)
-            .group_by(Roadmap.id, Roadmap.title, Roadmap.status)
-            .order_by(Roadmap.id)
+            .group_by(Roadmap.region_code, Roadmap.id, Roadmap.title, Roadmap.status)
+            .order_by(Roadmap.region_code, Roadmap.id)
         )
+        if regions is not None:
+            query = query.where(Roadmap.region_code.in_(sorted(set(regions))))
         result = await self.session.execute(query)
-        return [RoadmapCounts(*(row[:3]), int(row[3]), int(row[4]), int(row[5])) for row in result.all()]
+        return [
+            (row[0], RoadmapCounts(row[1], row[2], row[3], int(row[4]), int(row[5]), int(row[6])))
+            for row in result.all()
+        ]
 
     async def due_tasks(self, q: DueQuery, limit: int) -> list[tuple[Task, str]]:
         """Open tasks due by ``as_of + within_days``, soonest first, with their region."""

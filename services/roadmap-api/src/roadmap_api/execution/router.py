@@ -9,13 +9,14 @@ from fastapi import APIRouter, Query
 from roadmap_api.common import Day
 from roadmap_api.deps import Caller, Session
 from roadmap_api.execution.rules import DEFAULT_SOON_DAYS
-from roadmap_api.execution.schemas import DeviationList, DueList, ExecutionFigure, RegionExecution
+from roadmap_api.execution.schemas import DeviationList, DueList, ExecutionFigure, RegionExecution, RegionsExecution
 from roadmap_api.execution.service import ExecutionService
 from zdrav_shared.db import CommittingRoute
-from zdrav_shared.problems import problem_responses
+from zdrav_shared.problems import Unprocessable, problem_responses
 
 router = APIRouter(tags=["execution"], route_class=CommittingRoute)
 
+MAX_REGIONS = 200
 AsOf = Annotated[Day | None, Query(description="YYYY-MM-DD; default today in the region")]
 
 
@@ -49,6 +50,30 @@ async def get_region_execution(
     """The figure of each roadmap and a region total over all their tasks (a ratio of sums), in
     the contract's shape, computed in one GROUP BY."""
     return await ExecutionService(session, caller).region(region_code, as_of)
+
+
+@router.get(
+    "/v1/execution/regions",
+    response_model=RegionsExecution,
+    operation_id="list_regions_execution",
+    summary="Plan execution of every region's roadmaps in one call",
+    responses=problem_responses(401, 403, 422),
+)
+async def list_regions_execution(
+    session: Session,
+    caller: Caller,
+    as_of: AsOf = None,
+    regions: Annotated[
+        str | None, Query(max_length=4_000, description="Region codes, comma-separated; default every readable one")
+    ] = None,
+) -> RegionsExecution:
+    """What `GET /v1/regions/{code}/execution` answers, for every region at once (kpi-api's federal
+    report and its roadmap-sourced indicators pull it in one call): one GROUP BY over all roadmaps.
+    Regions without a roadmap are absent; a named region outside the caller's scope is a 403."""
+    codes = [c.strip() for c in regions.split(",") if c.strip()] if regions is not None else None
+    if codes is not None and len(codes) > MAX_REGIONS:
+        raise Unprocessable(f"at most {MAX_REGIONS} regions per request", pointer="/query/regions")
+    return await ExecutionService(session, caller).regions(as_of, list(dict.fromkeys(codes)) if codes else None)
 
 
 @router.get(

@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 
 from roadmap_api.execution.rules import DueState
 from roadmap_api.tasks.rules import TaskStatus
-from zdrav_shared.contracts.execution import ExecutionFigure, RegionExecution, RoadmapExecution
+from zdrav_shared.contracts.execution import ExecutionFigure, RegionExecution, RegionsExecution, RoadmapExecution
 
 __all__ = [
     "DeviationList",
@@ -16,6 +16,7 @@ __all__ = [
     "DueTask",
     "ExecutionFigure",
     "RegionExecution",
+    "RegionsExecution",
     "RoadmapExecution",
 ]
 

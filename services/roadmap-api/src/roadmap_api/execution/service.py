@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roadmap_api.execution.repository import DueQuery, ExecutionRepository
+from roadmap_api.execution.repository import DueQuery, ExecutionRepository, RoadmapCounts
 from roadmap_api.execution.rules import (
     DueState,
     Execution,
@@ -24,6 +24,7 @@ from roadmap_api.execution.schemas import (
     DueTask,
     ExecutionFigure,
     RegionExecution,
+    RegionsExecution,
     RoadmapExecution,
 )
 from roadmap_api.regions import readable_regions, require_reader
@@ -60,20 +61,24 @@ class ExecutionService:
     async def region(self, region_code: str, as_of: date | None) -> RegionExecution:
         require_reader(self.principal, region_code)
         day = as_of or datetime.now(UTC).date()
-        rows = await self.repo.region_counts(region_code, day)
-        roadmaps = [
-            RoadmapExecution(
-                roadmap_id=r.roadmap_id,
-                title=r.title,
-                status=r.status,
-                **figure(execution_from_counts(day, r.on_time, r.late, r.overdue)).model_dump(),
-            )
-            for r in rows
-        ]
-        total = execution_from_counts(
-            day, sum(r.on_time for r in rows), sum(r.late for r in rows), sum(r.overdue for r in rows)
+        return _region(region_code, day, await self.repo.region_counts(region_code, day))
+
+    async def regions(self, as_of: date | None, regions: list[str] | None) -> RegionsExecution:
+        """Every region's execution in one GROUP BY: ``regions`` (each checked against the caller's
+        scope) or every region the caller can read."""
+        day = as_of or datetime.now(UTC).date()
+        if regions is not None:
+            for code in regions:
+                require_reader(self.principal, code)
+            wanted: list[str] | None = regions
+        else:
+            wanted = readable_regions(self.principal)
+        by_region: dict[str, list[RoadmapCounts]] = {}
+        for code, counts in await self.repo.regions_counts(day, wanted):
+            by_region.setdefault(code, []).append(counts)
+        return RegionsExecution(
+            as_of=day, regions=[_region(code, day, rows) for code, rows in sorted(by_region.items())]
         )
-        return RegionExecution(region_code=region_code, as_of=day, total=figure(total), roadmaps=roadmaps)
 
     async def due(
         self,
@@ -159,3 +164,20 @@ class ExecutionService:
                 )
             )
         return DeviationList(roadmap_id=roadmap.id, as_of=day, items=items)
+
+
+def _region(region_code: str, day: date, rows: list[RoadmapCounts]) -> RegionExecution:
+    """A region's figure: each roadmap's, and the total over all their tasks (a ratio of sums)."""
+    roadmaps = [
+        RoadmapExecution(
+            roadmap_id=r.roadmap_id,
+            title=r.title,
+            status=r.status,
+            **figure(execution_from_counts(day, r.on_time, r.late, r.overdue)).model_dump(),
+        )
+        for r in rows
+    ]
+    total = execution_from_counts(
+        day, sum(r.on_time for r in rows), sum(r.late for r in rows), sum(r.overdue for r in rows)
+    )
+    return RegionExecution(region_code=region_code, as_of=day, total=figure(total), roadmaps=roadmaps)

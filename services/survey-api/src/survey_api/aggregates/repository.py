@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, select, text
+from sqlalchemy import ColumnElement, case, func, literal, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from survey_api.campaigns.repository import scope_clause
+from survey_api.models import Campaign
 from survey_api.models import SurveyResponse as R
 from zdrav_shared.periods import Period, PeriodType
 
@@ -95,4 +96,48 @@ class AggregateRepository:
                 continue
             pairs = tuple((values[1 + 2 * i], values[2 + 2 * i]) for i in range(SLOTS))
             found[row[0]] = GroupCounts(values[0], pairs, values[-3], values[-2], values[-1])
+        return found
+
+    async def campaigns_overlapping(self, period: Period) -> dict[int, str]:
+        """``{id: code}`` of the campaigns whose dates overlap the period (every campaign that can hold
+        responses of it)."""
+        result = await self.session.execute(
+            select(Campaign.id, Campaign.code).where(Campaign.starts_on <= period.end, Campaign.ends_on >= period.start)
+        )
+        return {i: c for i, c in result.all()}
+
+    async def counts_by_path(
+        self,
+        *,
+        campaign_ids: Sequence[int],
+        period: Period,
+        subtree_codes: Sequence[str],
+        scope_codes: Sequence[str] | None,
+    ) -> list[tuple[str, int, GroupCounts]]:
+        """``(org_unit_path, campaign_id, counts)`` of every responding unit inside the subtrees of
+        ``subtree_codes``: one GROUP BY over the (campaign, quarter) index; the caller sums the few
+        hundred count rows up to each subtree (a sum of counts, never of percentages)."""
+        if not campaign_ids or not subtree_codes:
+            return []
+        measures: list[Any] = [func.count(), _counted(R.sat1.in_(POSITIVE)), func.count(R.sat1)]
+        measures += [_counted(R.nps >= 9), _counted(R.nps.between(7, 8)), _counted(R.nps <= 6)]
+        query = (
+            select(R.org_unit_path, R.campaign_id, *measures)
+            .where(
+                R.campaign_id.in_(sorted(set(campaign_ids))),
+                period_filter(period),
+                or_(*[R.org_unit_path.contains(f"/{code}/", autoescape=True) for code in subtree_codes]),
+            )
+            .group_by(R.org_unit_path, R.campaign_id)
+        )
+        scoped = scope_clause(R.org_unit_path, scope_codes)
+        if scoped is not None:
+            query = query.where(scoped)
+        found = []
+        for path, campaign_id, n, positive, answered, promoters, passives, detractors in (
+            await self.session.execute(query)
+        ).all():
+            pairs = ((int(positive or 0), int(answered or 0)),) + ((0, 0),) * (SLOTS - 1)
+            counts = GroupCounts(int(n), pairs, int(promoters or 0), int(passives or 0), int(detractors or 0))
+            found.append((path, int(campaign_id), counts))
         return found

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, Request
 
 from survey_api.aggregates.service import AggregateService
 from survey_api.deps import Caller, Session
-from zdrav_shared.contracts.survey import AggregateGroupBy, SurveyAggregates
-from zdrav_shared.problems import problem_responses
+from zdrav_shared.contracts.survey import AggregateGroupBy, OrgUnitAggregates, SurveyAggregates
+from zdrav_shared.problems import Unprocessable, problem_responses
 
 router = APIRouter(prefix="/v1/aggregates", tags=["aggregates"])
 
@@ -38,3 +38,36 @@ async def get_aggregates(
     for NPS). Rows: one without `group_by`; one per deployed org unit, channel, month or quarter with it."""
     service = AggregateService(session, request.app.state.campaigns, request.app.state.org_units)
     return await service.aggregates(caller, campaign, org_unit, period, group_by)
+
+
+MAX_ORG_UNITS = 500
+
+
+@router.get(
+    "/org-units",
+    response_model=OrgUnitAggregates,
+    operation_id="get_org_unit_aggregates",
+    summary="Satisfaction share and NPS of several org units' subtrees, over one campaign or all of them",
+    responses=problem_responses(401, 403, 404, 422, 503),
+)
+async def get_org_unit_aggregates(
+    request: Request,
+    session: Session,
+    caller: Caller,
+    org_units: Annotated[str, Query(max_length=40_000, description="Org-unit codes, comma-separated (at most 500)")],
+    period: Annotated[str, Query(max_length=10, description="2025, 2025Q2 or 2025-04 (local dates)")],
+    campaign: Annotated[
+        str | None, Query(max_length=64, description="A campaign code; absent: every campaign overlapping the period")
+    ] = None,
+) -> OrgUnitAggregates:
+    """One row per requested org unit (its whole subtree), in the order asked, for kpi-api's
+    survey-sourced indicators and the federal report: `n`, the `q1_process` counts `satisfied` ÷
+    `satisfaction_answered` behind `satisfaction_share`, NPS with its counts and 95 % interval, and
+    `sample_ok`. Without `campaign` the counts of every campaign overlapping the period are summed
+    (never percentages averaged) and `sample_ok` uses the default minimum sample (30). A unit without
+    responses gets `n = 0`. `GET /v1/aggregates` keeps its single-campaign contract."""
+    codes = list(dict.fromkeys(c.strip() for c in org_units.split(",") if c.strip()))
+    if len(codes) > MAX_ORG_UNITS:
+        raise Unprocessable(f"at most {MAX_ORG_UNITS} org units per request", pointer="/query/org_units")
+    service = AggregateService(session, request.app.state.campaigns, request.app.state.org_units)
+    return await service.org_unit_aggregates(caller, codes, period, campaign)

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from survey_api.aggregates.errors import OrgUnitNotFound
 from survey_api.aggregates.repository import AggregateRepository, GroupCounts
 from survey_api.aggregates.rules import (
+    DEFAULT_MINIMUM_SAMPLE,
     LONG_TERM_NPS,
     NpsCounts,
     ShareCounts,
@@ -23,6 +24,8 @@ from zdrav_shared.auth import Principal, require_scope
 from zdrav_shared.clients.org_units import OrgUnitClient
 from zdrav_shared.contracts.survey import (
     AggregateGroupBy,
+    OrgUnitAggregateRow,
+    OrgUnitAggregates,
     PreviousFigures,
     QuestionShare,
     SurveyAggregateRow,
@@ -100,6 +103,61 @@ class AggregateService:
             rows=rows,
         )
 
+    async def org_unit_aggregates(
+        self, caller: Principal, org_units: list[str], period_text: str, campaign: str | None
+    ) -> OrgUnitAggregates:
+        """Figures of each requested subtree, over one campaign or every campaign overlapping the period.
+
+        Counts are summed per subtree from one GROUP BY by org-unit path; the campaign-less form
+        uses the default minimum sample, a campaign's own otherwise."""
+        period = parse_query_period(period_text)
+        if not org_units:
+            raise Unprocessable("name at least one org unit", pointer="/query/org_units")
+        if campaign is not None:
+            context = await self.cache.get(self.session, campaign)
+            if context is None:
+                raise CampaignNotFound(campaign)
+            campaigns = {context.id: context.code}
+            minimum = context.minimum_sample
+        else:
+            campaigns = await self.repo.campaigns_overlapping(period)
+            minimum = DEFAULT_MINIMUM_SAMPLE
+        if not caller.is_federal:
+            for code in org_units:
+                ref = await self.org_units.get(code) if self.org_units is not None else None
+                if ref is None:
+                    raise OrgUnitNotFound(code)
+                require_scope(caller, ref.path or [code], code)
+        scope = None if caller.is_federal else sorted(caller.scope_org_units)
+        found = await self.repo.counts_by_path(
+            campaign_ids=list(campaigns), period=period, subtree_codes=org_units, scope_codes=scope
+        )
+        rows = []
+        for code in org_units:
+            marker = f"/{code}/"
+            inside = [(campaign_id, c) for path, campaign_id, c in found if marker in path]
+            total = _sum_counts([c for _, c in inside])
+            positive, answered = total.satisfaction[0]
+            figures = group_figures(total.n, ShareCounts(positive, answered), _nps(total), minimum_sample=minimum)
+            interval = present_interval(figures.nps_ci95)
+            rows.append(
+                OrgUnitAggregateRow(
+                    org_unit_code=code,
+                    n=figures.n,
+                    satisfied=positive,
+                    satisfaction_answered=answered,
+                    satisfaction_share=present(figures.satisfaction_share),
+                    nps=present(figures.nps),
+                    promoters=figures.promoters,
+                    passives=figures.passives,
+                    detractors=figures.detractors,
+                    nps_ci95=list(interval) if interval else None,
+                    sample_ok=figures.sample_ok,
+                    campaigns=sorted({campaigns[i] for i, _ in inside}),
+                )
+            )
+        return OrgUnitAggregates(period=period.code, campaign_code=campaign, minimum_sample=minimum, rows=rows)
+
     def _row(
         self,
         context: CampaignContext,
@@ -159,6 +217,21 @@ class AggregateService:
             suggested_satisfaction_target=present(suggested_target(figures.satisfaction_share)),
             suggested_nps_target=present(suggested_target(figures.nps, LONG_TERM_NPS)),
         )
+
+
+def _sum_counts(items: list[GroupCounts]) -> GroupCounts:
+    if not items:
+        return GroupCounts.empty()
+    slots = len(items[0].satisfaction)
+    return GroupCounts(
+        sum(c.n for c in items),
+        tuple(
+            (sum(c.satisfaction[i][0] for c in items), sum(c.satisfaction[i][1] for c in items)) for i in range(slots)
+        ),
+        sum(c.promoters for c in items),
+        sum(c.passives for c in items),
+        sum(c.detractors for c in items),
+    )
 
 
 def _share(counts: GroupCounts) -> ShareCounts:

@@ -1,0 +1,91 @@
+"""GET /v1/aggregates/org-units: several subtrees in one call, over one campaign or every campaign."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from .conftest import FEDERAL, KYA_ADMIN, MUR_ADMIN, create_campaign, kiosk_auth, register_kiosk
+from .test_aggregates import data, entry
+
+pytestmark = pytest.mark.usefixtures("kpi")
+__all__ = ["data"]
+
+
+async def bulk(client: httpx.AsyncClient, headers: dict[str, str] = FEDERAL, **params: str) -> httpx.Response:
+    return await client.get("/v1/aggregates/org-units", params=params, headers=headers)
+
+
+@pytest.fixture
+async def second_campaign(client: httpx.AsyncClient, data: None) -> None:
+    await create_campaign(client, code="mur-2025-b", units=("MUR-GP1",))
+    kiosk = await register_kiosk(client, campaign="mur-2025-b", org_unit="MUR-GP1")
+    batch = [entry("2025-05-20T09:00:00+03:00", "yes", 10) for _ in range(2)]
+    response = await client.post("/v1/responses/batch", json={"responses": batch}, headers=kiosk_auth(kiosk))
+    assert {r["status"] for r in response.json()["results"]} == {"accepted"}
+
+
+class TestOrgUnitAggregates:
+    async def test_one_campaign_rows_in_the_order_asked(self, client: httpx.AsyncClient, data: None) -> None:
+        response = await bulk(client, org_units="RU-KYA,RU-MUR,MUR-GP1,RU-SAK", period="2025Q2", campaign="mur-2025")
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["campaign_code"] == "mur-2025" and body["minimum_sample"] == 10
+        rows = {r["org_unit_code"]: r for r in body["rows"]}
+        assert [r["org_unit_code"] for r in body["rows"]] == ["RU-KYA", "RU-MUR", "MUR-GP1", "RU-SAK"]
+        # RU-MUR = MUR-GP1 (8 of 10, 5/2/3) + MUR-MON-CGB (1 of 5, 1/0/4): a ratio of summed counts.
+        mur = rows["RU-MUR"]
+        assert (mur["n"], mur["satisfied"], mur["satisfaction_answered"]) == (15, 9, 15)
+        assert mur["satisfaction_share"] == 60.0 and mur["nps"] == -6.7
+        assert (mur["promoters"], mur["passives"], mur["detractors"]) == (6, 2, 7)
+        assert mur["sample_ok"] is True and mur["campaigns"] == ["mur-2025"]
+        assert rows["MUR-GP1"]["satisfaction_share"] == 80.0 and rows["MUR-GP1"]["nps"] == 20.0
+        assert rows["RU-KYA"]["n"] == 4 and rows["RU-KYA"]["sample_ok"] is False
+        assert rows["RU-SAK"] == {**rows["RU-SAK"], "n": 0, "satisfaction_share": None, "nps": None}
+
+    async def test_matches_the_single_campaign_aggregate(self, client: httpx.AsyncClient, data: None) -> None:
+        single = await client.get(
+            "/v1/aggregates", params={"campaign": "mur-2025", "org_unit": "RU-MUR", "period": "2025"}, headers=FEDERAL
+        )
+        many = await bulk(client, org_units="RU-MUR", period="2025", campaign="mur-2025")
+        one, row = single.json()["rows"][0], many.json()["rows"][0]
+        for name in ("n", "satisfaction_share", "nps", "promoters", "passives", "detractors", "nps_ci95", "sample_ok"):
+            assert row[name] == one[name], name
+
+    async def test_every_campaign_sums_counts(self, client: httpx.AsyncClient, second_campaign: None) -> None:
+        response = await bulk(client, org_units="RU-MUR,MUR-GP1", period="2025Q2")
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["campaign_code"] is None and body["minimum_sample"] == 30
+        mur = body["rows"][0]
+        assert (mur["n"], mur["satisfied"], mur["satisfaction_answered"]) == (17, 11, 17)
+        assert mur["satisfaction_share"] == 64.7 and mur["nps"] == 5.9  # (8 − 7) / 17
+        assert mur["campaigns"] == ["mur-2025", "mur-2025-b"] and mur["sample_ok"] is False
+
+    async def test_campaigns_outside_the_period_do_not_count(
+        self, client: httpx.AsyncClient, second_campaign: None
+    ) -> None:
+        response = await bulk(client, org_units="RU-MUR", period="2024Q4")
+        assert response.json()["rows"][0]["n"] == 0
+
+    async def test_scope(self, client: httpx.AsyncClient, data: None) -> None:
+        assert (await bulk(client, MUR_ADMIN, org_units="RU-MUR", period="2025Q2")).status_code == 200
+        refused = await bulk(client, KYA_ADMIN, org_units="RU-KYA,RU-MUR", period="2025Q2")
+        assert refused.status_code == 403
+
+    @pytest.mark.parametrize(
+        ("params", "status", "pointer"),
+        [
+            ({"org_units": "RU-MUR", "period": "2025Q5"}, 422, "/query/period"),
+            ({"org_units": " , ", "period": "2025Q2"}, 422, "/query/org_units"),
+            ({"org_units": ",".join(f"U{i}" for i in range(501)), "period": "2025Q2"}, 422, "/query/org_units"),
+            ({"org_units": "RU-MUR", "period": "2025Q2", "campaign": "nope"}, 404, None),
+        ],
+    )
+    async def test_bad_requests(
+        self, client: httpx.AsyncClient, params: dict[str, str], status: int, pointer: str | None
+    ) -> None:
+        response = await bulk(client, **params)
+        assert response.status_code == status, response.text
+        if pointer:
+            assert response.json()["errors"][0]["pointer"] == pointer
