@@ -58,6 +58,16 @@ def machine() -> dict[str, Any]:
         commit = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "services", "shared"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split("\n")
+        changed = sorted({line[3:].split("/src/")[0] for line in dirty if line.strip()})
+        if changed:
+            commit += f"` plus uncommitted changes in `{', '.join(changed)}"
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
     return {
