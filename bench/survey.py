@@ -222,8 +222,9 @@ def _service_batches(run: Run, setup: Setup, survey: Server, requests: list[dict
 
 
 def _single(run: Run, url: str, auth_token: str | None, duration_s: int) -> dict[str, float]:
-    """requests/s, p50 and p99 (ms) at SINGLE_CONCURRENCY: wrk with bench/single.lua, else the httpx driver."""
-    if shutil.which("wrk"):
+    """requests/s, p50 and p99 (ms) at SINGLE_CONCURRENCY: wrk with bench/single.lua, else (or with
+    BENCH_NO_WRK=1) the httpx driver of bench/loadgen.py."""
+    if shutil.which("wrk") and not os.environ.get("BENCH_NO_WRK"):
         env = {
             **os.environ,
             "BENCH_TOKEN": auth_token or "",
@@ -261,7 +262,12 @@ def _single(run: Run, url: str, auth_token: str | None, duration_s: int) -> dict
             "p99_ms": found["p99_us"] / 1000,
             "requests": found["requests"],
         }
-    run.notes.append("wrk is not installed: single responses were driven by the httpx load generator.")
+    note = (
+        "Single responses were driven by the httpx load generator (wrk not installed, or BENCH_NO_WRK set); it is"
+        " CPU-bound itself on a small machine, so it caps the raw ceiling: these ratios are not comparable with wrk's."
+    )
+    if note not in run.notes:
+        run.notes.append(note)
     answer = run.loadgen(
         {
             "mode": "single",
