@@ -4,11 +4,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kpi_api.models.base import Base, Timestamped, utcnow
 from kpi_api.models.indicators import Amount
+from zdrav_shared.orm import AwareDateTime
 
 
 class IndicatorValue(Timestamped, Base):
@@ -37,9 +38,9 @@ class IndicatorValue(Timestamped, Base):
     status: Mapped[str] = mapped_column(String(10), default="draft")
     outlier: Mapped[bool] = mapped_column(Boolean, default=False)
     outlier_reason: Mapped[str | None] = mapped_column(String(500))
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     late: Mapped[bool | None] = mapped_column(Boolean)
-    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     approved_by: Mapped[str | None] = mapped_column(String(200))
     updated_by: Mapped[str] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -56,7 +57,7 @@ class AuditEvent(Base):
     entity_id: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     reason: Mapped[str | None] = mapped_column(Text)
@@ -73,4 +74,4 @@ class DeadlineRuleSetting(Base):
     working_days: Mapped[bool] = mapped_column(Boolean, default=False)
     roll_forward: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_by: Mapped[str] = mapped_column(String(200))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow, onupdate=utcnow)

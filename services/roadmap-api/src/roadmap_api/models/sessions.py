@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from roadmap_api.models.base import Base, Timestamped, utcnow
+from zdrav_shared.orm import AwareDateTime
 
 
 class StrategicSession(Timestamped, Base):
@@ -31,8 +32,8 @@ class SessionSection(Base):
     code: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(Text)
     voting_mode: Mapped[str] = mapped_column(String(20))
-    opens_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opens_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    closes_at: Mapped[datetime] = mapped_column(AwareDateTime())
     max_total_points: Mapped[int | None] = mapped_column(Integer)
     max_points_per_project: Mapped[int | None] = mapped_column(Integer)
 
@@ -87,7 +88,7 @@ class SessionBallot(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     section_id: Mapped[int] = mapped_column(ForeignKey("session_sections.id", ondelete="CASCADE"))
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
-    cast_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    cast_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 
 
 class BallotPoints(Base):

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey_api.models.base import Base, Timestamped
+from zdrav_shared.orm import AwareDateTime
 
 
 class Campaign(Timestamped, Base):
@@ -25,7 +26,7 @@ class Campaign(Timestamped, Base):
     minimum_sample: Mapped[int] = mapped_column(Integer, default=30)
     status: Mapped[str] = mapped_column(String(16))
     created_by: Mapped[str] = mapped_column(String(200))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 

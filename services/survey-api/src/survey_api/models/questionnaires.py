@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey_api.models.base import Base, Timestamped
+from zdrav_shared.orm import AwareDateTime
 
 
 class Questionnaire(Timestamped, Base):
@@ -24,4 +25,4 @@ class Questionnaire(Timestamped, Base):
     title_en: Mapped[str | None] = mapped_column(String(1000))
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     revision: Mapped[int] = mapped_column(Integer, default=1)
-    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(AwareDateTime())

@@ -4,10 +4,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Uuid
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, SmallInteger, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey_api.models.base import Base
+from zdrav_shared.orm import AwareDateTime
 
 
 class SurveyResponse(Base):
@@ -32,9 +33,9 @@ class SurveyResponse(Base):
     org_unit_path: Mapped[str] = mapped_column(String(1024))
     channel: Mapped[str] = mapped_column(String(16))
     kiosk_id: Mapped[str | None] = mapped_column(String(36))
-    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    effective_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    received_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    effective_at: Mapped[datetime] = mapped_column(AwareDateTime())
     clock_skew: Mapped[str] = mapped_column(String(16))
     month: Mapped[str] = mapped_column(String(7))
     quarter: Mapped[str] = mapped_column(String(6))
