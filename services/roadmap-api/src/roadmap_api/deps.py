@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from zdrav_shared.auth import Principal, current_principal
@@ -29,3 +29,5 @@ Session = Annotated[AsyncSession, Depends(db_session)]
 Caller = Annotated[Principal, Depends(current_principal)]
 OrgUnits = Annotated[OrgUnitClient, Depends(org_unit_client)]
 Kpi = Annotated[KpiClient, Depends(kpi_client)]
+# Ids are 32-bit INTEGER columns: a larger number in a path is a 422, not an overflow (500) in the driver.
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]

@@ -42,7 +42,7 @@ def _refuse(errors: list[RowError], report: dict[str, object]) -> Unprocessable:
     response_model=ValuesImportReport,
     operation_id="import_values",
     summary="Import values from CSV or XLSX (all rows or none)",
-    responses=problem_responses(401, 403, 413, 422),
+    responses=problem_responses(400, 401, 403, 413, 422),
 )
 async def import_values_file(
     request: Request,
@@ -68,7 +68,7 @@ async def import_values_file(
     response_model=IndicatorsImportReport,
     operation_id="import_indicators",
     summary="Import indicators with targets from CSV or XLSX (all rows or none)",
-    responses=problem_responses(401, 403, 413, 422),
+    responses=problem_responses(400, 401, 403, 413, 422),
 )
 async def import_indicators_file(
     request: Request,

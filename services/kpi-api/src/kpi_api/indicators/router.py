@@ -24,7 +24,7 @@ router = APIRouter(prefix="/v1/indicators", tags=["indicators"], route_class=Com
     response_model=IndicatorRead,
     operation_id="create_indicator",
     summary="Add an indicator to the catalogue",
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(400, 401, 403, 409, 422),
 )
 async def create_indicator(
     body: IndicatorCreate, session: Session, caller: Caller, response: Response
@@ -74,7 +74,7 @@ async def list_indicators(
     response_model=IndicatorRead,
     operation_id="get_indicator",
     summary="Get an indicator with its formula history",
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 422),
 )
 async def get_indicator(code: str, session: Session, caller: Caller, response: Response) -> IndicatorRead:
     """One indicator; `formula_versions` lists every formula it had and the date each applies from."""
@@ -89,7 +89,7 @@ async def get_indicator(code: str, session: Session, caller: Caller, response: R
     response_model=IndicatorRead,
     operation_id="update_indicator",
     summary="Change an indicator",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
 async def update_indicator(
     code: str,

@@ -35,7 +35,11 @@ def decode_csv(content: bytes) -> list[dict[str, str]]:
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    try:
+        # Reading the header parses the first row: a malformed one (a bare CR inside a field) raises here.
+        header = [h.strip() for h in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        raise Unprocessable(f"the CSV cannot be read: {exc}", pointer="/file") from exc
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise Unprocessable(f"the header lacks the column(s): {', '.join(missing)}", pointer="/file")

@@ -27,7 +27,7 @@ CodePath = Annotated[str, "org unit code"]
     response_model=OrgUnitRead,
     operation_id="create_org_unit",
     summary="Create an org unit",
-    responses=problem_responses(401, 403, 409, 413, 422),
+    responses=problem_responses(400, 401, 403, 409, 413, 422),
 )
 async def create_org_unit(body: OrgUnitCreate, session: Session, caller: Caller, response: Response) -> OrgUnitRead:
     """Add a unit under its parent. Level rules: a region sits under the federation, a municipality
@@ -44,7 +44,7 @@ async def create_org_unit(body: OrgUnitCreate, session: Session, caller: Caller,
     response_model=Page[OrgUnitRead],
     operation_id="list_org_units",
     summary="List org units",
-    responses=problem_responses(401, 422),
+    responses=problem_responses(401, 404, 422),
 )
 async def list_org_units(
     session: Session,
@@ -76,7 +76,7 @@ async def list_org_units(
     response_model=OrgUnitRead,
     operation_id="get_org_unit",
     summary="Get an org unit",
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 422),
 )
 async def get_org_unit(code: CodePath, session: Session, caller: Caller, response: Response) -> OrgUnitRead:
     """One unit with its path from the federation, its region and effective time zone."""
@@ -90,7 +90,7 @@ async def get_org_unit(code: CodePath, session: Session, caller: Caller, respons
     response_model=OrgUnitRead,
     operation_id="update_org_unit",
     summary="Update an org unit",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
 async def update_org_unit(
     code: CodePath,
@@ -128,7 +128,7 @@ async def get_org_unit_subtree(
     response_model=list[OrgUnitRead],
     operation_id="get_org_unit_ancestors",
     summary="The unit's ancestors, from the federation down",
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 422),
 )
 async def get_org_unit_ancestors(code: CodePath, session: Session, caller: Caller) -> list[OrgUnitRead]:
     """From the root to the unit's parent."""
@@ -140,7 +140,7 @@ async def get_org_unit_ancestors(code: CodePath, session: Session, caller: Calle
     response_model=ImportReport,
     operation_id="import_org_units",
     summary="Import org units from CSV (all rows or none)",
-    responses=problem_responses(401, 403, 413, 422),
+    responses=problem_responses(400, 401, 403, 413, 422),
 )
 async def import_org_units_csv(
     request: Request,

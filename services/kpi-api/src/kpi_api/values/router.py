@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
 from kpi_api.audit.schemas import AuditEventRead
 from kpi_api.deps import Caller, Clock, Session
@@ -25,6 +25,8 @@ from zdrav_shared.problems import Unprocessable, problem_responses
 router = APIRouter(prefix="/v1/values", tags=["values"], route_class=CommittingRoute)
 
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
+# Ids are 32-bit INTEGER columns: a larger number is a 422, not an overflow (500) in the driver.
+ValueId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 def _after_id(page: PageParams) -> int | None:
@@ -47,7 +49,7 @@ def parse_period_param(text: str, name: str) -> str:
     response_model=ValuesResult,
     operation_id="submit_values",
     summary="Enter values in bulk (each item accepted or rejected on its own)",
-    responses=problem_responses(401, 403, 413, 422),
+    responses=problem_responses(400, 401, 403, 413, 422),
 )
 async def submit_values(body: ValuesPost, session: Session, caller: Caller, clock: Clock) -> ValuesResult:
     """Create or update values of input indicators. Every item gets a result: `created`, `updated` or
@@ -97,9 +99,9 @@ async def list_values(
     response_model=ValueRead,
     operation_id="get_value",
     summary="Get a value",
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 422),
 )
-async def get_value(value_id: int, session: Session, caller: Caller, clock: Clock, response: Response) -> ValueRead:
+async def get_value(value_id: ValueId, session: Session, caller: Caller, clock: Clock, response: Response) -> ValueRead:
     """A value inside the caller's scope (others answer 404); the ETag carries its version."""
     value = await ValueWorkflow(session, clock).read(caller, value_id)
     response.headers["ETag"] = etag(value.version)
@@ -111,9 +113,9 @@ async def get_value(value_id: int, session: Session, caller: Caller, clock: Cloc
     response_model=list[AuditEventRead],
     operation_id="list_value_changes",
     summary="The audit trail of a value",
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 422),
 )
-async def list_value_changes(value_id: int, session: Session, caller: Caller, clock: Clock) -> list[AuditEventRead]:
+async def list_value_changes(value_id: ValueId, session: Session, caller: Caller, clock: Clock) -> list[AuditEventRead]:
     """Append-only: every change and workflow step with who, when, before, after and reason."""
     return await ValueWorkflow(session, clock).history(caller, value_id)
 
@@ -123,10 +125,10 @@ async def list_value_changes(value_id: int, session: Session, caller: Caller, cl
     response_model=ValueRead,
     operation_id="submit_value",
     summary="Submit a draft value for approval",
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
 async def submit_value(
-    value_id: int,
+    value_id: ValueId,
     session: Session,
     caller: Caller,
     clock: Clock,
@@ -145,10 +147,10 @@ async def submit_value(
     response_model=ValueRead,
     operation_id="approve_value",
     summary="Approve a submitted value (locks it)",
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
 async def approve_value(
-    value_id: int,
+    value_id: ValueId,
     session: Session,
     caller: Caller,
     clock: Clock,
@@ -167,10 +169,10 @@ async def approve_value(
     response_model=ValueRead,
     operation_id="reopen_value",
     summary="Reopen an approved value (with a reason)",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
 async def reopen_value(
-    value_id: int,
+    value_id: ValueId,
     body: ReopenBody,
     session: Session,
     caller: Caller,

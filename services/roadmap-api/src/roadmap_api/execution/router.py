@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from roadmap_api.common import Day
-from roadmap_api.deps import Caller, Session
+from roadmap_api.deps import Caller, RowId, Session
 from roadmap_api.execution.rules import DEFAULT_SOON_DAYS
 from roadmap_api.execution.schemas import DeviationList, DueList, ExecutionFigure, RegionExecution, RegionsExecution
 from roadmap_api.execution.service import ExecutionService
@@ -28,7 +28,7 @@ AsOf = Annotated[Day | None, Query(description="YYYY-MM-DD; default today in the
     responses=problem_responses(401, 403, 404, 422),
 )
 async def get_roadmap_execution(
-    roadmap_id: int, session: Session, caller: Caller, as_of: AsOf = None
+    roadmap_id: RowId, session: Session, caller: Caller, as_of: AsOf = None
 ) -> ExecutionFigure:
     """`due` counts tasks (cancelled ones excluded) with `due_date ≤ as_of`; `execution_pct` = those
     of them completed on or before `as_of` ÷ `due` × 100 (null when nothing is due);
@@ -84,7 +84,7 @@ async def list_regions_execution(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def list_roadmap_deviations(
-    roadmap_id: int, session: Session, caller: Caller, as_of: AsOf = None
+    roadmap_id: RowId, session: Session, caller: Caller, as_of: AsOf = None
 ) -> DeviationList:
     """Tasks of the approved plan whose due date was moved, that were completed on another day than
     the baseline due date, or that are open past it — with the days of deviation."""

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Response, status
 
-from roadmap_api.deps import Caller, OrgUnits, Session
+from roadmap_api.deps import Caller, OrgUnits, RowId, Session
 from roadmap_api.improvements.rules import Category
 from roadmap_api.improvements.schemas import (
     ImprovementCreate,
@@ -39,7 +39,7 @@ async def _answer(service: ImprovementService, project_id: int, response: Respon
     response_model=ImprovementRead,
     operation_id="create_improvement_project",
     summary="Create a lean improvement project",
-    responses=problem_responses(401, 403, 422, 503),
+    responses=problem_responses(400, 401, 403, 422, 503),
 )
 async def create_improvement_project(
     body: ImprovementCreate, session: Session, caller: Caller, org_units: OrgUnits, response: Response
@@ -77,10 +77,10 @@ async def list_improvement_projects(
     response_model=ImprovementRead,
     operation_id="get_improvement_project",
     summary="Get an improvement project with stages and effects",
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
 async def get_improvement_project(
-    project_id: int, session: Session, caller: Caller, response: Response
+    project_id: RowId, session: Session, caller: Caller, response: Response
 ) -> ImprovementRead:
     """Effects read like the source's "Было / Стало / Эффект": `reduced 3.8×`."""
     return await _answer(ImprovementService(session, caller), project_id, response)
@@ -91,10 +91,10 @@ async def get_improvement_project(
     response_model=ImprovementRead,
     operation_id="update_improvement_project",
     summary="Change an improvement project's passport",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
 async def update_improvement_project(
-    project_id: int,
+    project_id: RowId,
     body: ImprovementUpdate,
     session: Session,
     caller: Caller,
@@ -112,10 +112,10 @@ async def update_improvement_project(
     response_model=ImprovementRead,
     operation_id="replace_improvement_stages",
     summary="Replace the stages with their dates",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
 async def replace_improvement_stages(
-    project_id: int,
+    project_id: RowId,
     body: StagesReplace,
     session: Session,
     caller: Caller,
@@ -134,10 +134,10 @@ async def replace_improvement_stages(
     response_model=ImprovementRead,
     operation_id="replace_improvement_metrics",
     summary="Replace the before/after/target metrics",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
 async def replace_improvement_metrics(
-    project_id: int,
+    project_id: RowId,
     body: MetricsReplace,
     session: Session,
     caller: Caller,

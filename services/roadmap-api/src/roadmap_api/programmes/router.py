@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from roadmap_api.deps import Caller, OrgUnits, Session
+from roadmap_api.deps import Caller, OrgUnits, RowId, Session
 from roadmap_api.programmes.schemas import (
     FinancingReplace,
     FinancingTotals,
@@ -30,7 +30,7 @@ router = APIRouter(prefix="/v1/programmes", tags=["programmes"], route_class=Com
     response_model=ProgrammeRead,
     operation_id="create_programme",
     summary="Create a regional programme",
-    responses=problem_responses(401, 403, 409, 422, 503),
+    responses=problem_responses(400, 401, 403, 409, 422, 503),
 )
 async def create_programme(
     body: ProgrammeCreate, session: Session, caller: Caller, org_units: OrgUnits, response: Response
@@ -63,9 +63,9 @@ async def list_programmes(
     response_model=ProgrammeRead,
     operation_id="get_programme",
     summary="Get a programme",
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
-async def get_programme(programme_id: int, session: Session, caller: Caller, response: Response) -> ProgrammeRead:
+async def get_programme(programme_id: RowId, session: Session, caller: Caller, response: Response) -> ProgrammeRead:
     """The programme's passport."""
     programme = await ProgrammeService(session, caller).load(programme_id)
     response.headers["ETag"] = etag(programme.version)
@@ -77,10 +77,10 @@ async def get_programme(programme_id: int, session: Session, caller: Caller, res
     response_model=list[PlanItemRead],
     operation_id="replace_programme_plan",
     summary="Replace the plan: goals, tasks and activities",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(400, 401, 403, 404, 422),
 )
 async def replace_programme_plan(
-    programme_id: int, body: PlanReplace, session: Session, caller: Caller
+    programme_id: RowId, body: PlanReplace, session: Session, caller: Caller
 ) -> list[PlanItemRead]:
     """Goal → task → activity with start and end terms (a date, or `ongoing`, `annually`, `event`
     with the printed text), responsible bodies and the result document. A task whose goal, or an
@@ -95,9 +95,9 @@ async def replace_programme_plan(
     response_model=list[PlanItemRead],
     operation_id="get_programme_plan",
     summary="The plan of a programme",
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
-async def get_programme_plan(programme_id: int, session: Session, caller: Caller) -> list[PlanItemRead]:
+async def get_programme_plan(programme_id: RowId, session: Session, caller: Caller) -> list[PlanItemRead]:
     """Items in the order they were sent."""
     service = ProgrammeService(session, caller)
     programme = await service.load(programme_id)
@@ -109,10 +109,10 @@ async def get_programme_plan(programme_id: int, session: Session, caller: Caller
     response_model=FinancingTotals,
     operation_id="replace_programme_financing",
     summary="Replace the financing lines and the published totals they must reconcile with",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(400, 401, 403, 404, 422),
 )
 async def replace_programme_financing(
-    programme_id: int, body: FinancingReplace, session: Session, caller: Caller
+    programme_id: RowId, body: FinancingReplace, session: Session, caller: Caller
 ) -> FinancingTotals:
     """Lines are activity × source × year in thousand rubles. Every `declared` total (an activity's
     total per year, a whole-period column, the programme block) must equal the sum of its lines;
@@ -126,8 +126,8 @@ async def replace_programme_financing(
     response_model=FinancingTotals,
     operation_id="get_programme_financing",
     summary="Financing totals per year, per source and per activity",
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
-async def get_programme_financing(programme_id: int, session: Session, caller: Caller) -> FinancingTotals:
+async def get_programme_financing(programme_id: RowId, session: Session, caller: Caller) -> FinancingTotals:
     """Computed in the database; the total, the sum per year and the sum per activity reconcile."""
     return await ProgrammeService(session, caller).totals(programme_id)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
-from roadmap_api.deps import Caller, Kpi, OrgUnits, Session
+from roadmap_api.deps import Caller, Kpi, OrgUnits, RowId, Session
 from roadmap_api.roadmaps.schemas import (
     JournalRead,
     KpisReplace,
@@ -46,7 +46,7 @@ async def _answer(bundle: RoadmapBundle, kpi: KpiClient | None, response: Respon
     response_model=RoadmapRead,
     operation_id="create_roadmap",
     summary="Create a roadmap",
-    responses=problem_responses(401, 403, 422, 503),
+    responses=problem_responses(400, 401, 403, 422, 503),
 )
 async def create_roadmap(
     body: RoadmapCreate, session: Session, caller: Caller, org_units: OrgUnits, kpi: Kpi, response: Response
@@ -85,9 +85,9 @@ async def list_roadmaps(
     response_model=RoadmapRead,
     operation_id="get_roadmap",
     summary="Get a roadmap with its KPIs and measures",
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
-async def get_roadmap(roadmap_id: int, session: Session, caller: Caller, kpi: Kpi, response: Response) -> RoadmapRead:
+async def get_roadmap(roadmap_id: RowId, session: Session, caller: Caller, kpi: Kpi, response: Response) -> RoadmapRead:
     """Each KPI carries its current value from kpi-api's analytics for the region and target
     period; when kpi-api is down or has no value, `current_value` is null and
     `current_value_reason` says why — the roadmap is served regardless."""
@@ -100,10 +100,10 @@ async def get_roadmap(roadmap_id: int, session: Session, caller: Caller, kpi: Kp
     response_model=RoadmapRead,
     operation_id="update_roadmap",
     summary="Change a roadmap's title or life situation",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
 async def update_roadmap(
-    roadmap_id: int,
+    roadmap_id: RowId,
     body: RoadmapUpdate,
     session: Session,
     caller: Caller,
@@ -121,10 +121,10 @@ async def update_roadmap(
     response_model=RoadmapRead,
     operation_id="replace_roadmap_kpis",
     summary="Replace a draft roadmap's KPIs",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
 async def replace_roadmap_kpis(
-    roadmap_id: int,
+    roadmap_id: RowId,
     body: KpisReplace,
     session: Session,
     caller: Caller,
@@ -144,9 +144,9 @@ async def replace_roadmap_kpis(
     response_model=MeasureRead,
     operation_id="create_measure",
     summary="Add a measure to a draft roadmap",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
-async def create_measure(roadmap_id: int, body: MeasureCreate, session: Session, caller: Caller) -> MeasureRead:
+async def create_measure(roadmap_id: RowId, body: MeasureCreate, session: Session, caller: Caller) -> MeasureRead:
     """Problem, causes, solution and best practices used. Locked once the roadmap is approved."""
     m = await RoadmapService(session, caller).add_measure(roadmap_id, body)
     return MeasureRead(
@@ -159,10 +159,10 @@ async def create_measure(roadmap_id: int, body: MeasureCreate, session: Session,
     response_model=RoadmapRead,
     operation_id="change_roadmap_status",
     summary="Move a roadmap to its next status",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
 async def change_roadmap_status(
-    roadmap_id: int,
+    roadmap_id: RowId,
     body: StatusChange,
     session: Session,
     caller: Caller,
@@ -185,7 +185,7 @@ async def change_roadmap_status(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def get_roadmap_journal(
-    roadmap_id: int, session: Session, caller: Caller, page: Annotated[PageParams, Depends(page_params)]
+    roadmap_id: RowId, session: Session, caller: Caller, page: Annotated[PageParams, Depends(page_params)]
 ) -> Page[JournalRead]:
     """Every field-level change, oldest first: who, when, before and after."""
     service = RoadmapService(session, caller)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from roadmap_api.deps import Caller, OrgUnits, Session
+from roadmap_api.deps import Caller, OrgUnits, RowId, Session
 from roadmap_api.models import Participant, SessionProject, SessionSection, WorkingGroup
 from roadmap_api.sessions.schemas import (
     AssessmentRead,
@@ -34,7 +34,7 @@ from zdrav_shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1/strategic-sessions", tags=["strategic-sessions"], route_class=CommittingRoute)
 
-WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
+WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 422)
 
 
 @router.post(
@@ -43,7 +43,7 @@ WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
     response_model=SessionRead,
     operation_id="create_strategic_session",
     summary="Create a strategic session",
-    responses=problem_responses(401, 403, 422, 503),
+    responses=problem_responses(400, 401, 403, 422, 503),
 )
 async def create_strategic_session(
     body: SessionCreate, session: Session, caller: Caller, org_units: OrgUnits, response: Response
@@ -75,9 +75,9 @@ async def list_strategic_sessions(
     response_model=SessionDetail,
     operation_id="get_strategic_session",
     summary="A session with its sections, groups, participants and projects",
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
-async def get_strategic_session(session_id: int, session: Session, caller: Caller) -> SessionDetail:
+async def get_strategic_session(session_id: RowId, session: Session, caller: Caller) -> SessionDetail:
     """Everything drafted in the session; projects show whether they were selected and what implements them."""
     service = StrategicSessionService(session, caller)
     found = await service.load(session_id)
@@ -110,7 +110,9 @@ async def get_strategic_session(session_id: int, session: Session, caller: Calle
     summary="Add a section with its voting configuration",
     responses=WRITE_ERRORS,
 )
-async def create_session_section(session_id: int, body: SectionCreate, session: Session, caller: Caller) -> SectionRead:
+async def create_session_section(
+    session_id: RowId, body: SectionCreate, session: Session, caller: Caller
+) -> SectionRead:
     """`points` or `single_choice` voting, and the window `[opens_at, closes_at)` (timezone-aware)."""
     section = await StrategicSessionService(session, caller).add_section(session_id, body)
     return SectionRead.model_validate(section, from_attributes=True)
@@ -124,7 +126,7 @@ async def create_session_section(session_id: int, body: SectionCreate, session: 
     summary="Add a working group with its moderator",
     responses=WRITE_ERRORS,
 )
-async def create_working_group(session_id: int, body: GroupCreate, session: Session, caller: Caller) -> GroupRead:
+async def create_working_group(session_id: RowId, body: GroupCreate, session: Session, caller: Caller) -> GroupRead:
     """A group works in a section (optional) under one moderator."""
     group = await StrategicSessionService(session, caller).add_group(session_id, body)
     return GroupRead.model_validate(group, from_attributes=True)
@@ -139,7 +141,7 @@ async def create_working_group(session_id: int, body: GroupCreate, session: Sess
     responses=WRITE_ERRORS,
 )
 async def create_session_participant(
-    session_id: int, body: ParticipantCreate, session: Session, caller: Caller
+    session_id: RowId, body: ParticipantCreate, session: Session, caller: Caller
 ) -> ParticipantRead:
     """With a category (chief physician, ministry, insurance fund, college, young doctor…) and a group."""
     participant = await StrategicSessionService(session, caller).add_participant(session_id, body)
@@ -154,7 +156,9 @@ async def create_session_participant(
     summary="Add a project drafted by a working group",
     responses=WRITE_ERRORS,
 )
-async def create_session_project(session_id: int, body: ProjectCreate, session: Session, caller: Caller) -> ProjectRead:
+async def create_session_project(
+    session_id: RowId, body: ProjectCreate, session: Session, caller: Caller
+) -> ProjectRead:
     """The project goes on its section's ballot."""
     project = await StrategicSessionService(session, caller).add_project(session_id, body)
     return ProjectRead.model_validate(project, from_attributes=True)
@@ -169,7 +173,7 @@ async def create_session_project(session_id: int, body: ProjectCreate, session: 
     responses=WRITE_ERRORS,
 )
 async def cast_ballot(
-    session_id: int, section_code: str, body: BallotCreate, session: Session, caller: Caller
+    session_id: RowId, section_code: str, body: BallotCreate, session: Session, caller: Caller
 ) -> BallotRead:
     """One ballot per participant and section: a second one — even sent at the same moment — is a
     409, as is a ballot outside the voting window. A ballot naming projects not on the section's
@@ -185,10 +189,10 @@ async def cast_ballot(
     response_model=SectionResultRead,
     operation_id="get_section_results",
     summary="Results of a section's vote",
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
 async def get_section_results(
-    session_id: int, section_code: str, session: Session, caller: Caller
+    session_id: RowId, section_code: str, session: Session, caller: Caller
 ) -> SectionResultRead:
     """Totals and competition ranks; equal top totals are joint winners."""
     return await StrategicSessionService(session, caller).results(session_id, section_code)
@@ -202,7 +206,7 @@ async def get_section_results(
     responses=WRITE_ERRORS,
 )
 async def select_session_project(
-    session_id: int, project_id: int, body: SelectionCreate, session: Session, caller: Caller
+    session_id: RowId, project_id: RowId, body: SelectionCreate, session: Session, caller: Caller
 ) -> ProjectRead:
     """The project becomes a draft roadmap (or an improvement project) of the session's region,
     linked both ways; selecting it twice is a 409."""
@@ -219,7 +223,7 @@ async def select_session_project(
     responses=WRITE_ERRORS,
 )
 async def create_participant_evaluation(
-    session_id: int, body: EvaluationCreate, session: Session, caller: Caller
+    session_id: RowId, body: EvaluationCreate, session: Session, caller: Caller
 ) -> AssessmentRead:
     """By a moderator, observer, organiser or peer, on a 0–10 scale; nobody assesses themselves.
     Answers the participant's aggregate after this assessment."""
@@ -233,9 +237,9 @@ async def create_participant_evaluation(
     response_model=list[AssessmentRead],
     operation_id="list_participant_assessments",
     summary="Assessments aggregated per participant",
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
-async def list_participant_assessments(session_id: int, session: Session, caller: Caller) -> list[AssessmentRead]:
+async def list_participant_assessments(session_id: RowId, session: Session, caller: Caller) -> list[AssessmentRead]:
     """Mean per evaluator role, and overall the mean of the role means (one moderator weighs as
     much as all peers together)."""
     return await StrategicSessionService(session, caller).assessments(session_id)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Response, status
 
-from roadmap_api.deps import Caller, OrgUnits, Session
+from roadmap_api.deps import Caller, OrgUnits, RowId, Session
 from roadmap_api.roadmaps.schemas import JournalRead
 from roadmap_api.roadmaps.service import RoadmapService
 from roadmap_api.tasks.schemas import CommentCreate, CommentRead, TaskCreate, TaskRead, TaskUpdate
@@ -32,10 +32,10 @@ def _after(page: PageParams) -> int | None:
     response_model=TaskRead,
     operation_id="create_task",
     summary="Add an activity, task or subtask to a roadmap",
-    responses=problem_responses(401, 403, 404, 409, 422, 503),
+    responses=problem_responses(400, 401, 403, 404, 409, 422, 503),
 )
 async def create_task(
-    roadmap_id: int, body: TaskCreate, session: Session, caller: Caller, org_units: OrgUnits, response: Response
+    roadmap_id: RowId, body: TaskCreate, session: Session, caller: Caller, org_units: OrgUnits, response: Response
 ) -> TaskRead:
     """Without `parent_id` the node is an activity; under an activity a task, under a task a
     subtask (a subtask has no children: 422). `due_date` before `start_date` is a 422. A task added
@@ -53,7 +53,7 @@ async def create_task(
     summary="The tasks of a roadmap",
     responses=problem_responses(401, 403, 404, 422),
 )
-async def list_tasks(roadmap_id: int, session: Session, caller: Caller, page: Paging) -> Page[TaskRead]:
+async def list_tasks(roadmap_id: RowId, session: Session, caller: Caller, page: Paging) -> Page[TaskRead]:
     """The whole tree, flat, ordered by id; `parent_id` and `level` rebuild it."""
     service = RoadmapService(session, caller)
     roadmap = await service.load(roadmap_id)
@@ -68,9 +68,9 @@ async def list_tasks(roadmap_id: int, session: Session, caller: Caller, page: Pa
     response_model=TaskRead,
     operation_id="get_task",
     summary="Get a task",
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
-async def get_task(task_id: int, session: Session, caller: Caller, response: Response) -> TaskRead:
+async def get_task(task_id: RowId, session: Session, caller: Caller, response: Response) -> TaskRead:
     """The task with its baseline dates (set when the roadmap was approved)."""
     task, _ = await TaskService(session, caller).load(task_id)
     response.headers["ETag"] = etag(task.version)
@@ -82,10 +82,10 @@ async def get_task(task_id: int, session: Session, caller: Caller, response: Res
     response_model=TaskRead,
     operation_id="update_task",
     summary="Update a task: status, completion, dates, people, place in the tree",
-    responses=problem_responses(401, 403, 404, 409, 422, 503),
+    responses=problem_responses(400, 401, 403, 404, 409, 422, 503),
 )
 async def update_task(
-    task_id: int,
+    task_id: RowId,
     body: TaskUpdate,
     session: Session,
     caller: Caller,
@@ -108,7 +108,7 @@ async def update_task(
     summary="The change journal of a task",
     responses=problem_responses(401, 403, 404, 422),
 )
-async def get_task_journal(task_id: int, session: Session, caller: Caller, page: Paging) -> Page[JournalRead]:
+async def get_task_journal(task_id: RowId, session: Session, caller: Caller, page: Paging) -> Page[JournalRead]:
     """Field-level changes of the task and its comments, oldest first."""
     service = TaskService(session, caller)
     task, roadmap = await service.load(task_id)
@@ -122,9 +122,9 @@ async def get_task_journal(task_id: int, session: Session, caller: Caller, page:
     response_model=CommentRead,
     operation_id="create_task_comment",
     summary="Comment on a task",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(400, 401, 403, 404, 422),
 )
-async def create_task_comment(task_id: int, body: CommentCreate, session: Session, caller: Caller) -> CommentRead:
+async def create_task_comment(task_id: RowId, body: CommentCreate, session: Session, caller: Caller) -> CommentRead:
     """Writers of the roadmap's region may comment."""
     comment = await TaskService(session, caller).add_comment(task_id, body.text)
     return CommentRead.model_validate(comment, from_attributes=True)
@@ -137,7 +137,7 @@ async def create_task_comment(task_id: int, body: CommentCreate, session: Sessio
     summary="Comments on a task",
     responses=problem_responses(401, 403, 404, 422),
 )
-async def list_task_comments(task_id: int, session: Session, caller: Caller, page: Paging) -> Page[CommentRead]:
+async def list_task_comments(task_id: RowId, session: Session, caller: Caller, page: Paging) -> Page[CommentRead]:
     """Oldest first."""
     service = TaskService(session, caller)
     task, _ = await service.load(task_id)

@@ -31,7 +31,7 @@ Service = Annotated[KioskService, Depends(_service)]
     response_model=KioskCreated,
     operation_id="register_kiosk",
     summary="Register a kiosk and get its token",
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(400, 401, 403, 409, 422),
 )
 async def register_kiosk(body: KioskCreate, service: Service, caller: Caller) -> KioskCreated:
     """The kiosk may post responses only for this campaign and org unit. The `token` is shown only in
@@ -73,7 +73,7 @@ async def list_kiosks(
     response_model=KioskRead,
     operation_id="get_kiosk",
     summary="Get a kiosk",
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 422),
 )
 async def get_kiosk(kiosk_id: KioskId, service: Service, caller: Caller) -> KioskRead:
     """One kiosk, without its token."""
@@ -85,7 +85,7 @@ async def get_kiosk(kiosk_id: KioskId, service: Service, caller: Caller) -> Kios
     response_model=KioskRead,
     operation_id="revoke_kiosk",
     summary="Revoke a kiosk's token",
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
 async def revoke_kiosk(kiosk_id: KioskId, service: Service, caller: Caller) -> KioskRead:
     """From now on the token is refused with 401. Revoking twice changes nothing."""

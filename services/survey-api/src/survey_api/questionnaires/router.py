@@ -26,7 +26,7 @@ Version = Annotated[int, Path(ge=1, le=100_000)]
     response_model=QuestionnaireRead,
     operation_id="create_questionnaire",
     summary="Create a questionnaire (draft version 1)",
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(400, 401, 403, 409, 422),
 )
 async def create_questionnaire(
     body: QuestionnaireCreate, session: Session, caller: Caller, response: Response
@@ -63,7 +63,7 @@ async def list_questionnaires(
     response_model=QuestionnaireRead,
     operation_id="get_questionnaire",
     summary="Get the current version of a questionnaire",
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 422),
 )
 async def get_questionnaire(code: Code, session: Session, caller: Caller, response: Response) -> QuestionnaireRead:
     """The latest published version, or the latest draft when none is published yet."""
@@ -77,7 +77,7 @@ async def get_questionnaire(code: Code, session: Session, caller: Caller, respon
     response_model=QuestionnaireRead,
     operation_id="get_questionnaire_version",
     summary="Get one version of a questionnaire",
-    responses=problem_responses(401, 404),
+    responses=problem_responses(401, 404, 422),
 )
 async def get_questionnaire_version(
     code: Code, version: Version, session: Session, caller: Caller, response: Response
@@ -94,7 +94,7 @@ async def get_questionnaire_version(
     response_model=QuestionnaireRead,
     operation_id="create_questionnaire_version",
     summary="Start a new draft version from the latest one",
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def create_questionnaire_version(
     code: Code, session: Session, caller: Caller, response: Response
@@ -110,7 +110,7 @@ async def create_questionnaire_version(
     response_model=QuestionnaireRead,
     operation_id="update_questionnaire_version",
     summary="Edit a draft version",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
 async def update_questionnaire_version(
     code: Code,
@@ -132,7 +132,7 @@ async def update_questionnaire_version(
     response_model=QuestionnaireRead,
     operation_id="publish_questionnaire_version",
     summary="Publish a draft version (it becomes immutable)",
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(401, 403, 404, 422),
 )
 async def publish_questionnaire_version(
     code: Code, version: Version, session: Session, caller: Caller, response: Response

@@ -66,7 +66,7 @@ def _accepting(context: CampaignContext | None, code: str) -> CampaignContext:
     response_model=BatchResult,
     operation_id="submit_response_batch",
     summary="Post a kiosk's batch of responses (idempotent)",
-    responses=problem_responses(401, 403, 409, 413, 422, 429),
+    responses=problem_responses(400, 401, 403, 409, 413, 422, 429),
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _BATCH_SCHEMA}}}},
 )
 async def submit_response_batch(request: Request, session: Session, kiosk: KioskCaller) -> Response:
@@ -123,7 +123,7 @@ async def submit_response_batch(request: Request, session: Session, kiosk: Kiosk
     summary="Post one response (online form, phone operator or kiosk)",
     responses={
         200: {"model": ResponseReceipt, "description": "A resend: stored before, nothing changed"},
-        **problem_responses(401, 403, 409, 413, 422, 429),
+        **problem_responses(400, 401, 403, 409, 413, 422, 429),
     },
 )
 async def submit_response(
