@@ -229,10 +229,21 @@ class TestRs256Jwks:
     ) -> None:
         route = idp.get(JWKS_URL)
         route.side_effect = [httpx.Response(200, json={"keys": [jwk(rsa_key, "k1")]}), httpx.ConnectError("down")]
-        verifier = TokenVerifier(jwks=JwksCache(JWKS_URL, ttl_s=0.0))  # every call wants a refresh
+        # every call wants a refresh, and no verified token is remembered
+        verifier = TokenVerifier(jwks=JwksCache(JWKS_URL, ttl_s=0.0), cache_size=0)
         assert (await verifier.verify(rs256(rsa_key, "k1"))).sub == "op-1"
         assert (await verifier.verify(rs256(rsa_key, "k1"))).sub == "op-1"
         assert route.call_count == 2
+
+    async def test_a_verified_token_is_remembered_until_it_expires(
+        self, idp: respx.MockRouter, rsa_key: rsa.RSAPrivateKey
+    ) -> None:
+        route = idp.get(JWKS_URL).respond(json={"keys": [jwk(rsa_key, "k1")]})
+        verifier = TokenVerifier(jwks=JwksCache(JWKS_URL, ttl_s=0.0))
+        token = rs256(rsa_key, "k1")
+        for _ in range(3):
+            assert (await verifier.verify(token)).sub == "op-1"
+        assert route.call_count == 1
 
     async def test_uses_the_given_client(self, rsa_key: rsa.RSAPrivateKey) -> None:
         def handler(request: httpx.Request) -> httpx.Response:

@@ -52,6 +52,7 @@ def build_app(
             database = Database.from_url(
                 settings.database_url,
                 pool_size=settings.database_pool_size,
+                pre_ping=settings.database_pool_pre_ping,
                 connect_timeout_s=settings.database_connect_timeout_s,
                 statement_timeout_ms=settings.database_statement_timeout_ms,
             )

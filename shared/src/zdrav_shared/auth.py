@@ -133,6 +133,7 @@ class TokenVerifier:
         jwks: JwksCache | None = None,
         audience: str | None = None,
         leeway_s: int = 30,
+        cache_size: int = 4096,
     ) -> None:
         if secret is None and jwks is None:
             raise ValueError("configure ZDRAV_JWT_SECRET (HS256) or ZDRAV_JWKS_URL (RS256)")
@@ -140,9 +141,30 @@ class TokenVerifier:
         self.jwks = jwks
         self.audience = audience
         self.leeway_s = leeway_s
+        self.cache_size = cache_size
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     async def verify(self, token: str) -> Principal:
-        """Decode and check a token; every failure is a 401 problem saying why."""
+        """Decode and check a token; every failure is a 401 problem saying why.
+
+        Verified tokens are remembered until they expire (bounded cache): a kiosk or an operator
+        sends the same token many times, and the signature check is a tenth of a small request.
+        """
+        cached = self._verified.get(token)
+        if cached is not None:
+            principal, expires_at = cached
+            if time.time() < expires_at:
+                return principal
+            del self._verified[token]
+        principal = await self._verify_uncached(token)
+        exp = principal.claims.get("exp")
+        if isinstance(exp, int | float) and self.cache_size > 0:
+            if len(self._verified) >= self.cache_size:
+                self._verified.pop(next(iter(self._verified)))
+            self._verified[token] = (principal, float(exp))
+        return principal
+
+    async def _verify_uncached(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:

@@ -20,7 +20,8 @@ class ServiceSettings(BaseSettings):
     service_name: str = "zdrav"
     environment: str = "dev"
     database_url: str = "sqlite+aiosqlite:///./var/zdrav.db"
-    database_pool_size: int = 10
+    database_pool_size: int = 20
+    database_pool_pre_ping: bool = False
     database_connect_timeout_s: float = 5.0
     database_statement_timeout_ms: int = 30_000
     log_level: str = "INFO"
