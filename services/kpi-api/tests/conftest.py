@@ -12,6 +12,7 @@ def make_settings(database_url: str) -> KpiSettings:
         jwt_secret=TEST_JWT_SECRET,
         log_json=True,
         max_body_bytes=65_536,
+        source_refresh_interval_s=0,
     )
 
 

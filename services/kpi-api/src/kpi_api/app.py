@@ -12,7 +12,10 @@ from kpi_api.deadlines.router import router as deadlines_router
 from kpi_api.imports.router import router as imports_router
 from kpi_api.indicators.router import router as indicators_router
 from kpi_api.org_units.router import router as org_units_router
+from kpi_api.reports.router import router as reports_router
 from kpi_api.settings import KpiSettings
+from kpi_api.sources.router import router as sources_router
+from kpi_api.sources.task import peers_and_refresh
 from kpi_api.targets.router import router as targets_router
 from kpi_api.values.router import router as values_router
 from zdrav_shared.app import build_app
@@ -40,8 +43,11 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
             analytics_router,
             deadlines_router,
             imports_router,
+            sources_router,
+            reports_router,
         ],
         migrations_dir=MIGRATIONS_DIR,
+        startup=peers_and_refresh(settings),
         body_limits={
             path: settings.max_import_bytes + 65_536
             for path in ("/v1/org-units/import", "/v1/values/import", "/v1/indicators/import")
@@ -54,5 +60,7 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
             {"name": "analytics", "description": "Aggregates over the hierarchy with targets and statuses"},
             {"name": "deadlines", "description": "Reporting deadlines, completeness and timeliness"},
             {"name": "imports", "description": "Bulk CSV/XLSX uploads of values and of indicators with targets"},
+            {"name": "sources", "description": "Values pulled from survey-api and roadmap-api"},
+            {"name": "reports", "description": "The federal quarterly report"},
         ],
     )

@@ -39,6 +39,8 @@ from zdrav_shared.periods import Period, PeriodType
 log = get_logger(__name__)
 
 MARKER = "MUR_T01"
+PULLED = {"NSI_4", "NSI_NPS", "NSI_PLAN_EXECUTION"}
+"""Pulled from survey-api and roadmap-api by kpi_api.sources: no values are entered for them."""
 LOWER_IS_BETTER_IDS = {"22", "25"}
 OPERATIONAL: list[dict[str, Any]] = [
     {
@@ -144,9 +146,29 @@ async def _catalogue(session: AsyncSession, principal: Principal, reference: Pat
                     "direction": kpi["direction"],
                     "periodicity": "quarter",
                     "source": "survey",
+                    # Outpatient satisfaction is the survey's satisfaction share (demo-2025, all campaigns).
+                    **({"source_metric": "satisfaction_share"} if code in PULLED else {}),
                 }
             ),
         )
+    await _create(
+        session,
+        principal,
+        IndicatorCreate.model_validate(
+            {
+                "code": "NSI_NPS",
+                "name_ru": "Индекс готовности рекомендовать медицинскую организацию (NPS)",
+                "unit": "NPS",
+                "kind": "input",
+                "aggregation": "average",
+                "time_aggregation": "average",
+                "direction": "higher_is_better",
+                "periodicity": "quarter",
+                "source": "survey",
+                "source_metric": "nps",
+            }
+        ),
+    )
     await _create(
         session,
         principal,
@@ -197,6 +219,8 @@ async def _targets(
         code = f"MUR_T{int(row['id']):02d}"
         await service.put(principal, code, TargetsPut.model_validate({"items": items, "reason": "программа 2021–2025"}))
     long_term = [{"org_unit_code": r, "period": "2025", "target": 90, "note": None} for r in regions]
+    nps = [{"org_unit_code": r, "period": "2025", "target": 30, "note": None} for r in regions]
+    await service.put(principal, "NSI_NPS", TargetsPut.model_validate({"items": nps, "reason": "НСИ: NPS 30"}))
     for code in ("NSI_4", "NSI_5", "NSI_6", "NSI_PLAN_EXECUTION"):
         await service.put(principal, code, TargetsPut.model_validate({"items": long_term, "reason": "НСИ: 90 %"}))
     staffing = [{"org_unit_code": u, "period": "2025", "target": 85} for u in [*regions, *organisations]]
@@ -259,6 +283,7 @@ async def _values(
                 {"indicator_code": "NSI_4", "value": str(round(rng.uniform(68, 93), 1))},
                 {"indicator_code": "NSI_5", "value": str(round(rng.uniform(70, 95), 1))},
             ]
+            items = [i for i in items if i["indicator_code"] not in PULLED]
             if quarter == 3 and index % 4 == 3:
                 continue  # not yet reported: shows in /v1/completeness as missing
             common = {"org_unit_code": unit, "period": period.code, "comment": "демонстрационное значение"}
@@ -276,6 +301,7 @@ async def _values(
                 )
             await write(months, period)
         for region in regions:
+            # Plan execution is pulled from roadmap-api; the draw only keeps the generator's sequence.
             execution = {
                 "indicator_code": "NSI_PLAN_EXECUTION",
                 "org_unit_code": region,
@@ -283,7 +309,8 @@ async def _values(
                 "value": str(round(rng.uniform(78, 100), 1)),
                 "comment": "демонстрационное значение",
             }
-            await write([execution], period)
+            if execution["indicator_code"] not in PULLED:
+                await write([execution], period)
     return stored
 
 
@@ -297,5 +324,5 @@ async def load_monitoring_demo(session: AsyncSession, principal: Principal, refe
     rows = await _catalogue(session, principal, reference)
     await _targets(session, principal, rows, regions, organisations)
     stored = await _values(session, principal, rows, regions, organisations)
-    log.info("demo_monitoring_loaded", indicators=len(rows) + 8 + len(OPERATIONAL), values=stored)
+    log.info("demo_monitoring_loaded", indicators=len(rows) + 9 + len(OPERATIONAL), values=stored)
     return True

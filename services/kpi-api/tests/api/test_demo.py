@@ -26,7 +26,7 @@ async def test_demo_shows_murmansk_targets_and_statuses(client: httpx.AsyncClien
     with_status = [r for r in rows.values() if r["status"] in ("achieved", "on_track", "at_risk", "off_track")]
     assert len(with_status) == 24
     survey = await client.get("/v1/indicators", params={"source": "survey"}, headers=FEDERAL)
-    assert len(survey.json()["items"]) == 7
+    assert len(survey.json()["items"]) == 8
     staffing = await client.get(
         "/v1/analytics",
         params={"indicators": "STAFFING_RATE", "parent": "RU", "level": "region", "periods": "2025Q2"},

@@ -49,6 +49,9 @@ class AnalyticsRow(BaseModel):
     previous_period: str | None = None
     previous_value: JsonNumber | None = None
     reported_units: int = Field(default=0, description="Org units in the subtree with data (input indicators)")
+    n: int | None = Field(default=None, description="Pulled indicators: the survey sample, or the roadmap tasks due")
+    sample_ok: bool | None = Field(default=None, description="Pulled survey indicators: the sample reaches the minimum")
+    data_as_of: datetime | None = Field(default=None, description="Pulled indicators: when the peer was read")
     unit: str
     precision: int
 

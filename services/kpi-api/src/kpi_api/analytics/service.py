@@ -25,6 +25,7 @@ from kpi_api.models import Indicator, OrgUnit, Target
 from kpi_api.numbers import plain, present
 from kpi_api.org_units.repository import OrgUnitRepository
 from kpi_api.scope import Scope, scope_of
+from kpi_api.sources.overlay import PulledValues, load_pulled
 from kpi_api.targets.resolve import target_for
 from kpi_api.targets.rules import Thresholds, status_vs_target
 from zdrav_shared.auth import Principal
@@ -96,6 +97,7 @@ class _Book:
     aggregates: dict[Slot, dict[tuple[int, int], Aggregate]] = field(default_factory=dict)
     memo: dict[tuple[str, int, Slot], EvalResult] = field(default_factory=dict)
     specs: dict[str, _Spec] = field(default_factory=dict)
+    pulled: PulledValues = field(default_factory=PulledValues)
 
     def spec(self, code: str) -> _Spec:
         if code not in self.specs:
@@ -118,6 +120,8 @@ class _Book:
             return EvalResult(None, "period_finer_than_periodicity")
         if slot not in self.aggregates:
             return EvalResult(None, NO_DATA)
+        if spec.is_input and self.pulled.is_pulled(indicator.id):
+            return self.pulled.result(indicator.id, root_id, slot.period.code, slot.ytd)
         if spec.is_input:
             found = self.aggregates[slot].get((indicator.id, root_id))
             return EvalResult(found.value, None) if found and found.value is not None else EvalResult(None, NO_DATA)
@@ -192,6 +196,9 @@ class AnalyticsService:
             slots |= {s.previous() for s in slots}
         if query.previous and uses_prev:
             slots |= {s.previous() for s in slots}
+        book.pulled = await load_pulled(
+            self.session, book.catalogue.values(), [u.id for u in units], [s.period.code for s in slots]
+        )
         inputs = [i for i in book.catalogue.values() if i.kind == IndicatorKind.INPUT]
         for slot in sorted(slots, key=lambda s: s.period):
             groups: dict[Methods, list[int]] = {}
@@ -249,6 +256,7 @@ class AnalyticsService:
         if spec.is_input:
             found = book.aggregates.get(slot, {}).get((indicator.id, unit.id))
             row["reported_units"] = found.units if found else 0
+            row.update(book.pulled.fields(indicator.id, unit.id, slot.period.code, slot.ytd))
         else:
             expr = book.formula(code, slot.period)
             if expr is not None:

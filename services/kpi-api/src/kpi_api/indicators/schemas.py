@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kpi_api.indicators.rules import Aggregation, Direction, IndicatorKind, Periodicity, Source
 from kpi_api.numbers import InputNumber, JsonNumber
+from kpi_api.sources.rules import SourceMetric
 
 CODE_PATTERN = r"^[A-Z][A-Z0-9_]{0,63}$"
 
@@ -61,6 +62,14 @@ class IndicatorCreate(BaseModel):
     periodicity: Periodicity
     precision: int = Field(default=1, ge=0, le=6, description="Decimal places shown")
     source: Source = Source.MANUAL
+    source_metric: SourceMetric | None = Field(
+        default=None,
+        description="The peer figure a survey or roadmap indicator takes: satisfaction_share or nps (survey), "
+        "execution_pct (roadmap, implied); without it a survey indicator is entered like a manual one",
+    )
+    source_campaign: str | None = Field(
+        default=None, max_length=64, description="Survey campaign code; absent: every campaign of the period"
+    )
     thresholds: ThresholdsBody | None = None
     declared_min: InputNumber | None = None
     declared_max: InputNumber | None = None
@@ -84,6 +93,14 @@ class IndicatorUpdate(BaseModel):
     direction: Direction | None = None
     precision: int | None = Field(default=None, ge=0, le=6)
     source: Source | None = None
+    source_metric: SourceMetric | None = Field(
+        default=None,
+        description="The peer figure a survey or roadmap indicator takes: satisfaction_share or nps (survey), "
+        "execution_pct (roadmap, implied); without it a survey indicator is entered like a manual one",
+    )
+    source_campaign: str | None = Field(
+        default=None, max_length=64, description="Survey campaign code; absent: every campaign of the period"
+    )
     thresholds: ThresholdsBody | None = None
     declared_min: InputNumber | None = None
     declared_max: InputNumber | None = None
@@ -111,6 +128,8 @@ class IndicatorRead(BaseModel):
     periodicity: Periodicity
     precision: int
     source: Source
+    source_metric: SourceMetric | None = None
+    source_campaign: str | None = None
     thresholds: ThresholdsBody
     declared_min: JsonNumber | None = None
     declared_max: JsonNumber | None = None

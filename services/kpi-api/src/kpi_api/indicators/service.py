@@ -22,6 +22,7 @@ from kpi_api.indicators.schemas import (
     ThresholdsBody,
 )
 from kpi_api.models import Indicator, IndicatorFormulaVersion
+from kpi_api.sources.rules import SourceMetric, check_mapping
 from zdrav_shared.auth import Principal, Role, require_role
 from zdrav_shared.etags import check_if_match
 from zdrav_shared.logging import get_logger
@@ -108,6 +109,7 @@ class IndicatorService:
                     )
             check_formula(data.formula, data.code, data.periodicity, catalogue)
         _bounds_problem(data.declared_min, data.declared_max)
+        metric = check_mapping(data.kind, data.source, data.source_metric, data.source_campaign)
         thresholds = data.thresholds or ThresholdsBody()
         indicator = Indicator(
             code=data.code,
@@ -123,6 +125,8 @@ class IndicatorService:
             periodicity=data.periodicity.value,
             precision=data.precision,
             source=data.source.value,
+            source_metric=metric.value if metric else None,
+            source_campaign=data.source_campaign,
             on_track_ratio=thresholds.on_track_ratio,
             at_risk_ratio=thresholds.at_risk_ratio,
             declared_min=data.declared_min,
@@ -184,6 +188,15 @@ class IndicatorService:
         low = changes.get("declared_min", indicator.declared_min)
         high = changes.get("declared_max", indicator.declared_max)
         _bounds_problem(low, high)
+        if {"source", "source_metric", "source_campaign"} & changes.keys():
+            given = changes.get("source_metric", indicator.source_metric)
+            metric = check_mapping(
+                IndicatorKind(indicator.kind),
+                Source(changes.get("source") or indicator.source),
+                SourceMetric(given) if given else None,
+                changes.get("source_campaign", indicator.source_campaign),
+            )
+            changes["source_metric"] = metric.value if metric else None
         for field, value in changes.items():
             if field in ("aggregation", "time_aggregation", "direction", "source") and value is not None:
                 value = str(value)
@@ -223,6 +236,8 @@ def _read(indicator: Indicator, versions: list[IndicatorFormulaVersion]) -> Indi
         periodicity=Periodicity(indicator.periodicity),
         precision=indicator.precision,
         source=Source(indicator.source),
+        source_metric=SourceMetric(indicator.source_metric) if indicator.source_metric else None,
+        source_campaign=indicator.source_campaign,
         thresholds=ThresholdsBody(on_track_ratio=indicator.on_track_ratio, at_risk_ratio=indicator.at_risk_ratio),
         declared_min=indicator.declared_min,
         declared_max=indicator.declared_max,

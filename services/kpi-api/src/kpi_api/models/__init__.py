@@ -3,6 +3,7 @@
 from kpi_api.models.base import Base
 from kpi_api.models.indicators import Indicator, IndicatorFormulaVersion
 from kpi_api.models.org_units import OrgUnit
+from kpi_api.models.sources import SourceValue
 from kpi_api.models.targets import Target
 from kpi_api.models.values import AuditEvent, DeadlineRuleSetting, IndicatorValue
 
@@ -14,5 +15,6 @@ __all__ = [
     "IndicatorFormulaVersion",
     "IndicatorValue",
     "OrgUnit",
+    "SourceValue",
     "Target",
 ]

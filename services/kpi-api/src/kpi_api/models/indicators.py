@@ -37,6 +37,9 @@ class Indicator(Timestamped, Base):
     periodicity: Mapped[str] = mapped_column(String(10))
     precision: Mapped[int] = mapped_column(Integer, default=1)
     source: Mapped[str] = mapped_column(String(10), default="manual")
+    # Which peer figure a pulled indicator takes (kpi_api.sources.rules): null for manual ones.
+    source_metric: Mapped[str | None] = mapped_column(String(20))
+    source_campaign: Mapped[str | None] = mapped_column(String(64))
     on_track_ratio: Mapped[Decimal] = mapped_column(Ratio)
     at_risk_ratio: Mapped[Decimal] = mapped_column(Ratio)
     declared_min: Mapped[Decimal | None] = mapped_column(Amount)
