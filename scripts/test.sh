@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 UV=$(command -v uv || echo "$PWD/.tools/uv/bin/uv")
-PACKAGES=(shared services/kpi-api services/survey-api services/roadmap-api)
+PACKAGES=(shared services/kpi-api services/survey-api services/roadmap-api tests/security)
 failed=()
 
 run_leg() {

@@ -34,7 +34,7 @@ async def list_deadline_rules(session: Session, caller: Caller) -> list[Deadline
     response_model=list[DeadlineRuleRead],
     operation_id="set_deadline_rule",
     summary="Change the reporting deadline of a periodicity",
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400, 401, 403, 413, 422),
 )
 async def set_deadline_rule(
     periodicity: Periodicity, body: DeadlineRuleBody, session: Session, caller: Caller

@@ -24,7 +24,7 @@ router = APIRouter(prefix="/v1/indicators", tags=["indicators"], route_class=Com
     response_model=IndicatorRead,
     operation_id="create_indicator",
     summary="Add an indicator to the catalogue",
-    responses=problem_responses(400, 401, 403, 409, 422),
+    responses=problem_responses(400, 401, 403, 409, 413, 422),
 )
 async def create_indicator(
     body: IndicatorCreate, session: Session, caller: Caller, response: Response
@@ -89,7 +89,7 @@ async def get_indicator(code: str, session: Session, caller: Caller, response: R
     response_model=IndicatorRead,
     operation_id="update_indicator",
     summary="Change an indicator",
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
 async def update_indicator(
     code: str,

@@ -90,7 +90,7 @@ async def get_org_unit(code: CodePath, session: Session, caller: Caller, respons
     response_model=OrgUnitRead,
     operation_id="update_org_unit",
     summary="Update an org unit",
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
 async def update_org_unit(
     code: CodePath,

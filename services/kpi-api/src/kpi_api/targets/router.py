@@ -21,7 +21,7 @@ router = APIRouter(prefix="/v1/indicators", tags=["targets"], route_class=Commit
     response_model=TargetsResult,
     operation_id="put_targets",
     summary="Set targets and baselines (bulk upsert)",
-    responses=problem_responses(400, 401, 403, 404, 422),
+    responses=problem_responses(400, 401, 403, 404, 413, 422),
 )
 async def put_targets(code: str, body: TargetsPut, session: Session, caller: Caller) -> TargetsResult:
     """Create or replace the target (and baseline) of org units for years or quarters. All items apply

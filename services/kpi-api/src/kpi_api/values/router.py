@@ -125,7 +125,7 @@ async def list_value_changes(value_id: ValueId, session: Session, caller: Caller
     response_model=ValueRead,
     operation_id="submit_value",
     summary="Submit a draft value for approval",
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
 async def submit_value(
     value_id: ValueId,
@@ -147,7 +147,7 @@ async def submit_value(
     response_model=ValueRead,
     operation_id="approve_value",
     summary="Approve a submitted value (locks it)",
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
 async def approve_value(
     value_id: ValueId,
@@ -169,7 +169,7 @@ async def approve_value(
     response_model=ValueRead,
     operation_id="reopen_value",
     summary="Reopen an approved value (with a reason)",
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
 async def reopen_value(
     value_id: ValueId,

@@ -39,7 +39,7 @@ async def _answer(service: ImprovementService, project_id: int, response: Respon
     response_model=ImprovementRead,
     operation_id="create_improvement_project",
     summary="Create a lean improvement project",
-    responses=problem_responses(400, 401, 403, 422, 503),
+    responses=problem_responses(400, 401, 403, 413, 422, 503),
 )
 async def create_improvement_project(
     body: ImprovementCreate, session: Session, caller: Caller, org_units: OrgUnits, response: Response
@@ -91,7 +91,7 @@ async def get_improvement_project(
     response_model=ImprovementRead,
     operation_id="update_improvement_project",
     summary="Change an improvement project's passport",
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
 async def update_improvement_project(
     project_id: RowId,
@@ -112,7 +112,7 @@ async def update_improvement_project(
     response_model=ImprovementRead,
     operation_id="replace_improvement_stages",
     summary="Replace the stages with their dates",
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
 async def replace_improvement_stages(
     project_id: RowId,
@@ -134,7 +134,7 @@ async def replace_improvement_stages(
     response_model=ImprovementRead,
     operation_id="replace_improvement_metrics",
     summary="Replace the before/after/target metrics",
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
 async def replace_improvement_metrics(
     project_id: RowId,

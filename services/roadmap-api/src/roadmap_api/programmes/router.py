@@ -30,7 +30,7 @@ router = APIRouter(prefix="/v1/programmes", tags=["programmes"], route_class=Com
     response_model=ProgrammeRead,
     operation_id="create_programme",
     summary="Create a regional programme",
-    responses=problem_responses(400, 401, 403, 409, 422, 503),
+    responses=problem_responses(400, 401, 403, 409, 413, 422, 503),
 )
 async def create_programme(
     body: ProgrammeCreate, session: Session, caller: Caller, org_units: OrgUnits, response: Response
@@ -77,7 +77,7 @@ async def get_programme(programme_id: RowId, session: Session, caller: Caller, r
     response_model=list[PlanItemRead],
     operation_id="replace_programme_plan",
     summary="Replace the plan: goals, tasks and activities",
-    responses=problem_responses(400, 401, 403, 404, 422),
+    responses=problem_responses(400, 401, 403, 404, 413, 422),
 )
 async def replace_programme_plan(
     programme_id: RowId, body: PlanReplace, session: Session, caller: Caller
@@ -109,7 +109,7 @@ async def get_programme_plan(programme_id: RowId, session: Session, caller: Call
     response_model=FinancingTotals,
     operation_id="replace_programme_financing",
     summary="Replace the financing lines and the published totals they must reconcile with",
-    responses=problem_responses(400, 401, 403, 404, 422),
+    responses=problem_responses(400, 401, 403, 404, 413, 422),
 )
 async def replace_programme_financing(
     programme_id: RowId, body: FinancingReplace, session: Session, caller: Caller

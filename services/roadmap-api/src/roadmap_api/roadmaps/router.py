@@ -46,7 +46,7 @@ async def _answer(bundle: RoadmapBundle, kpi: KpiClient | None, response: Respon
     response_model=RoadmapRead,
     operation_id="create_roadmap",
     summary="Create a roadmap",
-    responses=problem_responses(400, 401, 403, 422, 503),
+    responses=problem_responses(400, 401, 403, 413, 422, 503),
 )
 async def create_roadmap(
     body: RoadmapCreate, session: Session, caller: Caller, org_units: OrgUnits, kpi: Kpi, response: Response
@@ -100,7 +100,7 @@ async def get_roadmap(roadmap_id: RowId, session: Session, caller: Caller, kpi: 
     response_model=RoadmapRead,
     operation_id="update_roadmap",
     summary="Change a roadmap's title or life situation",
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
 async def update_roadmap(
     roadmap_id: RowId,
@@ -121,7 +121,7 @@ async def update_roadmap(
     response_model=RoadmapRead,
     operation_id="replace_roadmap_kpis",
     summary="Replace a draft roadmap's KPIs",
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
 async def replace_roadmap_kpis(
     roadmap_id: RowId,
@@ -144,7 +144,7 @@ async def replace_roadmap_kpis(
     response_model=MeasureRead,
     operation_id="create_measure",
     summary="Add a measure to a draft roadmap",
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
 async def create_measure(roadmap_id: RowId, body: MeasureCreate, session: Session, caller: Caller) -> MeasureRead:
     """Problem, causes, solution and best practices used. Locked once the roadmap is approved."""
@@ -159,7 +159,7 @@ async def create_measure(roadmap_id: RowId, body: MeasureCreate, session: Sessio
     response_model=RoadmapRead,
     operation_id="change_roadmap_status",
     summary="Move a roadmap to its next status",
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
 async def change_roadmap_status(
     roadmap_id: RowId,

@@ -34,7 +34,7 @@ from zdrav_shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1/strategic-sessions", tags=["strategic-sessions"], route_class=CommittingRoute)
 
-WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 422)
+WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 413, 422)
 
 
 @router.post(
@@ -43,7 +43,7 @@ WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 422)
     response_model=SessionRead,
     operation_id="create_strategic_session",
     summary="Create a strategic session",
-    responses=problem_responses(400, 401, 403, 422, 503),
+    responses=problem_responses(400, 401, 403, 413, 422, 503),
 )
 async def create_strategic_session(
     body: SessionCreate, session: Session, caller: Caller, org_units: OrgUnits, response: Response

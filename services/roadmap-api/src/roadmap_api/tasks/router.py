@@ -32,7 +32,7 @@ def _after(page: PageParams) -> int | None:
     response_model=TaskRead,
     operation_id="create_task",
     summary="Add an activity, task or subtask to a roadmap",
-    responses=problem_responses(400, 401, 403, 404, 409, 422, 503),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 503),
 )
 async def create_task(
     roadmap_id: RowId, body: TaskCreate, session: Session, caller: Caller, org_units: OrgUnits, response: Response
@@ -82,7 +82,7 @@ async def get_task(task_id: RowId, session: Session, caller: Caller, response: R
     response_model=TaskRead,
     operation_id="update_task",
     summary="Update a task: status, completion, dates, people, place in the tree",
-    responses=problem_responses(400, 401, 403, 404, 409, 422, 503),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 503),
 )
 async def update_task(
     task_id: RowId,
@@ -122,7 +122,7 @@ async def get_task_journal(task_id: RowId, session: Session, caller: Caller, pag
     response_model=CommentRead,
     operation_id="create_task_comment",
     summary="Comment on a task",
-    responses=problem_responses(400, 401, 403, 404, 422),
+    responses=problem_responses(400, 401, 403, 404, 413, 422),
 )
 async def create_task_comment(task_id: RowId, body: CommentCreate, session: Session, caller: Caller) -> CommentRead:
     """Writers of the roadmap's region may comment."""

@@ -32,7 +32,7 @@ Service = Annotated[CampaignService, Depends(_service)]
     response_model=CampaignRead,
     operation_id="create_campaign",
     summary="Deploy a questionnaire to org units",
-    responses=problem_responses(400, 401, 403, 409, 422, 503),
+    responses=problem_responses(400, 401, 403, 409, 413, 422, 503),
 )
 async def create_campaign(body: CampaignCreate, service: Service, caller: Caller, response: Response) -> CampaignRead:
     """Org units are checked against kpi-api (an unknown code is a 422 pointing at it) and must lie in
@@ -90,7 +90,7 @@ async def get_campaign(code: Code, service: Service, caller: Caller, response: R
     response_model=CampaignRead,
     operation_id="update_campaign",
     summary="Change a campaign's status, end date or minimum sample",
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
 async def update_campaign(
     code: Code,

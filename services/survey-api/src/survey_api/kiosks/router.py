@@ -31,7 +31,7 @@ Service = Annotated[KioskService, Depends(_service)]
     response_model=KioskCreated,
     operation_id="register_kiosk",
     summary="Register a kiosk and get its token",
-    responses=problem_responses(400, 401, 403, 409, 422),
+    responses=problem_responses(400, 401, 403, 409, 413, 422),
 )
 async def register_kiosk(body: KioskCreate, service: Service, caller: Caller) -> KioskCreated:
     """The kiosk may post responses only for this campaign and org unit. The `token` is shown only in

@@ -26,7 +26,7 @@ Version = Annotated[int, Path(ge=1, le=100_000)]
     response_model=QuestionnaireRead,
     operation_id="create_questionnaire",
     summary="Create a questionnaire (draft version 1)",
-    responses=problem_responses(400, 401, 403, 409, 422),
+    responses=problem_responses(400, 401, 403, 409, 413, 422),
 )
 async def create_questionnaire(
     body: QuestionnaireCreate, session: Session, caller: Caller, response: Response
@@ -110,7 +110,7 @@ async def create_questionnaire_version(
     response_model=QuestionnaireRead,
     operation_id="update_questionnaire_version",
     summary="Edit a draft version",
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
 async def update_questionnaire_version(
     code: Code,
