@@ -17,7 +17,13 @@ from zdrav_shared.db import Database
 from zdrav_shared.health import alembic_head, alembic_revisions, health_router
 from zdrav_shared.http_client import ClientMetrics, ServiceTokenProvider
 from zdrav_shared.logging import configure_logging, get_logger
-from zdrav_shared.middleware import BodySizeLimitMiddleware, HttpMetrics, MetricsMiddleware, RequestIdMiddleware
+from zdrav_shared.middleware import (
+    BodyReadTimeoutMiddleware,
+    BodySizeLimitMiddleware,
+    HttpMetrics,
+    MetricsMiddleware,
+    RequestIdMiddleware,
+)
 from zdrav_shared.problems import Problem, install_problem_handlers
 from zdrav_shared.settings import ServiceSettings
 
@@ -97,6 +103,7 @@ def build_app(
     _register_problem_schema(app)
     # Outermost first: the request id must be bound before anything logs or measures.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, path_limits=body_limits)
+    app.add_middleware(BodyReadTimeoutMiddleware, timeout_s=settings.body_read_timeout_s)
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))
     app.add_middleware(RequestIdMiddleware)
     return app

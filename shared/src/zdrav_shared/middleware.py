@@ -1,4 +1,5 @@
-"""Pure-ASGI middlewares: request id, Prometheus metrics and the request body size limit.
+"""Pure-ASGI middlewares: request id, Prometheus metrics, the request body size limit and the body-read
+deadline.
 
 They are plain ASGI callables rather than ``BaseHTTPMiddleware`` so that streaming bodies and
 responses pass through untouched and the request id context variable stays visible to the app.
@@ -6,6 +7,7 @@ responses pass through untouched and the request id context variable stays visib
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -18,7 +20,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from zdrav_shared.logging import request_id_var
-from zdrav_shared.problems import PROBLEM_JSON, PayloadTooLarge
+from zdrav_shared.problems import PROBLEM_JSON, PayloadTooLarge, ProblemError
 
 REQUEST_ID_HEADER = "x-request-id"
 # Used with fullmatch: ``$`` alone also matches before a trailing newline, which would be echoed.
@@ -168,6 +170,91 @@ async def _send_too_large(send: Send, limit: int, scope: Scope) -> None:
         {
             "type": "http.response.start",
             "status": 413,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestTimeout(ProblemError):
+    status = 408
+    slug = "request-timeout"
+    title = "Request timeout"
+
+
+class _BodyReadTimedOut(RequestTimeout):
+    pass
+
+
+class BodyReadTimeoutMiddleware:
+    """Answer 408 (and close) when a request body has not fully arrived ``timeout_s`` after its headers.
+
+    uvicorn times out idle keep-alive connections but not a body that trickles in: without a deadline
+    a client sending one byte a second holds a request (and its memory) open for as long as it likes.
+    The deadline covers the whole body, not each read, so dribbling never extends it. ``0`` disables it.
+    """
+
+    def __init__(self, app: ASGIApp, timeout_s: float) -> None:
+        self.app = app
+        self.timeout_s = timeout_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.timeout_s <= 0:
+            await self.app(scope, receive, send)
+            return
+        deadline = asyncio.get_running_loop().time() + self.timeout_s
+        body_complete = False
+        timed_out = False
+        replaced = False
+
+        async def timed_receive() -> Message:
+            nonlocal body_complete, timed_out
+            if body_complete:  # only http.disconnect is left to wait for: no deadline on that
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                timed_out = True
+                raise _BodyReadTimedOut(
+                    f"the request body did not arrive within {self.timeout_s:g} s; send it at once"
+                ) from None
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                body_complete = True
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal replaced
+            if timed_out:
+                # Whatever the app made of the failed read is swapped for the 408 below.
+                if message["type"] == "http.response.start" and not replaced:
+                    replaced = True
+                    await _send_problem(
+                        send,
+                        RequestTimeout(f"the request body did not arrive within {self.timeout_s:g} s; send it at once"),
+                        scope,
+                    )
+                return
+            await send(message)
+
+        try:
+            await self.app(scope, timed_receive, guarded_send)
+        except _BodyReadTimedOut as exc:
+            if not replaced:
+                await _send_problem(send, exc, scope)
+
+
+async def _send_problem(send: Send, error: ProblemError, scope: Scope) -> None:
+    """A problem answer that also closes the connection (the rest of the body is never read)."""
+    body = json.dumps(error.to_problem(scope.get("path"))).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.status,
             "headers": [
                 (b"content-type", PROBLEM_JSON.encode()),
                 (b"content-length", str(len(body)).encode()),

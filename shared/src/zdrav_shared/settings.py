@@ -27,6 +27,8 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     max_body_bytes: int = 1_048_576
+    # A request body must have fully arrived this long after its headers (slow clients get a 408); 0 = off.
+    body_read_timeout_s: float = Field(default=30.0, ge=0)
 
     jwt_secret: SecretStr | None = Field(default=None, validation_alias=AliasChoices("ZDRAV_JWT_SECRET", "jwt_secret"))
     jwks_url: str | None = Field(default=None, validation_alias=AliasChoices("ZDRAV_JWKS_URL", "jwks_url"))
