@@ -3,10 +3,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kpi_api.models.base import Base, Timestamped, utcnow
+from zdrav_shared.orm import AwareDateTime
 
 # Values, targets and bounds: exact decimals (NUMERIC on PostgreSQL), six places are ample for
 # rates and thousand-rouble amounts; rounding for display happens only in the answers.
@@ -59,4 +60,4 @@ class IndicatorFormulaVersion(Base):
     formula: Mapped[str] = mapped_column(Text)
     effective_from: Mapped[date] = mapped_column(Date)
     created_by: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
