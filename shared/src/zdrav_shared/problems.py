@@ -206,8 +206,22 @@ def validation_problem(errors: Iterable[Mapping[str, Any]]) -> Unprocessable:
 _HTTP_TITLES = {404: ("not-found", "Not found"), 405: ("method-not-allowed", "Method not allowed")}
 
 
+UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "57P04", "57P05", "25006"})
+"""Server states that mean "the database is not available right now", not "the request is wrong":
+administrator or crash shutdown, starting up / in recovery (``cannot_connect_now``), database
+dropped, idle-session timeout, and a read-only transaction (a write reaching a standby after a
+failover). Classes 08 (connection exception) and 53 (insufficient resources: too many connections,
+out of memory, disk full) are matched as whole classes."""
+UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53")
+
+
 def _is_connection_error(exc: DBAPIError) -> bool:
     if exc.connection_invalidated:
+        return True
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if isinstance(sqlstate, str) and (
+        sqlstate in UNAVAILABLE_SQLSTATES or sqlstate.startswith(UNAVAILABLE_SQLSTATE_CLASSES)
+    ):
         return True
     text = f"{type(exc.orig).__name__} {exc.orig}".lower()
     markers = ("connect", "terminat", "shutdown", "shutting down", "closed", "cannot", "timeout", "timed out")
