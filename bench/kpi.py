@@ -1,0 +1,376 @@
+"""kpi-api benchmarks: region-level analytics for one quarter against a hand-written SQL aggregate, the
+federal quarterly report (with survey-api and roadmap-api running), and peak memory.
+
+The data set is a federation of REGIONS regions × ORGANISATIONS organisations (under municipalities)
+× INPUTS quarterly input indicators × 8 quarters of values (85 × 20 × 30 × 8 = 408,000 values at full
+size), plus three formula indicators over them (a ratio of sums ``A / B * 100``, a rate per 1000 and a
+growth rate with ``prev()``) and a target for every indicator, region and measured quarter. Org units
+and values are written with COPY straight into kpi-api's own tables (as its API would store them);
+indicators and targets go through the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import time
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import asyncpg
+import httpx
+
+from bench.harness import Figure, Run, Server, benchmark, dsn, ratio
+from zdrav_shared.testing import TEST_JWT_SECRET, token
+
+FEDERAL = {"Authorization": f"Bearer {token(['federal'], ['RU'], sub='bench', ttl_s=6 * 3600)}"}
+QUARTERS = [f"{year}Q{q}" for year in (2024, 2025) for q in (1, 2, 3, 4)]
+PERIOD = "2025Q2"
+PREVIOUS = "2025Q1"
+MUNICIPALITIES = 4
+PRECISION = 1
+
+
+def _inputs(count: int) -> list[dict[str, Any]]:
+    """Input indicators: mostly counts (summed), some averages (waiting days, lower is better), two maxima."""
+    found = []
+    for i in range(1, count + 1):
+        code = f"I{i:02d}"
+        if i <= count - 8:
+            agg, direction, unit = "sum", "higher_is_better", "persons"
+        elif i <= count - 2:
+            agg, direction, unit = "average", "lower_is_better", "days"
+        else:
+            agg, direction, unit = "max", "lower_is_better", "days"
+        found.append(
+            {
+                "code": code,
+                "name_ru": f"Показатель {i}",
+                "unit": unit,
+                "kind": "input",
+                "aggregation": agg,
+                "time_aggregation": agg,
+                "direction": direction,
+                "periodicity": "quarter",
+                "precision": PRECISION,
+            }
+        )
+    return found
+
+
+FORMULAS = [
+    {"code": "F_RATIO", "formula": "I01 / I02 * 100", "unit": "%"},
+    {"code": "F_PER_1000", "formula": "I03 * 1000 / I04", "unit": "per 1000"},
+    {"code": "F_GROWTH", "formula": "(I05 - prev(I05)) * 100 / prev(I05)", "unit": "%"},
+]
+
+
+def _formula_bodies() -> list[dict[str, Any]]:
+    return [
+        {
+            **f,
+            "name_ru": f"Формула {f['code']}",
+            "kind": "formula",
+            "direction": "higher_is_better",
+            "periodicity": "quarter",
+            "precision": PRECISION,
+        }
+        for f in FORMULAS
+    ]
+
+
+def _ok(response: httpx.Response, *codes: int) -> Any:
+    if response.status_code not in (codes or (200, 201)):
+        raise RuntimeError(
+            f"{response.request.method} {response.request.url} → {response.status_code}: {response.text[:2000]}"
+        )
+    return response.json() if "json" in response.headers.get("content-type", "") else None
+
+
+# Loading --------------------------------------------------------------------------------------------
+
+
+def _region_codes(regions: int) -> list[str]:
+    return [f"RU-R{r:02d}" for r in range(1, regions + 1)]
+
+
+async def _load_org_units(db: str, regions: int, organisations: int) -> dict[str, int]:
+    """The federation, its regions, municipalities and organisations, with explicit ids; {code: id}."""
+    now = datetime.now(UTC)
+    rows: list[tuple[Any, ...]] = []
+    ids: dict[str, int] = {}
+
+    def add(code: str, name: str, level: str, parent: str | None, path: str, kind: str | None, tz: str | None) -> None:
+        ids[code] = len(ids) + 1
+        rows.append(
+            (ids[code], code, name, level, ids[parent] if parent else None, kind, False, tz, path, True, 1, now, now)
+        )
+
+    add("RU", "Российская Федерация", "federation", None, "/RU/", None, None)
+    per_municipality = max(1, organisations // MUNICIPALITIES)
+    for region in _region_codes(regions):
+        add(region, f"Регион {region}", "region", "RU", f"/RU/{region}/", None, "Europe/Moscow")
+        for m in range(1, MUNICIPALITIES + 1):
+            municipality = f"{region[3:]}-M{m}"
+            add(municipality, f"Район {municipality}", "municipality", region, f"/RU/{region}/{municipality}/", None,
+                None)  # fmt: skip
+            for o in range(1, per_municipality + 1):
+                org = f"{municipality}-O{o}"
+                path = f"/RU/{region}/{municipality}/{org}/"
+                add(org, f"Поликлиника {org}", "organisation", municipality, path, "adult_polyclinic", None)
+    columns = ["id", "code", "name_ru", "level", "parent_id", "kind", "rural", "timezone", "path", "active",
+               "version", "created_at", "updated_at"]  # fmt: skip
+    conn = await asyncpg.connect(db)
+    try:
+        await conn.copy_records_to_table("org_units", records=rows, columns=columns)
+        await conn.execute("SELECT setval(pg_get_serial_sequence('org_units', 'id'), (SELECT max(id) FROM org_units))")
+    finally:
+        await conn.close()
+    return ids
+
+
+def _value(rng: random.Random, indicator: dict[str, Any]) -> Decimal:
+    if indicator["aggregation"] == "sum":
+        return Decimal(rng.randint(100, 5000))
+    return Decimal(rng.randint(100, 6000)) / 100
+
+
+async def _load_values(db: str, inputs: list[dict[str, Any]], org_ids: list[int]) -> tuple[int, float]:
+    """COPY one value per input indicator × organisation × quarter; VACUUM ANALYZE. (rows, seconds)"""
+    conn = await asyncpg.connect(db)
+    started = time.perf_counter()
+    try:
+        indicator_ids = {r["code"]: r["id"] for r in await conn.fetch("SELECT code, id FROM indicators")}
+        rng = random.Random(2025)
+        now = datetime.now(UTC)
+        columns = ["indicator_id", "org_unit_id", "period", "period_type", "year", "end_month", "value", "status",
+                   "outlier", "submitted_at", "late", "approved_at", "approved_by", "updated_by", "version",
+                   "created_at", "updated_at"]  # fmt: skip
+        total = 0
+        for indicator in inputs:  # one COPY per indicator keeps memory flat
+            rows = [
+                (indicator_ids[indicator["code"]], org, quarter, "quarter", int(quarter[:4]), int(quarter[-1]) * 3,
+                 _value(rng, indicator), "approved", False, now, False, now, "bench", "bench", 1, now, now)
+                for org in org_ids
+                for quarter in QUARTERS
+            ]  # fmt: skip
+            await conn.copy_records_to_table("indicator_values", records=rows, columns=columns)
+            total += len(rows)
+        await conn.execute("VACUUM ANALYZE")
+    finally:
+        await conn.close()
+    return total, time.perf_counter() - started
+
+
+def _setup_catalogue(kpi: Server, inputs: list[dict[str, Any]], regions: list[str]) -> None:
+    """Indicators (inputs and formulas) and their targets per region, through the API."""
+    rng = random.Random(7)
+    with httpx.Client(base_url=kpi.url, headers=FEDERAL, timeout=120) as client:
+        for body in [*inputs, *_formula_bodies()]:
+            _ok(client.post("/v1/indicators", json=body), 201)
+        for body in [*inputs, *_formula_bodies()]:
+            items = [
+                {"org_unit_code": r, "period": PERIOD, "baseline": rng.randint(10, 90), "target": rng.randint(10, 90)}
+                for r in regions
+            ]
+            _ok(client.put(f"/v1/indicators/{body['code']}/targets", json={"items": items}))
+
+
+# The hand-written baseline --------------------------------------------------------------------------
+
+BASELINE_SQL = f"""
+WITH agg AS (
+    SELECT i.code, split_part(o.path, '/', 3) AS region, v.period,
+           CASE i.aggregation WHEN 'sum' THEN sum(v.value) WHEN 'average' THEN avg(v.value)
+                              WHEN 'max' THEN max(v.value) END AS value
+    FROM indicator_values v
+    JOIN org_units o ON o.id = v.org_unit_id
+    JOIN indicators i ON i.id = v.indicator_id
+    WHERE v.period = '{PERIOD}' OR (v.period = '{PREVIOUS}' AND i.code = 'I05')
+    GROUP BY i.code, i.aggregation, region, v.period
+), inputs AS (
+    SELECT region,
+           max(value) FILTER (WHERE code = 'I01' AND period = '{PERIOD}') AS i01,
+           max(value) FILTER (WHERE code = 'I02' AND period = '{PERIOD}') AS i02,
+           max(value) FILTER (WHERE code = 'I03' AND period = '{PERIOD}') AS i03,
+           max(value) FILTER (WHERE code = 'I04' AND period = '{PERIOD}') AS i04,
+           max(value) FILTER (WHERE code = 'I05' AND period = '{PERIOD}') AS i05,
+           max(value) FILTER (WHERE code = 'I05' AND period = '{PREVIOUS}') AS p05
+    FROM agg GROUP BY region
+), answer AS (
+    SELECT code, region, value FROM agg WHERE period = '{PERIOD}'
+    UNION ALL SELECT 'F_RATIO', region, i01 / NULLIF(i02, 0) * 100 FROM inputs
+    UNION ALL SELECT 'F_PER_1000', region, i03 * 1000 / NULLIF(i04, 0) FROM inputs
+    UNION ALL SELECT 'F_GROWTH', region, (i05 - p05) * 100 / NULLIF(p05, 0) FROM inputs
+)
+SELECT a.code, a.region, a.value, t.target
+FROM answer a
+JOIN indicators i ON i.code = a.code
+JOIN org_units r ON r.code = a.region
+LEFT JOIN targets t ON t.indicator_id = i.id AND t.org_unit_id = r.id AND t.period = '{PERIOD}'
+"""
+
+
+async def _baseline(db: str, repeats: int) -> tuple[float, dict[tuple[str, str], Decimal | None]]:
+    """Median of ``repeats`` warm runs of BASELINE_SQL (ms) and its numbers."""
+    conn = await asyncpg.connect(db)
+    try:
+        for _ in range(3):
+            rows = await conn.fetch(BASELINE_SQL)
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            await conn.fetch(BASELINE_SQL)
+            times.append((time.perf_counter() - started) * 1000)
+    finally:
+        await conn.close()
+    return statistics.median(times), {(r["code"], r["region"]): r["value"] for r in rows}
+
+
+def _timed_get(client: httpx.Client, path: str, params: dict[str, str], warm: int, repeats: int) -> tuple[float, Any]:
+    answer = None
+    for _ in range(warm):  # past the five runs after which PostgreSQL may switch to a generic plan
+        answer = _ok(client.get(path, params=params))
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        answer = _ok(client.get(path, params=params))
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), answer
+
+
+def _rounded(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(Decimal(1).scaleb(-PRECISION), rounding=ROUND_HALF_UP)
+
+
+def _compare(rows: list[dict[str, Any]], expected: dict[tuple[str, str], Decimal | None]) -> int:
+    """Rows whose value differs from the hand-written SQL's (rounded the same way) by more than one unit
+    of the last place (Python's and PostgreSQL's decimal division may round the last digit differently)."""
+    step = Decimal(1).scaleb(-PRECISION)
+    wrong = 0
+    for row in rows:
+        want = _rounded(expected.get((row["indicator_code"], row["org_unit_code"])))
+        got = row["value"]
+        if (got is None) != (want is None) or (
+            got is not None and want is not None and abs(Decimal(str(got)) - want) > step
+        ):
+            wrong += 1
+    return wrong
+
+
+# The benchmark --------------------------------------------------------------------------------------
+
+
+@benchmark
+def kpi_api(run: Run) -> list[Figure]:
+    regions_n = run.size(85, 8)
+    organisations = run.size(20, 8)
+    inputs_n = 30
+    repeats = run.size(11, 3)
+    report_repeats = run.size(5, 2)
+    inputs = _inputs(inputs_n)
+    regions = _region_codes(regions_n)
+
+    kpi_url = run.database("kpi-api", "kpi_api.app")
+    survey_url = run.database("survey-api", "survey_api.app")
+    roadmap_url = run.database("roadmap-api", "roadmap_api.app")
+    run.log(f"kpi: loading {regions_n} regions × {organisations} organisations")
+    ids = asyncio.run(_load_org_units(dsn(kpi_url), regions_n, organisations))
+    org_ids = [i for code, i in ids.items() if code.count("-") == 2 and "-O" in code]
+    env = {
+        "ZDRAV_JWT_SECRET": TEST_JWT_SECRET,
+        "KPI_DATABASE_URL": kpi_url,
+        "SURVEY_DATABASE_URL": survey_url,
+        "ROADMAP_DATABASE_URL": roadmap_url,
+        "KPI_SOURCE_REFRESH_INTERVAL_S": "0",
+    }
+    kpi = run.uvicorn("kpi-api", "kpi_api.app:create_app", env)
+    env["ZDRAV_KPI_URL"] = kpi.url
+    survey = run.uvicorn("survey-api", "survey_api.app:create_app", env)
+    roadmap = run.uvicorn("roadmap-api", "roadmap_api.app:create_app", env)
+    # kpi-api finds its peers through these; restart it with them (its own database is already loaded).
+    kpi.stop()
+    run.servers.remove(kpi)
+    env.update({"ZDRAV_SURVEY_URL": survey.url, "ZDRAV_ROADMAP_URL": roadmap.url})
+    kpi = run.uvicorn("kpi-api", "kpi_api.app:create_app", env)
+
+    _setup_catalogue(kpi, inputs, regions)
+    values, load_s = asyncio.run(_load_values(dsn(kpi_url), inputs, org_ids))
+    run.log(f"  {values:,} values loaded with COPY in {load_s:.1f} s")
+    figures: list[Figure] = []
+
+    # 1. Region-level analytics for one quarter vs the hand-written aggregate.
+    codes = [i["code"] for i in inputs] + [f["code"] for f in FORMULAS]
+    params = {"indicators": ",".join(codes), "org_units": ",".join(regions), "periods": PERIOD}
+    with httpx.Client(base_url=kpi.url, headers=FEDERAL, timeout=120) as client:
+        http_ms, answer = _timed_get(client, "/v1/analytics", params, 6, repeats)
+    sql_ms, expected = asyncio.run(_baseline(dsn(kpi_url), repeats))
+    rows = answer["rows"]
+    if len(rows) != len(codes) * regions_n or len(expected) != len(codes) * regions_n:
+        raise RuntimeError(f"analytics answered {len(rows)} rows, the SQL {len(expected)}, of {len(codes) * regions_n}")
+    wrong = _compare(rows, expected)
+    if wrong:
+        raise RuntimeError(f"analytics and the hand-written SQL disagree on {wrong} of {len(rows)} values")
+    run.log(f"  analytics {http_ms:.1f} ms, hand-written SQL {sql_ms:.1f} ms ({len(rows)} rows agree)")
+    figures.append(
+        Figure(
+            f"kpi: GET /v1/analytics, {len(codes)} indicators × {regions_n} regions, one quarter",
+            round(http_ms, 1),
+            "ms",
+            round(sql_ms, 1),
+            ratio(http_ms, sql_ms),
+            "≤ 2 × hand-written SQL",
+            http_ms <= 2 * sql_ms,
+        )
+    )
+    run.notes.append(
+        f"kpi data: {regions_n} regions × {organisations} organisations (under {MUNICIPALITIES} municipalities each) "
+        f"× {inputs_n} quarterly input indicators (22 summed, 6 averaged, 2 max) × {len(QUARTERS)} quarters = "
+        f"{values:,} values, loaded with COPY in {load_s:.0f} s then VACUUM ANALYZE; 3 formula indicators "
+        "(`I01 / I02 * 100`, `I03 * 1000 / I04`, `(I05 - prev(I05)) * 100 / prev(I05)`) and a target per indicator, "
+        f"region and quarter. Analytics: every indicator × every region for {PERIOD}, the median of {repeats} warm "
+        "runs after 6; the baseline is one hand-written SQL statement (GROUP BY region via the materialised path, "
+        "the formulas and targets in SQL, asyncpg) whose numbers the API's rows are checked against."
+    )
+
+    # 2. The federal quarterly report, with survey-api and roadmap-api answering.
+    with httpx.Client(base_url=kpi.url, headers=FEDERAL, timeout=120) as client:
+        report_ms, report = _timed_get(client, "/v1/reports/quarterly", {"period": PERIOD}, 1, report_repeats)
+    unavailable = report.get("sections_unavailable")
+    run.log(f"  quarterly report {report_ms:.0f} ms, {len(report['regions'])} regions, unavailable {unavailable}")
+    if len(report["regions"]) != regions_n:
+        raise RuntimeError(f"the report covers {len(report['regions'])} of {regions_n} regions")
+    figures.append(
+        Figure(
+            f"kpi: GET /v1/reports/quarterly (federal, {regions_n} regions, JSON)",
+            round(report_ms / 1000, 3),
+            "s",
+            round(sql_ms / 1000, 3),
+            ratio(report_ms, sql_ms),
+            "< 5 s (baseline: the hand-written indicator SQL)",
+            report_ms < 5000,
+        )
+    )
+    run.notes.append(
+        f"Quarterly report: `GET /v1/reports/quarterly?period={PERIOD}` for the whole federation, median of "
+        f"{report_repeats} runs after one, with survey-api and roadmap-api running on their own (empty) databases, "
+        f"so their sections are answered but hold no data (sections unavailable: {unavailable or 'none'})."
+    )
+
+    # 3. Memory of the processes that served all of the above.
+    for server in (kpi, roadmap, survey):
+        peak = server.peak_rss_mb()
+        figures.append(
+            Figure(
+                f"kpi: peak RSS of the {server.name} process (VmHWM) in the kpi benchmark",
+                round(peak, 1),
+                "MB",
+                None,
+                None,
+                "< 300 MB",
+                peak < 300,
+            )
+        )
+    return figures
