@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Annotated
 
 from pydantic import Field, PlainSerializer, WithJsonSchema
@@ -45,4 +45,10 @@ def plain(value: Decimal | None) -> Decimal | None:
     if value is None:
         return None
     normal = value.normalize()
-    return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal
+    if normal != normal.to_integral_value():
+        return normal
+    # 1.2E+3 → 1200: enough digits for the whole integer, or quantize raises InvalidOperation once it
+    # has more than the context's 28 (a formula's numerator over a long product or division chain).
+    with localcontext() as ctx:
+        ctx.prec = max(ctx.prec, normal.adjusted() + 1)
+        return normal.quantize(Decimal(1))

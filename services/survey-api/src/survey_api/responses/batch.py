@@ -58,6 +58,8 @@ def _parse_item_by_item(raw: bytes, max_items: int) -> ParsedBatch:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise Unprocessable(f"the body is not valid JSON: {exc}", pointer="") from exc
+    except RecursionError as exc:  # [[[[… thousands deep: json's C scanner gives up on the stack
+        raise Unprocessable("the body is nested too deeply to be a batch", pointer="") from exc
     if not isinstance(data, dict) or not isinstance(data.get("responses"), list):
         raise Unprocessable("the body must be an object with a `responses` list", pointer="/responses")
     items: list[Any] = data["responses"]
