@@ -1,17 +1,23 @@
 """Hostile input against the three services in-process: oversized and deeply nested bodies, huge
 strings, broken uploads, formulas built to exhaust the parser, spreadsheet formula injection in the
 exports. Each gets a clear 4xx problem (or is neutralised) quickly, and the service keeps answering.
-The slow-loris case against a real uvicorn process is in test_slow_clients.py."""
+Last, slow-loris clients against a real uvicorn process."""
 
 from __future__ import annotations
 
 import asyncio
 import csv
 import io
+import json
+import os
+import select
+import socket
 import time
+import urllib.request
 import uuid
 import zipfile
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -19,7 +25,7 @@ from asgi_lifespan import LifespanManager
 from openpyxl import load_workbook
 from support import SERVICES, ZONES, caller_headers, is_problem, kpi_mock
 
-from zdrav_shared.testing import ThrowawayDatabase, empty_tables
+from zdrav_shared.testing import TEST_JWT_SECRET, ThrowawayDatabase, empty_tables
 
 FEDERAL = caller_headers("federal")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -384,3 +390,111 @@ async def test_services_still_answer_after_all_of_it(clients: dict[str, httpx.As
     response = await clients["kpi-api"].get("/v1/org-units", headers=FEDERAL)
     assert response.status_code == 200
     assert {u["code"] for u in response.json()["items"]} >= {"RU", "RU-MUR"}
+
+
+# --- slow clients against a real uvicorn process -------------------------------------------------
+
+BODY_READ_TIMEOUT_S = 2.0
+
+
+@pytest.fixture(scope="module")
+def kpi_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """kpi-api under uvicorn on a free port with a migrated SQLite (or PostgreSQL) database and a short
+    body-read deadline."""
+    from stack import ServiceProcess, free_port  # tests/e2e (on the pytest pythonpath)
+
+    spec = SERVICES["kpi-api"]
+    database = ThrowawayDatabase("sec-slow-kpi", spec.migrations_dir)
+    url = database.create()
+    service = ServiceProcess("kpi-api", "kpi_api", "KPI", free_port(), url, tmp_path_factory.mktemp("slow") / "kpi.log")
+    env = {
+        **os.environ,
+        "ZDRAV_JWT_SECRET": TEST_JWT_SECRET,
+        "KPI_DATABASE_URL": url,
+        "KPI_BODY_READ_TIMEOUT_S": str(BODY_READ_TIMEOUT_S),
+        "KPI_SOURCE_REFRESH_INTERVAL_S": "0",
+        "KPI_LOG_LEVEL": "WARNING",
+    }
+    try:
+        service.start(env)
+        service.wait_ready()
+        yield service.url
+    finally:
+        service.stop()
+        database.drop()
+
+
+def _slow_client(base: str, path: str, declared: int, interval_s: float, give_up_s: float) -> tuple[bytes, float]:
+    """Send the headers, then one body byte per ``interval_s`` until the server answers or closes;
+    return what it sent and when."""
+    host, port = base.removeprefix("http://").split(":")
+    started = time.monotonic()
+    with socket.create_connection((host, int(port)), timeout=give_up_s) as sock:
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+            f"Authorization: {FEDERAL['Authorization']}\r\nContent-Length: {declared}\r\n\r\n"
+        )
+        sock.sendall(head.encode())
+        answer = b""
+        while time.monotonic() - started < give_up_s:
+            readable, _, _ = select.select([sock], [], [], interval_s)
+            if readable:
+                chunk = sock.recv(65_536)
+                if not chunk:  # closed
+                    break
+                answer += chunk
+                continue
+            try:
+                sock.sendall(b" ")
+            except OSError:  # the server closed its side
+                break
+        return answer, time.monotonic() - started
+
+
+def _timed_get(url: str, headers: dict[str, str]) -> float:
+    started = time.monotonic()
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=5) as response:
+        assert response.status == 200
+    return time.monotonic() - started
+
+
+def test_slow_loris_bodies_end_in_408_while_others_are_served(kpi_process: str) -> None:
+    slow_clients = 12
+    with ThreadPoolExecutor(max_workers=slow_clients) as pool:
+        dribbling = [
+            pool.submit(_slow_client, kpi_process, "/v1/org-units", 100_000, 0.25, 15.0) for _ in range(slow_clients)
+        ]
+        time.sleep(0.5)
+        # Meanwhile every other request is answered promptly.
+        latencies = []
+        for _ in range(10):
+            latencies.append(_timed_get(kpi_process + "/healthz", {}))
+            latencies.append(_timed_get(kpi_process + "/v1/org-units", FEDERAL))
+            time.sleep(0.05)
+        assert max(latencies) < 1.0, latencies
+        for future in dribbling:
+            answer, elapsed = future.result()
+            # Ended by the server with a 408 problem after the deadline, not by the client giving up.
+            assert answer.startswith(b"HTTP/1.1 408"), answer[:300]
+            assert b"application/problem+json" in answer
+            assert BODY_READ_TIMEOUT_S <= elapsed < BODY_READ_TIMEOUT_S + 5.0, elapsed
+    # And it is still answering afterwards.
+    assert _timed_get(kpi_process + "/readyz", {}) < 1.0
+
+
+def test_a_body_that_arrives_in_time_is_served(kpi_process: str) -> None:
+    body = json.dumps({"code": "RU", "name_ru": "РФ", "level": "federation"}).encode()
+    host, port = kpi_process.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        head = (
+            f"POST /v1/org-units HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+            f"Authorization: {FEDERAL['Authorization']}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        )
+        sock.sendall(head.encode())
+        for start in range(0, len(body), 16):  # in pieces, within the deadline
+            sock.sendall(body[start : start + 16])
+            time.sleep(0.05)
+        answer = b""
+        while chunk := sock.recv(65_536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 201"), answer[:300]
