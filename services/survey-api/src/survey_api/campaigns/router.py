@@ -79,8 +79,8 @@ async def list_campaigns(
     responses=problem_responses(401, 404, 422),
 )
 async def get_campaign(code: Code, service: Service, caller: Caller, response: Response) -> CampaignRead:
-    """One campaign with its org units."""
-    campaign, units = await service.get(code)
+    """One campaign with its org units; a campaign with no org unit in the caller's scope is a 404."""
+    campaign, units = await service.get_for(caller, code)
     response.headers["ETag"] = etag(campaign.version)
     return read_of(campaign, units)
 

@@ -59,6 +59,17 @@ class CampaignService:
             raise CampaignNotFound(code)
         return campaign, [u.org_unit_code for u in await self.repo.units(campaign.id)]
 
+    async def get_for(self, caller: Principal, code: str) -> tuple[Campaign, list[str]]:
+        """A campaign the caller may see: one with an org unit inside its scope, as the list shows; any
+        other is a 404, like an unknown code (an RU-MUR operator learns nothing about RU-KYA's)."""
+        campaign = await self.repo.get(code)
+        if campaign is None:
+            raise CampaignNotFound(code)
+        units = await self.repo.units(campaign.id)
+        if not any(caller.covers(unit.org_unit_path.strip("/").split("/")) for unit in units):
+            raise CampaignNotFound(code)
+        return campaign, [unit.org_unit_code for unit in units]
+
     async def create(self, caller: Principal, data: CampaignCreate) -> tuple[Campaign, list[str]]:
         require_role(caller, *WRITER_ROLES)
         if data.ends_on < data.starts_on:
