@@ -199,10 +199,10 @@ class AnalyticsService:
         book.pulled = await load_pulled(
             self.session, book.catalogue.values(), [u.id for u in units], [s.period.code for s in slots]
         )
-        inputs = [i for i in book.catalogue.values() if i.kind == IndicatorKind.INPUT]
+        needed = _needed_inputs(book, query)
         for slot in sorted(slots, key=lambda s: s.period):
             groups: dict[Methods, list[int]] = {}
-            for indicator in inputs:
+            for indicator in (book.catalogue[code] for code in sorted(needed.get(slot, ()))):
                 if can_report_for(slot.period, Periodicity(indicator.periodicity)):
                     groups.setdefault(_methods(indicator, slot), []).append(indicator.id)
             found: dict[tuple[int, int], Aggregate] = {}
@@ -284,6 +284,38 @@ class AnalyticsService:
             row["previous_value"] = present(book.value(code, unit.id, previous_slot).value, indicator.precision)
         # Every field is set from checked values above: skip re-validating thousands of rows.
         return AnalyticsRow.model_construct(**row)
+
+
+def _needed_inputs(book: _Book, query: AnalyticsQuery) -> dict[Slot, set[str]]:
+    """The input indicators each slot must aggregate: the inputs asked for, and those the formulas asked
+    for reference, in the slots they are read in. A previous slot that is there only for ``prev(X)``
+    aggregates X alone, not every input of the request (half the SQL of a request with a growth rate)."""
+    needed: dict[Slot, set[str]] = {}
+    seen: set[tuple[str, Slot]] = set()
+
+    def need(code: str, slot: Slot) -> None:
+        if (code, slot) in seen:
+            return
+        seen.add((code, slot))
+        if book.catalogue[code].kind == IndicatorKind.INPUT:
+            needed.setdefault(slot, set()).add(code)
+            return
+        expr = book.formula(code, slot.period)
+        if expr is None:
+            return
+        refs = referenced_codes(expr)
+        for ref in refs.current:
+            need(ref, slot)
+        for ref in refs.previous:
+            need(ref, slot.previous())
+
+    for code in dict.fromkeys(query.indicators):
+        for period in dict.fromkeys(query.periods):
+            slot = Slot(period, query.ytd)
+            need(code, slot)
+            if query.previous:
+                need(code, slot.previous())
+    return needed
 
 
 def _methods(indicator: Indicator, slot: Slot) -> Methods:
