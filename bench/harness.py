@@ -179,6 +179,8 @@ class Run:
         from zdrav_shared.migrations import upgrade
 
         name = f"zdrav_bench_{service.replace('-', '_')}_{self.suffix}"
+        if name in self.databases:  # a second benchmark of the run wants its own database of this service
+            name += f"_{sum(1 for d in self.databases if d.startswith(name))}"
         asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
         self.databases.append(name)
         url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
