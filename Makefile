@@ -65,5 +65,5 @@ bench: install ## Benchmarks on PostgreSQL vs raw baselines → bench/results/<d
 	@$(UV) run --no-sync python -m bench
 
 .PHONY: fault
-fault: install ## Fault tests: kill survey-api mid-stream, no kiosk response lost or doubled (PostgreSQL)
+fault: install ## Fault tests on PostgreSQL: survey-api SIGKILLed mid-stream (nothing lost or doubled), databases cut off (503, recovery)
 	@$(UV) run --no-sync pytest tests/fault -q -p no:logging -m fault
