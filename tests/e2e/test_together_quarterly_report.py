@@ -82,7 +82,8 @@ def scenario(stack: Stack) -> dict[str, str]:
         for code, target in (("E2E_VISITS", 1000), ("E2E_SAT", 90), ("E2E_EXEC", 90)):
             items = [{"org_unit_code": "RU-KYA", "period": PERIOD, "target": target}]
             ok(http.put(f"{kpi}/v1/indicators/{code}/targets", json={"items": items}, headers=FEDERAL))
-        # survey-api: a campaign at the polyclinic, a kiosk, and its batch (40 answers, 30 satisfied; 24 promoters, 8 detractors).
+        # survey-api: a campaign at the polyclinic, a kiosk, and its batch
+        # (40 answers, 30 satisfied; 24 promoters, 8 detractors).
         campaign = {"code": "e2e-kya", "questionnaire_code": "nsi-standard", "org_unit_codes": ["KYA-GP4"],
                     "starts_on": (TODAY - timedelta(days=120)).isoformat(),
                     "ends_on": (TODAY + timedelta(days=120)).isoformat(), "channels": ["kiosk"]}  # fmt: skip
