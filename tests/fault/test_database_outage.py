@@ -129,10 +129,15 @@ def _database_names(stack: Stack) -> list[str]:
 
 
 async def _cut_off(names: list[str]) -> None:
-    statements = [f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false' for name in names]
+    await _admin(*(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false' for name in names))
     quoted = ", ".join(f"'{name}'" for name in names)
-    statements.append(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname IN ({quoted})")
-    await _admin(*statements)
+    terminate = f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname IN ({quoted})"
+    # A backend that was still authenticating when the ALTER committed passed the check already but
+    # is not yet in pg_stat_activity; terminating a few times within the settle window catches it,
+    # as a real server going down would.
+    for _ in range(4):
+        await _admin(terminate)
+        await asyncio.sleep(SETTLE_S / 5)
 
 
 async def _reconnect(names: list[str]) -> None:
