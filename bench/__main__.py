@@ -4,6 +4,8 @@
     uv run python -m bench                 # everything (≈ 10 minutes on 2 cores)
     BENCH_QUICK=1 uv run python -m bench   # smoke run with small sizes → var/bench/<date>-quick.json
     uv run python -m bench survey          # only benchmarks whose name contains "survey"
+    BENCH_SURVEY_PHASES=single uv run python -m bench survey   # one phase of the survey benchmark
+    (partial runs write var/bench/<date>-partial.json and leave bench/results and the page alone)
 
 Benchmarks are functions registered with ``@bench.harness.benchmark`` in the modules of ``MODULES``.
 """
@@ -160,13 +162,20 @@ def main(argv: list[str]) -> int:
         notes = run.notes
     info["duration_s"] = time.monotonic() - started
     info["load"] = (load_before, os.getloadavg()[0])
-    # Smoke runs go to the git-ignored var/ so they never overwrite or sit beside committed results.
-    target = (ROOT / "var" / "bench" / f"{info['date']}-quick.json") if run.quick else RESULTS / f"{info['date']}.json"
+    # Smoke and partial runs go to the git-ignored var/ so they never overwrite or sit beside committed
+    # results: those always come from a full run of every benchmark.
+    partial = bool(argv) or bool(os.environ.get("BENCH_SURVEY_PHASES"))
+    kind = "quick" if run.quick else "partial"
+    target = (
+        ROOT / "var" / "bench" / f"{info['date']}-{kind}.json"
+        if run.quick or partial
+        else RESULTS / f"{info['date']}.json"
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps([f.as_dict() for f in figures], indent=2, ensure_ascii=False) + "\n")
     print(f"bench: wrote {target.relative_to(ROOT)}")
-    if run.quick:
-        print("bench: BENCH_QUICK — docs/benchmarks.md left as it is")
+    if run.quick or partial:
+        print(f"bench: {kind} run — docs/benchmarks.md left as it is")
     else:
         write_doc(generated(figures, info, notes))
         print(f"bench: wrote {DOC.relative_to(ROOT)}")

@@ -32,6 +32,9 @@ SINGLE_CONCURRENCY = 32
 LIVE = "bench-live"
 HISTORY = "bench-2025"
 AGG_PERIOD = "2025Q2"
+PHASES = ("batch", "single", "aggregate", "scaling")
+"""``BENCH_SURVEY_PHASES=single,aggregate`` runs only those phases (while working on one of them);
+the committed results always come from a run of all of them."""
 FEDERAL = {"Authorization": f"Bearer {token(['federal'], ['RU'], sub='bench', ttl_s=6 * 3600)}"}
 INSERT = f"INSERT INTO responses ({', '.join(COLUMNS)}) VALUES ({', '.join(f'${i}' for i in range(1, 23))})"
 
@@ -391,108 +394,114 @@ def survey_api(run: Run) -> list[Figure]:
     setup = Setup(kpi, survey, survey_url)
     rng = random.Random(42)
     figures: list[Figure] = []
+    phases = _phases()
 
     # 1. Kiosk batches: warm both paths, then the raw baseline and the service on an emptied table.
-    warm = _batches(setup, rng, 4)
-    batches = _batches(setup, rng, n_batches)
-    requests = _requests(batches)
-    run.log(f"batch ingestion: {n_batches} × {BATCH} responses, {SENDERS} senders")
-    asyncio.run(_sql(setup.db, "TRUNCATE responses"))
-    asyncio.run(_raw_batches(setup, warm))
-    asyncio.run(_sql(setup.db, "TRUNCATE responses"))
-    raw_rate = asyncio.run(_raw_batches(setup, batches))
-    _service_batches(run, setup, survey, _requests(warm))
-    rate_1w = _service_batches(run, setup, survey, requests)
-    run.log(f"  service {rate_1w:,.0f}/s, raw executemany {raw_rate:,.0f}/s")
-    figures.append(
-        Figure(
-            "survey: kiosk batch ingestion (500/batch, 1 worker)",
-            round(rate_1w),
-            "responses/s",
-            round(raw_rate),
-            ratio(rate_1w, raw_rate),
-            "≥ 0.5 × raw executemany",
-            rate_1w >= 0.5 * raw_rate,
+    rate_1w: float | None = None
+    if "batch" in phases or "scaling" in phases:
+        warm = _batches(setup, rng, 4)
+        batches = _batches(setup, rng, n_batches)
+        requests = _requests(batches)
+        run.log(f"batch ingestion: {n_batches} × {BATCH} responses, {SENDERS} senders")
+        asyncio.run(_sql(setup.db, "TRUNCATE responses"))
+        asyncio.run(_raw_batches(setup, warm))
+        asyncio.run(_sql(setup.db, "TRUNCATE responses"))
+        raw_rate = asyncio.run(_raw_batches(setup, batches))
+        _service_batches(run, setup, survey, _requests(warm))
+        rate_1w = _service_batches(run, setup, survey, requests)
+        run.log(f"  service {rate_1w:,.0f}/s, raw executemany {raw_rate:,.0f}/s")
+        figures.append(
+            Figure(
+                "survey: kiosk batch ingestion (500/batch, 1 worker)",
+                round(rate_1w),
+                "responses/s",
+                round(raw_rate),
+                ratio(rate_1w, raw_rate),
+                "≥ 0.5 × raw executemany",
+                rate_1w >= 0.5 * raw_rate,
+            )
         )
-    )
-    run.notes.append(
-        f"Batches: {n_batches} batches of {BATCH} fresh responses ({n_batches * BATCH:,}) over {KIOSKS} kiosks, "
-        f"{SENDERS} concurrent senders, into an emptied `responses` table; the raw baseline inserts the same rows "
-        f"(500 per transaction, `executemany` of a plain INSERT) over {SENDERS} connections."
-    )
+        run.notes.append(
+            f"Batches: {n_batches} batches of {BATCH} fresh responses ({n_batches * BATCH:,}) over {KIOSKS} kiosks, "
+            f"{SENDERS} concurrent senders, into an emptied `responses` table; the raw baseline inserts the same rows "
+            f"(500 per transaction, `executemany` of a plain INSERT) over {SENDERS} connections."
+        )
 
     # 2. Single responses: the raw FastAPI + asyncpg ceiling, then POST /v1/responses.
-    run.log(f"single responses: {single_s} s at concurrency {SINGLE_CONCURRENCY}")
-    raw_env = {
-        "BENCH_RAW_DSN": setup.db,
-        "BENCH_RAW_CAMPAIGN_ID": str(setup.campaign_ids[LIVE]),
-        "BENCH_RAW_UNIT_PATH": _path(ORGANISATIONS[0]["code"]),
-    }
-    raw_app = run.uvicorn("raw-app", "bench.raw_app:app", raw_env, factory=False)
-    raw_single = _single(run, raw_app.url, None, single_s)
-    raw_rss = raw_app.peak_rss_mb()
-    raw_app.stop()
-    service_single = _single(run, survey.url, FEDERAL["Authorization"].split()[1], single_s)
-    run.log(f"  service {service_single}, raw {raw_single}")
-    figures += [
-        Figure(
-            "survey: single responses POST /v1/responses (c=32)",
-            round(service_single["rps"]),
-            "requests/s",
-            round(raw_single["rps"]),
-            ratio(service_single["rps"], raw_single["rps"]),
-            "≥ 0.6 × raw FastAPI+asyncpg",
-            service_single["rps"] >= 0.6 * raw_single["rps"],
-        ),
-        Figure(
-            "survey: single responses p50 latency",
-            round(service_single["p50_ms"], 1),
-            "ms",
-            round(raw_single["p50_ms"], 1),
-            ratio(service_single["p50_ms"], raw_single["p50_ms"]),
-            "—",
-            None,
-        ),
-        Figure(
-            "survey: single responses p99 latency",
-            round(service_single["p99_ms"], 1),
-            "ms",
-            round(raw_single["p99_ms"], 1),
-            ratio(service_single["p99_ms"], raw_single["p99_ms"]),
-            "< 100 ms",
-            service_single["p99_ms"] < 100,
-        ),
-    ]
-    run.notes.append(
-        f"Single responses: {single_s} s per side after a 2 s warm-up, {SINGLE_CONCURRENCY} connections, a fresh "
-        "response (new id, online channel, federal JWT) per request; the ceiling is `bench/raw_app.py`."
-    )
+    raw_rss: float | None = None
+    if "single" in phases:
+        run.log(f"single responses: {single_s} s at concurrency {SINGLE_CONCURRENCY}")
+        raw_env = {
+            "BENCH_RAW_DSN": setup.db,
+            "BENCH_RAW_CAMPAIGN_ID": str(setup.campaign_ids[LIVE]),
+            "BENCH_RAW_UNIT_PATH": _path(ORGANISATIONS[0]["code"]),
+        }
+        raw_app = run.uvicorn("raw-app", "bench.raw_app:app", raw_env, factory=False)
+        raw_single = _single(run, raw_app.url, None, single_s)
+        raw_rss = raw_app.peak_rss_mb()
+        raw_app.stop()
+        service_single = _single(run, survey.url, FEDERAL["Authorization"].split()[1], single_s)
+        run.log(f"  service {service_single}, raw {raw_single}")
+        figures += [
+            Figure(
+                "survey: single responses POST /v1/responses (c=32)",
+                round(service_single["rps"]),
+                "requests/s",
+                round(raw_single["rps"]),
+                ratio(service_single["rps"], raw_single["rps"]),
+                "≥ 0.6 × raw FastAPI+asyncpg",
+                service_single["rps"] >= 0.6 * raw_single["rps"],
+            ),
+            Figure(
+                "survey: single responses p50 latency",
+                round(service_single["p50_ms"], 1),
+                "ms",
+                round(raw_single["p50_ms"], 1),
+                ratio(service_single["p50_ms"], raw_single["p50_ms"]),
+                "—",
+                None,
+            ),
+            Figure(
+                "survey: single responses p99 latency",
+                round(service_single["p99_ms"], 1),
+                "ms",
+                round(raw_single["p99_ms"], 1),
+                ratio(service_single["p99_ms"], raw_single["p99_ms"]),
+                "< 100 ms",
+                service_single["p99_ms"] < 100,
+            ),
+        ]
+        run.notes.append(
+            f"Single responses: {single_s} s per side after a 2 s warm-up, {SINGLE_CONCURRENCY} connections, a fresh "
+            "response (new id, online channel, federal JWT) per request; the ceiling is `bench/raw_app.py`."
+        )
 
     # 3. The campaign-quarter aggregate over `history` rows.
-    run.log(f"aggregates: loading {history:,} responses with COPY")
-    load_s = asyncio.run(_load_history(setup, history))
-    http_ms, http_n = _http_aggregate(survey, repeats)
-    plain_ms, plain_form, plain_n = asyncio.run(_plain_aggregate(setup, repeats))
-    if http_n != history or plain_n != history:
-        raise RuntimeError(f"aggregates counted {http_n} (HTTP) and {plain_n} (SQL) of {history}")
-    run.log(f"  loaded in {load_s:.1f} s; HTTP {http_ms:.1f} ms, plain SQL ({plain_form}) {plain_ms:.1f} ms")
-    figures.append(
-        Figure(
-            f"survey: GET /v1/aggregates by org unit, one campaign-quarter, {history:,} responses",
-            round(http_ms, 1),
-            "ms",
-            round(plain_ms, 1),
-            ratio(http_ms, plain_ms),
-            "≤ 1.5 × plain SQL and < 500 ms",
-            http_ms <= 1.5 * plain_ms and http_ms < 500,
+    if "aggregate" in phases:
+        run.log(f"aggregates: loading {history:,} responses with COPY")
+        load_s = asyncio.run(_load_history(setup, history))
+        http_ms, http_n = _http_aggregate(survey, repeats)
+        plain_ms, plain_form, plain_n = asyncio.run(_plain_aggregate(setup, repeats))
+        if http_n != history or plain_n != history:
+            raise RuntimeError(f"aggregates counted {http_n} (HTTP) and {plain_n} (SQL) of {history}")
+        run.log(f"  loaded in {load_s:.1f} s; HTTP {http_ms:.1f} ms, plain SQL ({plain_form}) {plain_ms:.1f} ms")
+        figures.append(
+            Figure(
+                f"survey: GET /v1/aggregates by org unit, one campaign-quarter, {history:,} responses",
+                round(http_ms, 1),
+                "ms",
+                round(plain_ms, 1),
+                ratio(http_ms, plain_ms),
+                "≤ 1.5 × plain SQL and < 500 ms",
+                http_ms <= 1.5 * plain_ms and http_ms < 500,
+            )
         )
-    )
-    run.notes.append(
-        f"Aggregates: {history:,} responses of one campaign in {AGG_PERIOD} over {len(ORGANISATIONS)} polyclinics, "
-        f"loaded with COPY in {load_s:.0f} s then VACUUM ANALYZE; the HTTP call (region RU-MUR, group_by=org_unit) "
-        f"and the plain GROUP BY (best form: {plain_form}) are each the median of {repeats} warm runs. The endpoint "
-        "also asks for the previous quarter (empty here), which a plain query does not."
-    )
+        run.notes.append(
+            f"Aggregates: {history:,} responses of one campaign in {AGG_PERIOD} over {len(ORGANISATIONS)} polyclinics, "
+            f"loaded with COPY in {load_s:.0f} s then VACUUM ANALYZE; the HTTP call (region RU-MUR, group_by=org_unit) "
+            f"and the plain GROUP BY (best form: {plain_form}) are each the median of {repeats} warm runs. The endpoint "
+            "also asks for the previous quarter (empty here), which a plain query does not."
+        )
 
     # 4. Memory of the one-worker process that served all of the above.
     peak = survey.peak_rss_mb()
@@ -501,8 +510,8 @@ def survey_api(run: Run) -> list[Figure]:
             "survey: peak RSS of the survey-api process (VmHWM)",
             round(peak, 1),
             "MB",
-            round(raw_rss, 1),
-            ratio(peak, raw_rss),
+            round(raw_rss, 1) if raw_rss is not None else None,
+            ratio(peak, raw_rss) if raw_rss is not None else None,
             "< 300 MB",
             peak < 300,
         )
@@ -510,21 +519,30 @@ def survey_api(run: Run) -> list[Figure]:
     survey.stop()
 
     # 5. Scaling: the same batches with two workers.
-    run.log("scaling: batch ingestion with --workers 2")
-    survey_2w = run.uvicorn("survey-api", "survey_api.app:create_app", env, workers=2)
-    _service_batches(run, setup, survey_2w, _requests(warm))
-    rate_2w = _service_batches(run, setup, survey_2w, requests)
-    survey_2w.stop()
-    run.log(f"  2 workers {rate_2w:,.0f}/s vs 1 worker {rate_1w:,.0f}/s")
-    figures.append(
-        Figure(
-            "survey: kiosk batch ingestion, 2 workers (baseline: 1 worker)",
-            round(rate_2w),
-            "responses/s",
-            round(rate_1w),
-            ratio(rate_2w, rate_1w),
-            "reported (2 cores shared)",
-            None,
+    if "scaling" in phases and rate_1w is not None:
+        run.log("scaling: batch ingestion with --workers 2")
+        survey_2w = run.uvicorn("survey-api", "survey_api.app:create_app", env, workers=2)
+        _service_batches(run, setup, survey_2w, _requests(warm))
+        rate_2w = _service_batches(run, setup, survey_2w, requests)
+        survey_2w.stop()
+        run.log(f"  2 workers {rate_2w:,.0f}/s vs 1 worker {rate_1w:,.0f}/s")
+        figures.append(
+            Figure(
+                "survey: kiosk batch ingestion, 2 workers (baseline: 1 worker)",
+                round(rate_2w),
+                "responses/s",
+                round(rate_1w),
+                ratio(rate_2w, rate_1w),
+                "reported (2 cores shared)",
+                None,
+            )
         )
-    )
     return figures
+
+
+def _phases() -> set[str]:
+    chosen = {p.strip() for p in os.environ.get("BENCH_SURVEY_PHASES", ",".join(PHASES)).split(",") if p.strip()}
+    unknown = chosen - set(PHASES)
+    if unknown:
+        raise SystemExit(f"BENCH_SURVEY_PHASES: unknown {sorted(unknown)}; choose from {', '.join(PHASES)}")
+    return chosen
