@@ -499,8 +499,8 @@ def survey_api(run: Run) -> list[Figure]:
         run.notes.append(
             f"Aggregates: {history:,} responses of one campaign in {AGG_PERIOD} over {len(ORGANISATIONS)} polyclinics, "
             f"loaded with COPY in {load_s:.0f} s then VACUUM ANALYZE; the HTTP call (region RU-MUR, group_by=org_unit) "
-            f"and the plain GROUP BY (best form: {plain_form}) are each the median of {repeats} warm runs. The endpoint "
-            "also asks for the previous quarter (empty here), which a plain query does not."
+            f"and the plain GROUP BY (best form: {plain_form}) are each the median of {repeats} warm runs. "
+            "The endpoint also asks for the previous quarter (empty here), which a plain query does not."
         )
 
     # 4. Memory of the one-worker process that served all of the above.
