@@ -140,6 +140,59 @@ class TestTime:
         assert body["rows"][0]["reason"] == "period_finer_than_periodicity"
 
 
+class TestAggregationMethods:
+    """Every aggregation pair read in one request, over nested roots of different depths: each indicator
+    keeps its own method however the queries behind the answer are grouped.
+
+    RU-MUR holds MUR-A (under RU-MUR-MUR) and MUR-B (under RU-MUR-MON); RU-KYA holds KYA-A."""
+
+    @pytest.fixture
+    async def mixed(self, client: httpx.AsyncClient, org_tree: None) -> None:
+        quarterly = {
+            "COUNT": ("sum", "sum", (10, 20, 5)),
+            "WAIT": ("average", "average", (20, 12, 7)),
+            "PEAK": ("max", "max", (3, 9, 4)),
+            "LOW": ("min", "min", (3, 9, 4)),
+            "HEAD": ("last", "last", (100, 200, 50)),
+        }
+        items = []
+        for code, (over_units, over_time, values) in quarterly.items():
+            await create_indicator(client, code, aggregation=over_units, time_aggregation=over_time)
+            items += [item(code, unit, "2025Q2", v) for unit, v in zip(("MUR-A", "MUR-B", "KYA-A"), values)]
+        monthly = {
+            "VISITS": ("sum", "sum", {"MUR-A": (1, 2, 3), "MUR-B": (10, 20, 30)}),
+            "STAFF": ("sum", "last", {"MUR-A": (5, 6, 7), "MUR-B": (1, 2)}),
+            "MEAN_WAIT": ("average", "average", {"MUR-A": (1, 2, 3), "MUR-B": (10,)}),
+            "TOP": ("max", "max", {"MUR-A": (1, 8, 3), "MUR-B": (4, 5)}),
+        }
+        for code, (over_units, over_time, per_unit) in monthly.items():
+            await create_indicator(client, code, periodicity="month", aggregation=over_units, time_aggregation=over_time)
+            for unit, values in per_unit.items():
+                items += [item(code, unit, f"2025-0{4 + m}", v) for m, v in enumerate(values)]
+        await create_indicator(client, "PEAK_SHARE", formula="PEAK / COUNT * 100", unit="%", precision=2)
+        await post_values(client, items)
+
+    async def test_each_indicator_keeps_its_method(self, client: httpx.AsyncClient, mixed: None) -> None:
+        codes = "COUNT,WAIT,PEAK,LOW,HEAD,VISITS,STAFF,MEAN_WAIT,TOP,PEAK_SHARE"
+        units = ("RU", "RU-MUR", "RU-KYA", "RU-MUR-MON", "MUR-A")
+        body = await analytics(client, indicators=codes, org_units=",".join(units), periods="2025Q2")
+        got = {(r["indicator_code"], r["org_unit_code"]): (r["value"], r["reported_units"]) for r in body["rows"]}
+        expected = {
+            "COUNT": ((35, 3), (30, 2), (5, 1), (20, 1), (10, 1)),
+            "WAIT": ((13, 3), (16, 2), (7, 1), (12, 1), (20, 1)),
+            "PEAK": ((9, 3), (9, 2), (4, 1), (9, 1), (3, 1)),
+            "LOW": ((3, 3), (3, 2), (4, 1), (9, 1), (3, 1)),
+            # "last" over org units: the unit with the greatest code
+            "HEAD": ((200, 3), (200, 2), (50, 1), (200, 1), (100, 1)),
+            "VISITS": ((66, 2), (66, 2), (None, 0), (60, 1), (6, 1)),
+            "STAFF": ((9, 2), (9, 2), (None, 0), (2, 1), (7, 1)),  # each unit's last month, summed
+            "MEAN_WAIT": ((6, 2), (6, 2), (None, 0), (10, 1), (2, 1)),  # the average of each unit's average
+            "TOP": ((8, 2), (8, 2), (None, 0), (5, 1), (8, 1)),
+            "PEAK_SHARE": ((25.71, 0), (30, 0), (80, 0), (45, 0), (30, 0)),  # max over the sum, not per unit
+        }
+        assert got == {(code, unit): pair for code, pairs in expected.items() for unit, pair in zip(units, pairs)}
+
+
 class TestTargetsAndStatus:
     async def test_status_direction_aware_with_split_year_target(
         self, client: httpx.AsyncClient, staffing: None
