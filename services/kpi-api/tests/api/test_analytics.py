@@ -158,7 +158,9 @@ class TestAggregationMethods:
         items = []
         for code, (over_units, over_time, values) in quarterly.items():
             await create_indicator(client, code, aggregation=over_units, time_aggregation=over_time)
-            items += [item(code, unit, "2025Q2", v) for unit, v in zip(("MUR-A", "MUR-B", "KYA-A"), values)]
+            items += [
+                item(code, unit, "2025Q2", v) for unit, v in zip(("MUR-A", "MUR-B", "KYA-A"), values, strict=True)
+            ]
         monthly = {
             "VISITS": ("sum", "sum", {"MUR-A": (1, 2, 3), "MUR-B": (10, 20, 30)}),
             "STAFF": ("sum", "last", {"MUR-A": (5, 6, 7), "MUR-B": (1, 2)}),
@@ -166,7 +168,9 @@ class TestAggregationMethods:
             "TOP": ("max", "max", {"MUR-A": (1, 8, 3), "MUR-B": (4, 5)}),
         }
         for code, (over_units, over_time, per_unit) in monthly.items():
-            await create_indicator(client, code, periodicity="month", aggregation=over_units, time_aggregation=over_time)
+            await create_indicator(
+                client, code, periodicity="month", aggregation=over_units, time_aggregation=over_time
+            )
             for unit, values in per_unit.items():
                 items += [item(code, unit, f"2025-0{4 + m}", v) for m, v in enumerate(values)]
         await create_indicator(client, "PEAK_SHARE", formula="PEAK / COUNT * 100", unit="%", precision=2)
@@ -190,7 +194,9 @@ class TestAggregationMethods:
             "TOP": ((8, 2), (8, 2), (None, 0), (5, 1), (8, 1)),
             "PEAK_SHARE": ((25.71, 0), (30, 0), (80, 0), (45, 0), (30, 0)),  # max over the sum, not per unit
         }
-        assert got == {(code, unit): pair for code, pairs in expected.items() for unit, pair in zip(units, pairs)}
+        assert got == {
+            (code, unit): pair for code, pairs in expected.items() for unit, pair in zip(units, pairs, strict=True)
+        }
 
 
 class TestTargetsAndStatus:
