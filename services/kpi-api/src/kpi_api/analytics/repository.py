@@ -1,6 +1,6 @@
-"""All SQL of analytics: one GROUP BY per period window and aggregation pair over the subtrees asked for.
+"""All SQL of analytics: GROUP BYs over the subtrees asked for, per period window.
 
-For a window (a year and a range of its months) and indicators sharing their aggregations, the query
+For a window (a year and a range of its months) and the indicators read in it, a query
 1. takes the values of the indicators in the window (index ``ix_indicator_values_window``),
 2. aggregates them over time per org unit with ``time_aggregation`` (``last`` is the value of the
    latest period, found with ``row_number()``) — skipped when the window holds one period per unit,
@@ -8,17 +8,30 @@ For a window (a year and a range of its months) and indicators sharing their agg
    limited to the caller's scope,
 4. aggregates over org units with ``aggregation``.
 When time and unit aggregation collapse into one (sum of sums, or a single period per unit) it is a
-single plain GROUP BY. Nothing is loaded row by row into Python: one row per indicator × requested unit.
+plain GROUP BY, and every such indicator of the window — summed, averaged, min or max — is read by one
+statement that computes each method once per group (a scan of the window's values costs more than
+the aggregates). Nothing is loaded row by row into Python: one row per indicator × requested unit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Numeric, Subquery, case, distinct, func, literal, select, type_coerce, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Numeric,
+    String,
+    Subquery,
+    case,
+    distinct,
+    func,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kpi_api.models import IndicatorValue, OrgUnit, Target
@@ -65,6 +78,16 @@ class Methods:
     over_time: str | None
 
 
+def _in_window(indicator_ids: Iterable[int], window: Window) -> tuple[ColumnElement[bool], ...]:
+    """The values of the indicators in the window (index ``ix_indicator_values_window``)."""
+    v = IndicatorValue
+    return (
+        v.indicator_id.in_(sorted(set(indicator_ids))),
+        v.year == window.year,
+        v.end_month.between(window.first_month, window.last_month),
+    )
+
+
 def _collapses(methods: Methods) -> bool:
     """Time then units equals one aggregate over all values: sum of sums, min of mins, max of maxes."""
     if methods.over_units == "last":
@@ -78,39 +101,63 @@ class AnalyticsRepository:
 
     async def aggregate(
         self,
-        indicator_ids: Sequence[int],
-        methods: Methods,
+        groups: Mapping[Methods, Sequence[int]],
         roots: Sequence[OrgUnit],
         window: Window,
         scope: Scope,
     ) -> list[Aggregate]:
-        """One GROUP BY for indicators sharing ``methods`` over the subtrees of ``roots``."""
-        if not indicator_ids or not roots:
-            return []
-        v = IndicatorValue
-        tree = self._tree(roots, scope)
-        in_window = (
-            v.indicator_id.in_(sorted(set(indicator_ids))),
-            v.year == window.year,
-            v.end_month.between(window.first_month, window.last_month),
-        )
-        if _collapses(methods):
-            # The common case (counts summed, one period per unit): a plain GROUP BY, as one would write it by hand.
-            query = (
-                select(
-                    v.indicator_id,
-                    tree.c.root_id,
-                    type_coerce(_simple(methods.over_units, v.value), AGG).label("value"),
-                    # One value per unit when there is no time step: count(*) keeps a hash aggregate possible.
-                    (func.count() if methods.over_time is None else func.count(distinct(v.org_unit_id))).label("units"),
-                )
-                .join(tree, tree.c.unit_id == v.org_unit_id)
-                .where(*in_window)
-                .group_by(v.indicator_id, tree.c.root_id)
-            )
-            result = await self.session.execute(query)
-            return [Aggregate(i, r, val, n) for i, r, val, n in result.all()]
+        """The indicators of ``groups`` (ids by their aggregation pair) over the subtrees of ``roots``.
 
+        The groups that collapse into one plain GROUP BY share a statement (one per kind of unit count);
+        the others take one statement each."""
+        if not roots or not any(groups.values()):
+            return []
+        tree, root_ids = self._tree(roots, scope)
+        found: list[tuple[int, str, Decimal | None, int]] = []
+        collapsed: dict[bool, dict[int, str]] = {}
+        for methods, ids in sorted(groups.items(), key=lambda g: (g[0].over_units, g[0].over_time or "")):
+            if not ids:
+                continue
+            if _collapses(methods):
+                one_period = methods.over_time is None
+                collapsed.setdefault(one_period, {}).update(dict.fromkeys(ids, methods.over_units))
+            else:
+                found += await self._stepwise(ids, methods, tree, window)
+        for one_period, method_of in sorted(collapsed.items()):
+            found += await self._collapsed(method_of, one_period, tree, window)
+        return [Aggregate(i, root_ids[root], value, n) for i, root, value, n in found]
+
+    async def _collapsed(
+        self, method_of: Mapping[int, str], one_period: bool, tree: Subquery, window: Window
+    ) -> list[tuple[int, str, Decimal | None, int]]:
+        """One plain GROUP BY for indicators whose time and unit aggregation collapse into one
+        (``method_of``: indicator id → its method over org units). Each method present is computed
+        for every group and the indicator's own is picked here: cheaper than a statement per method,
+        each scanning the window's values again."""
+        v = IndicatorValue
+        methods = sorted(set(method_of.values()))
+        query = (
+            select(
+                v.indicator_id,
+                tree.c.root_path,
+                # One value per unit when there is no time step: count(*) keeps a hash aggregate possible.
+                func.count() if one_period else func.count(distinct(v.org_unit_id)),
+                *(type_coerce(_simple(m, v.value), AGG) for m in methods),
+            )
+            .join(tree, tree.c.unit_id == v.org_unit_id)
+            .where(*_in_window(method_of.keys(), window))
+            .group_by(v.indicator_id, tree.c.root_path)
+        )
+        column = {m: 3 + i for i, m in enumerate(methods)}
+        result = await self.session.execute(query)
+        return [(row[0], row[1], row[column[method_of[row[0]]]], row[2]) for row in result.all()]
+
+    async def _stepwise(
+        self, indicator_ids: Sequence[int], methods: Methods, tree: Subquery, window: Window
+    ) -> list[tuple[int, str, Decimal | None, int]]:
+        """Over time per org unit first, then over the org units of each subtree."""
+        v = IndicatorValue
+        in_window = _in_window(indicator_ids, window)
         if methods.over_time == "last":
             ranked = (
                 select(
@@ -144,10 +191,10 @@ class AnalyticsRepository:
             rooted = (
                 select(
                     per_unit.c.indicator_id,
-                    tree.c.root_id,
+                    tree.c.root_path,
                     tv.label("tv"),
                     func.row_number()
-                    .over(partition_by=(per_unit.c.indicator_id, tree.c.root_id), order_by=tree.c.unit_code.desc())
+                    .over(partition_by=(per_unit.c.indicator_id, tree.c.root_path), order_by=tree.c.unit_code.desc())
                     .label("urn"),
                 )
                 .join(tree, tree.c.unit_id == per_unit.c.org_unit_id)
@@ -155,40 +202,49 @@ class AnalyticsRepository:
             )
             over_units = func.max(case((rooted.c.urn == 1, rooted.c.tv)))
             query = select(
-                rooted.c.indicator_id, rooted.c.root_id, type_coerce(over_units, AGG), func.count()
-            ).group_by(rooted.c.indicator_id, rooted.c.root_id)
+                rooted.c.indicator_id, rooted.c.root_path, type_coerce(over_units, AGG), func.count()
+            ).group_by(rooted.c.indicator_id, rooted.c.root_path)
         else:
             query = (
                 select(
                     per_unit.c.indicator_id,
-                    tree.c.root_id,
+                    tree.c.root_path,
                     type_coerce(_simple(methods.over_units, tv), AGG),
                     func.count(),
                 )
                 .join(tree, tree.c.unit_id == per_unit.c.org_unit_id)
-                .group_by(per_unit.c.indicator_id, tree.c.root_id)
+                .group_by(per_unit.c.indicator_id, tree.c.root_path)
             )
         result = await self.session.execute(query)
-        return [Aggregate(i, r, val, n) for i, r, val, n in result.all()]
+        return [(i, r, val, n) for i, r, val, n in result.all()]
 
     @staticmethod
-    def _tree(roots: Sequence[OrgUnit], scope: Scope) -> Subquery:
-        """``(root_id, unit_id, unit_code)`` for every unit in each root's subtree (inside the scope).
+    def _tree(roots: Sequence[OrgUnit], scope: Scope) -> tuple[Subquery, dict[str, int]]:
+        """``(root_path, unit_id, unit_code)`` for every unit in each root's subtree (inside the scope),
+        and the root's id by its path.
 
-        One branch per root with the root's own path prefix, so that the planner sees each prefix and
-        estimates the subtree's size (a join on ``path LIKE root.path || '%'`` looks tiny to it and
-        leads to nested loops over the whole federation).
+        A unit is in a root's subtree when its path starts with the root's: its first ``len(root path)``
+        characters equal the root's path. One branch per length of the roots' paths (regions share
+        one) tests that with ``substr(path, 1, n) IN (paths)``: the statement stays small and its text the
+        same from request to request (no per-root branch to plan, a prepared plan that still fits), and
+        the planner sees a set of units to hash-join the values to (a join on ``path LIKE root.path ||
+        '%'`` looks tiny to it and leads to nested loops over the whole federation).
         """
-        branches = []
+        by_length: dict[int, list[str]] = {}
         for root in roots:
+            by_length.setdefault(len(root.path), []).append(root.path)
+        branches = []
+        for length, paths in sorted(by_length.items()):
+            prefix = func.substr(OrgUnit.path, 1, length, type_=String)
             branch = select(
-                literal(root.id).label("root_id"), OrgUnit.id.label("unit_id"), OrgUnit.code.label("unit_code")
-            ).where(OrgUnit.path.startswith(root.path, autoescape=True))
+                prefix.label("root_path"), OrgUnit.id.label("unit_id"), OrgUnit.code.label("unit_code")
+            ).where(prefix.in_(sorted(paths)))
             limit = scope.clause(OrgUnit.path)
             if limit is not None:
                 branch = branch.where(limit)
             branches.append(branch)
-        return (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("tree")
+        tree = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("tree")
+        return tree, {root.path: root.id for root in roots}
 
     async def units_under(self, parent_path: str, level: str | None, scope: Scope) -> list[OrgUnit]:
         """Units below a parent: of ``level`` anywhere in its subtree, or its direct children."""

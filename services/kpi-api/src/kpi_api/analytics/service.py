@@ -205,11 +205,8 @@ class AnalyticsService:
             for indicator in (book.catalogue[code] for code in sorted(needed.get(slot, ()))):
                 if can_report_for(slot.period, Periodicity(indicator.periodicity)):
                     groups.setdefault(_methods(indicator, slot), []).append(indicator.id)
-            found: dict[tuple[int, int], Aggregate] = {}
-            for methods, ids in sorted(groups.items(), key=lambda g: (g[0].over_units, g[0].over_time or "")):
-                for row in await self.repo.aggregate(ids, methods, units, slot.window, scope):
-                    found[(row.indicator_id, row.root_id)] = row
-            book.aggregates[slot] = found
+            rows = await self.repo.aggregate(groups, units, slot.window, scope)
+            book.aggregates[slot] = {(row.indicator_id, row.root_id): row for row in rows}
         targets = await self._targets(book, query, units)
         answer: list[AnalyticsRow] = []
         for code in dict.fromkeys(query.indicators):
