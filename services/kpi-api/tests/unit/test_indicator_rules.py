@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kpi_api.indicators.rules import (
     Aggregation,
@@ -144,3 +146,19 @@ class TestRounding:
     )
     def test_half_up(self, value: str, precision: int, expected: str) -> None:
         assert str(round_for_display(D(value), precision)) == expected
+
+    def test_more_digits_than_the_shared_context_holds(self) -> None:
+        assert str(round_for_display(D("1" * 40 + ".05"), 1)) == "1" * 40 + ".1"
+        assert round_for_display(D("0.00000000000000049"), 15).as_tuple() == D("0E-15").as_tuple()
+        assert str(round_for_display(D("0.0000000000000005"), 15)) == "1E-15"
+
+    @given(
+        st.decimals(min_value=D("-1e40"), max_value=D("1e40"), allow_nan=False, allow_infinity=False),
+        st.integers(0, 16),
+    )
+    def test_same_as_a_fresh_local_context(self, value: Decimal, precision: int) -> None:
+        # The shared context is a speed-up only: the result is the one a fresh wide context gives.
+        with localcontext() as ctx:
+            ctx.prec = max(34, value.adjusted() + precision + 2)
+            expected = value.quantize(D(1).scaleb(-precision), rounding=ROUND_HALF_UP)
+        assert str(round_for_display(value, precision)) == str(expected)

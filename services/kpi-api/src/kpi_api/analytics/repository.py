@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -56,6 +56,14 @@ class Aggregate:
     root_id: int
     value: Decimal | None
     units: int
+
+
+class TargetFigures(NamedTuple):
+    """What analytics reads of a target."""
+
+    target: Decimal | None
+    baseline: Decimal | None
+    note: str | None
 
 
 def _simple(method: str, column: Any) -> ColumnElement[Any]:
@@ -264,17 +272,20 @@ class AnalyticsRepository:
 
     async def targets(
         self, indicator_ids: Sequence[int], unit_ids: Sequence[int], periods: Sequence[str]
-    ) -> dict[tuple[int, int], dict[str, Target]]:
+    ) -> dict[tuple[int, int], dict[str, TargetFigures]]:
+        """Targets by ``(indicator_id, org_unit_id)`` and period code: plain rows, as analytics only
+        reads them (thousands of ORM objects cost more than the query)."""
         if not indicator_ids or not unit_ids or not periods:
             return {}
+        t = Target
         result = await self.session.execute(
-            select(Target).where(
-                Target.indicator_id.in_(sorted(set(indicator_ids))),
-                Target.org_unit_id.in_(sorted(set(unit_ids))),
-                Target.period.in_(sorted(set(periods))),
+            select(t.indicator_id, t.org_unit_id, t.period, t.target, t.baseline, t.note).where(
+                t.indicator_id.in_(sorted(set(indicator_ids))),
+                t.org_unit_id.in_(sorted(set(unit_ids))),
+                t.period.in_(sorted(set(periods))),
             )
         )
-        found: dict[tuple[int, int], dict[str, Target]] = {}
-        for target in result.scalars():
-            found.setdefault((target.indicator_id, target.org_unit_id), {})[target.period] = target
+        found: dict[tuple[int, int], dict[str, TargetFigures]] = {}
+        for indicator_id, unit_id, period, target, baseline, note in result.all():
+            found.setdefault((indicator_id, unit_id), {})[period] = TargetFigures(target, baseline, note)
         return found

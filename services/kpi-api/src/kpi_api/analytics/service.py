@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kpi_api.analytics.repository import Aggregate, AnalyticsRepository, Methods, Window
+from kpi_api.analytics.repository import Aggregate, AnalyticsRepository, Methods, TargetFigures, Window
 from kpi_api.analytics.schemas import AnalyticsAnswer, AnalyticsRow
-from kpi_api.formulas import EvalResult, Expr, evaluate, evaluate_ratio, parse, referenced_codes
+from kpi_api.formulas import EvalResult, Expr, References, evaluate, evaluate_ratio, parse, referenced_codes
 from kpi_api.indicators.repository import IndicatorRepository
 from kpi_api.indicators.rules import (
     Aggregation,
@@ -21,7 +21,7 @@ from kpi_api.indicators.rules import (
     can_report_for,
     effective_version,
 )
-from kpi_api.models import Indicator, OrgUnit, Target
+from kpi_api.models import Indicator, OrgUnit
 from kpi_api.numbers import plain, present
 from kpi_api.org_units.repository import OrgUnitRepository
 from kpi_api.scope import Scope, scope_of
@@ -98,6 +98,9 @@ class _Book:
     memo: dict[tuple[str, int, Slot], EvalResult] = field(default_factory=dict)
     specs: dict[str, _Spec] = field(default_factory=dict)
     pulled: PulledValues = field(default_factory=PulledValues)
+    # Per indicator and period, not per org unit: worked out once for the thousands of rows of an answer.
+    formulas: dict[tuple[str, Period], tuple[Expr, References] | None] = field(default_factory=dict)
+    reportable: dict[tuple[str, Period], bool] = field(default_factory=dict)
 
     def spec(self, code: str) -> _Spec:
         if code not in self.specs:
@@ -106,17 +109,34 @@ class _Book:
 
     def value(self, code: str, root_id: int, slot: Slot) -> EvalResult:
         key = (code, root_id, slot)
-        if key not in self.memo:
-            self.memo[key] = self._compute(code, root_id, slot)
-        return self.memo[key]
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = self._compute(code, root_id, slot)
+        return found
 
     def formula(self, code: str, period: Period) -> Expr | None:
-        return effective_version(period, self.versions.get(code, []))  # type: ignore[arg-type]
+        found = self.formula_refs(code, period)
+        return None if found is None else found[0]
+
+    def formula_refs(self, code: str, period: Period) -> tuple[Expr, References] | None:
+        """The formula of ``code`` in effect for ``period`` and the codes it reads, or None."""
+        key = (code, period)
+        if key not in self.formulas:
+            expr: Expr | None = effective_version(period, self.versions.get(code, []))  # type: ignore[arg-type]
+            self.formulas[key] = None if expr is None else (expr, referenced_codes(expr))
+        return self.formulas[key]
+
+    def can_report(self, code: str, period: Period) -> bool:
+        key = (code, period)
+        found = self.reportable.get(key)
+        if found is None:
+            found = self.reportable[key] = can_report_for(period, self.spec(code).periodicity)
+        return found
 
     def _compute(self, code: str, root_id: int, slot: Slot) -> EvalResult:
         spec = self.spec(code)
         indicator = spec.indicator
-        if not can_report_for(slot.period, spec.periodicity):
+        if not self.can_report(code, slot.period):
             return EvalResult(None, "period_finer_than_periodicity")
         if slot not in self.aggregates:
             return EvalResult(None, NO_DATA)
@@ -125,13 +145,32 @@ class _Book:
         if spec.is_input:
             found = self.aggregates[slot].get((indicator.id, root_id))
             return EvalResult(found.value, None) if found and found.value is not None else EvalResult(None, NO_DATA)
-        expr = self.formula(code, slot.period)
-        if expr is None:
+        formula = self.formula_refs(code, slot.period)
+        if formula is None:
             return EvalResult(None, "no_formula_in_effect")
-        refs = referenced_codes(expr)
+        expr, refs = formula
         current = {c: self.value(c, root_id, slot).value for c in refs.current}
         previous = {c: self.value(c, root_id, slot.previous()).value for c in refs.previous}
         return evaluate(expr, current, previous)
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    """One indicator in one period: what its rows (one per org unit) share, worked out once."""
+
+    code: str
+    spec: _Spec
+    slot: Slot
+    period_code: str
+    previous: Slot
+    formula: tuple[Expr, References] | None
+    aggregates: dict[tuple[int, int], Aggregate]
+
+    @classmethod
+    def of(cls, book: _Book, code: str, slot: Slot) -> _Column:
+        spec = book.spec(code)
+        formula = None if spec.is_input else book.formula_refs(code, slot.period)
+        return cls(code, spec, slot, slot.period.code, slot.previous(), formula, book.aggregates.get(slot, {}))
 
 
 class AnalyticsService:
@@ -209,16 +248,19 @@ class AnalyticsService:
             book.aggregates[slot] = {(row.indicator_id, row.root_id): row for row in rows}
         targets = await self._targets(book, query, units)
         answer: list[AnalyticsRow] = []
+        periods = list(dict.fromkeys(query.periods))
         for code in dict.fromkeys(query.indicators):
+            columns = [_Column.of(book, code, Slot(period, query.ytd)) for period in periods]
+            indicator_id = book.catalogue[code].id
             for unit in units:
-                for period in dict.fromkeys(query.periods):
-                    known = targets.get((book.catalogue[code].id, unit.id), {})
-                    answer.append(self._row(book, code, unit, Slot(period, query.ytd), known, query.previous))
+                known = targets.get((indicator_id, unit.id), {})
+                for column in columns:
+                    answer.append(self._row(book, column, unit, known, query.previous))
         return AnalyticsAnswer(rows=answer, data_as_of=self.clock())
 
     async def _targets(
         self, book: _Book, query: AnalyticsQuery, units: list[OrgUnit]
-    ) -> dict[tuple[int, int], dict[str, Target]]:
+    ) -> dict[tuple[int, int], dict[str, TargetFigures]]:
         periods: set[str] = set()
         for period in query.periods:
             periods |= {period.code, str(period.year)}
@@ -228,16 +270,17 @@ class AnalyticsService:
         return await self.repo.targets(ids, [u.id for u in units], sorted(periods))
 
     def _row(
-        self, book: _Book, code: str, unit: OrgUnit, slot: Slot, known: dict[str, Target], with_previous: bool
+        self, book: _Book, column: _Column, unit: OrgUnit, known: dict[str, TargetFigures], with_previous: bool
     ) -> AnalyticsRow:
-        spec = book.spec(code)
+        spec = column.spec
         indicator = spec.indicator
-        result = book.value(code, unit.id, slot)
+        slot = column.slot
+        result = book.value(column.code, unit.id, slot)
         value = present(result.value, indicator.precision)
         row: dict[str, Any] = {
-            "indicator_code": code,
+            "indicator_code": column.code,
             "org_unit_code": unit.code,
-            "period": slot.period.code,
+            "period": column.period_code,
             "ytd": slot.ytd,
             "value": value,
             "reason": None if value is not None else result.reason,
@@ -251,18 +294,16 @@ class AnalyticsService:
             "baseline": None,
         }
         if spec.is_input:
-            found = book.aggregates.get(slot, {}).get((indicator.id, unit.id))
+            found = column.aggregates.get((indicator.id, unit.id))
             row["reported_units"] = found.units if found else 0
-            row.update(book.pulled.fields(indicator.id, unit.id, slot.period.code, slot.ytd))
-        else:
-            expr = book.formula(code, slot.period)
-            if expr is not None:
-                refs = referenced_codes(expr)
-                current = {c: book.value(c, unit.id, slot).value for c in refs.current}
-                previous = {c: book.value(c, unit.id, slot.previous()).value for c in refs.previous}
-                ratio = evaluate_ratio(expr, current, previous)
-                if ratio is not None:
-                    row["numerator"], row["denominator"] = plain(ratio.numerator), plain(ratio.denominator)
+            row.update(book.pulled.fields(indicator.id, unit.id, column.period_code, slot.ytd))
+        elif column.formula is not None:
+            expr, refs = column.formula
+            current = {c: book.value(c, unit.id, slot).value for c in refs.current}
+            previous = {c: book.value(c, unit.id, column.previous).value for c in refs.previous}
+            ratio = evaluate_ratio(expr, current, previous)
+            if ratio is not None:
+                row["numerator"], row["denominator"] = plain(ratio.numerator), plain(ratio.denominator)
         target, target_period = (
             target_for(slot.period, {p: t.target for p, t in known.items()}, spec.time_aggregation, ytd=slot.ytd)
             if known
@@ -276,9 +317,10 @@ class AnalyticsService:
         note = _note(known, slot.period) if target is None and known else None
         row["status_reason"] = f"no numeric target: {note}" if note else verdict.reason
         if with_previous:
-            previous_slot = slot.previous()
-            row["previous_period"] = previous_slot.period.code
-            row["previous_value"] = present(book.value(code, unit.id, previous_slot).value, indicator.precision)
+            row["previous_period"] = column.previous.period.code
+            row["previous_value"] = present(
+                book.value(column.code, unit.id, column.previous).value, indicator.precision
+            )
         # Every field is set from checked values above: skip re-validating thousands of rows.
         return AnalyticsRow.model_construct(**row)
 
@@ -323,7 +365,7 @@ def _methods(indicator: Indicator, slot: Slot) -> Methods:
     return Methods(indicator.aggregation or "sum", None if single else (indicator.time_aggregation or "sum"))
 
 
-def _note(known: dict[str, Target], period: Period) -> str | None:
+def _note(known: dict[str, TargetFigures], period: Period) -> str | None:
     for code in (period.code, str(period.year)):
         if code in known and known[code].note:
             return known[code].note

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from enum import StrEnum
 from typing import NamedTuple, TypeVar
 
@@ -85,11 +85,22 @@ def effective_version(period: Period, versions: Sequence[tuple[date, T]]) -> T |
     return None if best is None else best[1]
 
 
+# Rounding for display runs for every value of an answer (thousands of rows): one shared context and
+# the steps 1, 0.1, 0.01… made once, instead of a fresh local context and step per value.
+_DISPLAY_DIGITS = 34
+_DISPLAY = Context(prec=_DISPLAY_DIGITS, rounding=ROUND_HALF_UP)
+_STEPS = {precision: Decimal(1).scaleb(-precision) for precision in range(13)}
+
+
 def round_for_display(value: Decimal, precision: int) -> Decimal:
     """Round ``value`` half-up to ``precision`` decimal places: the only rounding Zdrav applies."""
-    with localcontext() as ctx:
-        ctx.prec = max(34, value.adjusted() + precision + 2)
-        return value.quantize(Decimal(1).scaleb(-precision), rounding=ROUND_HALF_UP)
+    step = _STEPS.get(precision)
+    if step is None:
+        step = Decimal(1).scaleb(-precision)
+    # Enough digits for the whole integer part and the decimals, or quantize raises InvalidOperation.
+    digits = value.adjusted() + precision + 2
+    context = _DISPLAY if digits <= _DISPLAY_DIGITS else Context(prec=digits, rounding=ROUND_HALF_UP)
+    return value.quantize(step, rounding=ROUND_HALF_UP, context=context)
 
 
 # -- outliers -----------------------------------------------------------------------------------
