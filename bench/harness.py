@@ -9,6 +9,7 @@ baseline measured in the same run, on the same machine, and the ratio between th
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import importlib
 import json
 import os
@@ -33,6 +34,22 @@ ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@1
 def quick() -> bool:
     """``BENCH_QUICK=1``: small sizes, a smoke run of every benchmark in well under a minute."""
     return os.environ.get("BENCH_QUICK", "") not in ("", "0")
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM it when the benchmark process dies, however it dies.
+
+    A killed or crashed benchmark otherwise leaves its servers running, each holding up to ~40
+    PostgreSQL connections, until the server's ``max_connections`` is used up. Linux only; elsewhere
+    the servers are still stopped by :meth:`Run.close` on a normal exit."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        pass
+
+
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -119,7 +136,9 @@ class Server:
 
     def start(self, timeout_s: float = 60.0) -> Server:
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen(self.argv, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            self.argv, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent
+        )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
