@@ -215,17 +215,22 @@ out of memory, disk full) are matched as whole classes."""
 UNAVAILABLE_SQLSTATE_CLASSES = ("08", "53")
 
 
-def _is_connection_error(exc: DBAPIError) -> bool:
-    if exc.connection_invalidated:
-        return True
-    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+def is_unavailable_error(error: BaseException | None) -> bool:
+    """True when a driver error means "the database is not available right now": by SQLSTATE, else
+    by the words drivers use for lost or refused connections (asyncpg raises some of those as plain
+    interface errors without a SQLSTATE)."""
+    sqlstate = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
     if isinstance(sqlstate, str) and (
         sqlstate in UNAVAILABLE_SQLSTATES or sqlstate.startswith(UNAVAILABLE_SQLSTATE_CLASSES)
     ):
         return True
-    text = f"{type(exc.orig).__name__} {exc.orig}".lower()
+    text = f"{type(error).__name__} {error}".lower()
     markers = ("connect", "terminat", "shutdown", "shutting down", "closed", "cannot", "timeout", "timed out")
     return any(m in text for m in markers)
+
+
+def _is_connection_error(exc: DBAPIError) -> bool:
+    return bool(exc.connection_invalidated) or is_unavailable_error(exc.orig)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
