@@ -19,11 +19,13 @@ from survey_api.questionnaires.router import router as questionnaires_router
 from survey_api.questionnaires.service import QuestionnaireService
 from survey_api.ratelimit import TokenBucketLimiter
 from survey_api.responses.router import router as responses_router
+from survey_api.responses.writers import WriterTransaction, raw_transactions, session_transactions
 from survey_api.settings import SurveySettings
 from zdrav_shared.app import build_app
 from zdrav_shared.clients.org_units import OrgUnitClient
 from zdrav_shared.db import Database
 from zdrav_shared.http_client import ServiceClient
+from zdrav_shared.rawdb import RawPool
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 VERSION = "0.1.0"
@@ -52,10 +54,28 @@ def _startup(settings: SurveySettings):  # type: ignore[no-untyped-def]
                 ["channel", "status"],
                 registry=app.state.metrics_registry,
             )
+        app.state.response_writers, raw_pool = _response_writers(app.state.db, settings)
         await seed_standard_questionnaire(app.state.db)
-        yield
+        try:
+            yield
+        finally:
+            if raw_pool is not None:
+                await raw_pool.close()
 
     return startup
+
+
+def _response_writers(database: Database, settings: SurveySettings) -> tuple[WriterTransaction, RawPool | None]:
+    """Ingestion writes through raw asyncpg on PostgreSQL, through the SQLAlchemy session on SQLite."""
+    if database.is_sqlite:
+        return session_transactions(database), None
+    pool = RawPool(
+        settings.database_url,
+        size=settings.database_pool_size,
+        connect_timeout_s=settings.database_connect_timeout_s,
+        statement_timeout_ms=settings.database_statement_timeout_ms,
+    )
+    return raw_transactions(pool), pool
 
 
 async def seed_standard_questionnaire(database: Database) -> None:
@@ -75,11 +95,12 @@ def create_app(settings: SurveySettings | None = None) -> FastAPI:
             "patients' answers, and satisfaction and NPS aggregates."
         ),
         version=VERSION,
+        # Ingestion first: routes are matched in order, and response posts are most of the traffic.
         routers=[
+            responses_router,
             questionnaires_router,
             campaigns_router,
             kiosks_router,
-            responses_router,
             aggregates_router,
             comments_router,
             exports_router,

@@ -24,6 +24,7 @@ from survey_api.questionnaires.repository import QuestionnaireRepository
 from survey_api.questionnaires.service import QuestionnaireService
 from survey_api.responses.rules import canonical_body_hash
 from survey_api.responses.service import Candidate, ClockPolicy, ResponseIngestion
+from survey_api.responses.writers import in_session
 from zdrav_shared.db import Database
 
 DEMO_UNITS = Path(__file__).resolve().parents[4] / "data" / "demo" / "org_units.csv"
@@ -122,7 +123,7 @@ async def load_demo(database_url: str) -> None:
             await campaigns.flush()
             context = await CampaignCache(0, "Europe/Moscow").get(session, CAMPAIGN_CODE)
             assert context is not None
-            ingestion = ResponseIngestion(session, ClockPolicy(max_age=timedelta(days=365 * 100)))
+            ingestion = ResponseIngestion(in_session(session), ClockPolicy(max_age=timedelta(days=365 * 100)))
             rng = random.Random(2025)
             start = datetime(2025, 1, 1, tzinfo=UTC)
             for code, (count, satisfied, nps_mean) in PROFILES.items():

@@ -26,20 +26,23 @@ _any_bearer = HTTPBearer(
 )
 
 
-async def _authenticated_kiosk(request: Request, session: AsyncSession, token: str) -> Kiosk:
-    kiosk = await KioskService(session, request.app.state.campaigns).authenticate(token)
+async def _authenticated_kiosk(request: Request, token: str) -> Kiosk:
+    # A short session of its own: ingestion writes through its own transaction (responses.writers),
+    # so the request itself holds no session.
+    async with request.app.state.db.sessionmaker() as session:
+        kiosk = await KioskService(session, request.app.state.campaigns).authenticate(token)
     retry_after = request.app.state.kiosk_limiter.take(kiosk.id)
     if retry_after is not None:
         raise TooManyRequests(f"kiosk {kiosk.id} sends too often; retry later", retry_after_s=retry_after)
     return kiosk
 
 
-async def current_kiosk(request: Request, session: Session) -> Kiosk:
+async def current_kiosk(request: Request) -> Kiosk:
     """FastAPI dependency: the kiosk whose token is the bearer (401 unknown/revoked, 429 too often)."""
     credentials: HTTPAuthorizationCredentials | None = await _kiosk_bearer(request)
     if credentials is None:
         raise Unauthorized("a kiosk token is required")
-    return await _authenticated_kiosk(request, session, credentials.credentials)
+    return await _authenticated_kiosk(request, credentials.credentials)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +53,11 @@ class Submitter:
     kiosk: Kiosk | None = None
 
 
-async def current_submitter(request: Request, session: Session) -> Submitter:
+async def current_submitter(request: Request) -> Submitter:
     """FastAPI dependency: a kiosk token (``zk_…``) or a user JWT."""
     credentials: HTTPAuthorizationCredentials | None = await _any_bearer(request)
     if credentials is not None and credentials.credentials.startswith(TOKEN_PREFIX):
-        return Submitter(kiosk=await _authenticated_kiosk(request, session, credentials.credentials))
+        return Submitter(kiosk=await _authenticated_kiosk(request, credentials.credentials))
     return Submitter(principal=await current_principal(request))
 
 

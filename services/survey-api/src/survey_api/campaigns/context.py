@@ -21,6 +21,7 @@ from survey_api.questionnaires.repository import QuestionnaireRepository
 from survey_api.questionnaires.rules import QuestionnaireDefinition, QuestionType
 from survey_api.questionnaires.service import definition_of
 from survey_api.questionnaires.standard import SATISFACTION_QUESTION_CODE
+from zdrav_shared.db import Database
 
 SATISFACTION_SLOTS = 5
 """Satisfaction questions with their own column (``sat1`` … ``sat5``) for per-question shares."""
@@ -81,6 +82,15 @@ class CampaignCache:
         if context is not None:
             self._entries[code] = (now + self.ttl_s, context)
         return context
+
+    async def get_from(self, database: Database, code: str) -> CampaignContext | None:
+        """Like :meth:`get` for a caller that holds no session (ingestion): a short session of its own
+        is opened only on a miss."""
+        cached = self._entries.get(code)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        async with database.sessionmaker() as session:
+            return await self.get(session, code)
 
     def invalidate(self, code: str) -> None:
         self._entries.pop(code, None)

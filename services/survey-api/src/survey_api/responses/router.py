@@ -11,7 +11,7 @@ from survey_api.campaigns.context import CampaignContext
 from survey_api.campaigns.errors import CampaignNotActive
 from survey_api.campaigns.schemas import CampaignStatus
 from survey_api.common import Channel
-from survey_api.deps import KioskCaller, Session, SubmitterCaller
+from survey_api.deps import KioskCaller, SubmitterCaller
 from survey_api.kiosks.errors import KioskOutOfBinding, KioskTokenInvalid
 from survey_api.responses.batch import parse_batch
 from survey_api.responses.rules import canonical_body_hash
@@ -26,10 +26,11 @@ from survey_api.responses.schemas import (
 from survey_api.responses.service import Candidate, ClockPolicy, ResponseIngestion
 from survey_api.settings import SurveySettings
 from zdrav_shared.auth import Role, require_role, require_scope
-from zdrav_shared.db import CommittingRoute
 from zdrav_shared.problems import Unprocessable, problem_responses
 
-router = APIRouter(prefix="/v1/responses", tags=["responses"], route_class=CommittingRoute)
+# No request session: ingestion writes in a transaction of its own (responses.writers), committed
+# before the answer is built, so a success is never sent for a write that did not commit.
+router = APIRouter(prefix="/v1/responses", tags=["responses"])
 
 SUBMITTER_ROLES = (Role.FEDERAL, Role.REGIONAL_ADMIN, Role.MO_OPERATOR, Role.SERVICE)
 
@@ -44,13 +45,13 @@ _BATCH_SCHEMA: dict[str, Any] = {
 }
 
 
-def _ingestion(request: Request, session: Session) -> ResponseIngestion:
+def _ingestion(request: Request) -> ResponseIngestion:
     settings: SurveySettings = request.app.state.settings
     policy = ClockPolicy(
         future_tolerance=timedelta(seconds=settings.future_tolerance_s),
         max_age=timedelta(days=settings.max_offline_age_days),
     )
-    return ResponseIngestion(session, policy, request.app.state.response_counter)
+    return ResponseIngestion(request.app.state.response_writers, policy, request.app.state.response_counter)
 
 
 def _accepting(context: CampaignContext | None, code: str) -> CampaignContext:
@@ -69,7 +70,7 @@ def _accepting(context: CampaignContext | None, code: str) -> CampaignContext:
     responses=problem_responses(400, 401, 403, 409, 413, 422, 429),
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": _BATCH_SCHEMA}}}},
 )
-async def submit_response_batch(request: Request, session: Session, kiosk: KioskCaller) -> Response:
+async def submit_response_batch(request: Request, kiosk: KioskCaller) -> Response:
     """Up to 1000 responses with client-chosen ids, for the kiosk's own campaign and org unit. Each item
     is `accepted`, `duplicate` (the id was stored before with the same body: nothing changes) or
     `rejected` with a problem (pointer into this request); valid items are stored even when others are
@@ -77,7 +78,7 @@ async def submit_response_batch(request: Request, session: Session, kiosk: Kiosk
     campaign → 409; more than 1000 items or a body over the limit → 413; a revoked token → 401."""
     settings: SurveySettings = request.app.state.settings
     parsed = parse_batch(await request.body(), settings.batch_max_items)
-    context = await request.app.state.campaigns.get(session, kiosk.campaign_code)
+    context = await request.app.state.campaigns.get_from(request.app.state.db, kiosk.campaign_code)
     if context is None:  # pragma: no cover - kiosks are deleted with their campaign
         raise KioskTokenInvalid("the kiosk's campaign no longer exists")
     if context.status != CampaignStatus.ACTIVE:
@@ -98,7 +99,7 @@ async def submit_response_batch(request: Request, session: Session, kiosk: Kiosk
                 pointer=f"/responses/{index}" if index >= 0 else "/",
             )
     candidates = parsed.candidates()
-    outcomes = await _ingestion(request, session).ingest(
+    outcomes = await _ingestion(request).ingest(
         context,
         context.units[kiosk.org_unit_code],
         Channel.KIOSK.value,
@@ -126,9 +127,7 @@ async def submit_response_batch(request: Request, session: Session, kiosk: Kiosk
         **problem_responses(400, 401, 403, 409, 413, 422, 429),
     },
 )
-async def submit_response(
-    body: ResponseCreate, request: Request, session: Session, submitter: SubmitterCaller, response: Response
-) -> ResponseReceipt:
+async def submit_response(body: ResponseCreate, request: Request, submitter: SubmitterCaller) -> Response:
     """201 when stored, 200 when the id was stored before with the same body, 409 when the id was used
     for a different body, 422 with pointers when an answer does not fit the questionnaire. Users need
     `federal`, `regional_admin`, `mo_operator` or `service` and the org unit in scope; a kiosk token
@@ -141,7 +140,8 @@ async def submit_response(
             )
         if body.channel is not Channel.KIOSK:
             raise Unprocessable("a kiosk posts kiosk responses", pointer="/channel")
-    context = _accepting(await request.app.state.campaigns.get(session, body.campaign_code), body.campaign_code)
+    campaigns = request.app.state.campaigns
+    context = _accepting(await campaigns.get_from(request.app.state.db, body.campaign_code), body.campaign_code)
     unit = context.units.get(body.org_unit_code)
     if unit is None:
         raise Unprocessable(
@@ -160,17 +160,20 @@ async def submit_response(
         raise Unprocessable(f"the answers cannot be stored: {exc}", pointer="/answers") from exc
     candidate = Candidate(0, body.id, body.submitted_at, body.answers, body_hash)
     kiosk_id = submitter.kiosk.id if submitter.kiosk is not None else None
-    (outcome,) = await _ingestion(request, session).ingest(
-        context, unit, body.channel.value, [candidate], kiosk_id=kiosk_id
-    )
+    (outcome,) = await _ingestion(request).ingest(context, unit, body.channel.value, [candidate], kiosk_id=kiosk_id)
     if outcome.error is not None:
         raise outcome.error
-    if outcome.status is ResponseStatus.DUPLICATE:
-        response.status_code = status.HTTP_200_OK
-    return ResponseReceipt(
+    receipt = ResponseReceipt.model_construct(
         id=body.id,
         status=outcome.status,
         received_at=outcome.received_at,
         clock_skew=outcome.clock_skew,
         period=outcome.period,
+    )
+    # Serialised once (the receipt holds the server's own values), not validated again by FastAPI.
+    created = outcome.status is not ResponseStatus.DUPLICATE
+    return Response(
+        receipt.model_dump_json(),
+        status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        media_type="application/json",
     )

@@ -16,16 +16,14 @@ from typing import Any
 from uuid import UUID
 
 from prometheus_client import Counter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from survey_api.campaigns.context import CampaignContext, DeployedUnit
-from survey_api.kiosks.repository import KioskRepository
 from survey_api.models import utcnow
 from survey_api.questionnaires.rules import QuestionType, validate_answers
 from survey_api.responses.errors import AnswersInvalid, OutsideCampaign, ResponseIdConflict
-from survey_api.responses.repository import ResponseRepository
 from survey_api.responses.rules import check_clock, mask_personal_data
 from survey_api.responses.schemas import ResponseStatus
+from survey_api.responses.writers import IngestionWriter, WriterTransaction
 from zdrav_shared.logging import get_logger
 from zdrav_shared.periods import Period, PeriodType
 from zdrav_shared.problems import FieldError, ProblemError
@@ -73,11 +71,12 @@ class _Prepared:
 
 
 class ResponseIngestion:
-    def __init__(self, session: AsyncSession, clock: ClockPolicy | None = None, counter: Counter | None = None) -> None:
-        self.session = session
+    def __init__(
+        self, transaction: WriterTransaction, clock: ClockPolicy | None = None, counter: Counter | None = None
+    ) -> None:
+        self.transaction = transaction
         self.clock = clock or ClockPolicy()
         self.counter = counter
-        self.repo = ResponseRepository(session)
 
     async def ingest(
         self,
@@ -104,9 +103,53 @@ class ResponseIngestion:
             else:
                 first_by_id[candidate.id] = prepared
         ordered = sorted(first_by_id.values(), key=lambda p: p.candidate.id)
-        stored = await self.repo.insert_new([p.row for p in ordered])
+        # The kiosk's counters are a second write that must commit with the rows: the counts never
+        # disagree with what is stored. Otherwise the INSERT is the only write, atomic by itself.
+        async with self.transaction(kiosk_id is not None) as writer:
+            await self._store(writer, ordered, outcomes, received_at)
+            for candidate, first in repeats:
+                # The same id twice in one request: a repeat of the first is a duplicate of it.
+                first_outcome = outcomes[first.candidate.index]
+                if candidate.body_hash == first.candidate.body_hash and first_outcome.status != ResponseStatus.REJECTED:
+                    outcomes[candidate.index] = Outcome(str(candidate.id), ResponseStatus.DUPLICATE)
+                else:
+                    outcomes[candidate.index] = _conflict(candidate)
+            results = [outcomes[index] for index in sorted(outcomes)]
+            counts = {status: sum(1 for o in results if o.status == status) for status in ResponseStatus}
+            if kiosk_id is not None:
+                await writer.record_kiosk_activity(
+                    kiosk_id,
+                    received_at,
+                    counts[ResponseStatus.ACCEPTED],
+                    counts[ResponseStatus.DUPLICATE],
+                    counts[ResponseStatus.REJECTED],
+                )
+        if self.counter is not None:
+            for status, count in counts.items():
+                if count:
+                    self.counter.labels(channel, status.value).inc(count)
+        # A line per kiosk batch; single responses (up to ~1,000/s per worker) only at debug level —
+        # the zdrav_survey_responses_total counter has their numbers.
+        (log.info if len(candidates) + len(extra_rejects) > 1 or kiosk_id is not None else log.debug)(
+            "responses_ingested",
+            campaign=context.code,
+            org_unit=unit.code,
+            channel=channel,
+            kiosk_id=kiosk_id,
+            accepted=counts[ResponseStatus.ACCEPTED],
+            duplicate=counts[ResponseStatus.DUPLICATE],
+            rejected=counts[ResponseStatus.REJECTED],
+        )
+        return results
+
+    @staticmethod
+    async def _store(
+        writer: IngestionWriter, ordered: list[_Prepared], outcomes: dict[int, Outcome], received_at: datetime
+    ) -> None:
+        """Insert the new ids; an id stored before is a duplicate with the same body, else a conflict."""
+        stored = await writer.insert_new([p.row for p in ordered])
         conflicted = [p.candidate.id for p in ordered if p.candidate.id not in stored]
-        existing = await self.repo.body_hashes(conflicted)
+        existing = await writer.body_hashes(conflicted)
         for prepared in ordered:
             candidate = prepared.candidate
             if candidate.id in stored:
@@ -120,38 +163,6 @@ class ResponseIngestion:
             outcomes[candidate.index] = Outcome(
                 str(candidate.id), status, None, received_at, row["clock_skew"], row["month"]
             )
-        for candidate, first in repeats:
-            # The same id twice in one request: a repeat of the first is a duplicate of it.
-            first_outcome = outcomes[first.candidate.index]
-            if candidate.body_hash == first.candidate.body_hash and first_outcome.status != ResponseStatus.REJECTED:
-                outcomes[candidate.index] = Outcome(str(candidate.id), ResponseStatus.DUPLICATE)
-            else:
-                outcomes[candidate.index] = _conflict(candidate)
-        results = [outcomes[index] for index in sorted(outcomes)]
-        counts = {status: sum(1 for o in results if o.status == status) for status in ResponseStatus}
-        if kiosk_id is not None:
-            await KioskRepository(self.session).record_activity(
-                kiosk_id,
-                received_at,
-                counts[ResponseStatus.ACCEPTED],
-                counts[ResponseStatus.DUPLICATE],
-                counts[ResponseStatus.REJECTED],
-            )
-        if self.counter is not None:
-            for status, count in counts.items():
-                if count:
-                    self.counter.labels(channel, status.value).inc(count)
-        log.info(
-            "responses_ingested",
-            campaign=context.code,
-            org_unit=unit.code,
-            channel=channel,
-            kiosk_id=kiosk_id,
-            accepted=counts[ResponseStatus.ACCEPTED],
-            duplicate=counts[ResponseStatus.DUPLICATE],
-            rejected=counts[ResponseStatus.REJECTED],
-        )
-        return results
 
     def _prepare(
         self,

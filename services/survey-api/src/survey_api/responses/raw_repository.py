@@ -1,0 +1,81 @@
+"""The SQL of ingestion as prepared asyncpg statements (PostgreSQL only; see ``writers``).
+
+The statements are generated from the ``responses`` table of the models, so a new column cannot be
+forgotten here: the migration-drift test keeps models and database in step, and the ingestion tests
+run this path on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from sqlalchemy.dialects import postgresql
+
+from survey_api.models import Kiosk, SurveyResponse
+
+_TABLE = SurveyResponse.__table__
+_COLUMNS = [column.name for column in _TABLE.columns]
+_JSON_COLUMNS = frozenset(c.name for c in _TABLE.columns if str(c.type.compile(dialect=postgresql.dialect())) == "JSON")
+
+
+def _type(column: Any) -> str:
+    # Without a length: an explicit cast to varchar(n) would silently cut a longer value, where the
+    # column's own type makes the insert fail.
+    return str(column.type.compile(dialect=postgresql.dialect())).lower().split("(")[0]
+
+
+_INSERT_ONE = (
+    f"INSERT INTO {_TABLE.name} ({', '.join(_COLUMNS)}) "
+    f"VALUES ({', '.join(f'${i}::{_type(c)}' for i, c in enumerate(_TABLE.columns, start=1))}) "
+    "ON CONFLICT (id) DO NOTHING RETURNING id"
+)
+# One array per column: a fixed statement whatever the batch size; unnest keeps the id order, so
+# concurrent batches take their row locks in the same order and cannot deadlock.
+_INSERT_MANY = (
+    f"INSERT INTO {_TABLE.name} ({', '.join(_COLUMNS)}) "
+    f"SELECT * FROM unnest({', '.join(f'${i}::{_type(c)}[]' for i, c in enumerate(_TABLE.columns, start=1))}) "
+    "ON CONFLICT (id) DO NOTHING RETURNING id"
+)
+_BODY_HASHES = f"SELECT id, body_hash FROM {_TABLE.name} WHERE id = ANY($1::uuid[])"
+_KIOSK_ACTIVITY = (
+    f"UPDATE {Kiosk.__tablename__} SET last_seen_at = $2, accepted_count = accepted_count + $3, "
+    "duplicate_count = duplicate_count + $4, rejected_count = rejected_count + $5 WHERE id = $1"
+)
+
+
+def _value(name: str, value: Any) -> Any:
+    # The JSON column gets its text, as SQLAlchemy's JSON type would write it.
+    return json.dumps(value) if name in _JSON_COLUMNS and value is not None else value
+
+
+class RawResponseRepository:
+    """Ingestion's writes on one asyncpg connection, inside the caller's transaction."""
+
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self.connection = connection
+
+    async def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[UUID]:
+        if not rows:
+            return set()
+        if len(rows) == 1:
+            (row,) = rows
+            found = await self.connection.fetch(_INSERT_ONE, *(_value(name, row[name]) for name in _COLUMNS))
+        else:
+            arrays = [[_value(name, row[name]) for row in rows] for name in _COLUMNS]
+            found = await self.connection.fetch(_INSERT_MANY, *arrays)
+        return {record[0] for record in found}
+
+    async def body_hashes(self, ids: Sequence[UUID]) -> dict[UUID, str]:
+        if not ids:
+            return {}
+        return {record[0]: record[1] for record in await self.connection.fetch(_BODY_HASHES, list(ids))}
+
+    async def record_kiosk_activity(
+        self, kiosk_id: str, seen_at: datetime, accepted: int, duplicate: int, rejected: int
+    ) -> None:
+        await self.connection.execute(_KIOSK_ACTIVITY, kiosk_id, seen_at, accepted, duplicate, rejected)
