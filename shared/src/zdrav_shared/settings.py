@@ -29,6 +29,10 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = 1_048_576
     # A request body must have fully arrived this long after its headers (slow clients get a 408); 0 = off.
     body_read_timeout_s: float = Field(default=30.0, ge=0)
+    # FastAPI's built-in OpenTelemetry hooks. Off by default: the services export Prometheus metrics
+    # themselves, and with OpenTelemetry unconfigured the hooks still look up the global providers
+    # (environment variables included) on every request — ~4 % of a single survey response.
+    opentelemetry: bool = False
 
     jwt_secret: SecretStr | None = Field(default=None, validation_alias=AliasChoices("ZDRAV_JWT_SECRET", "jwt_secret"))
     jwks_url: str | None = Field(default=None, validation_alias=AliasChoices("ZDRAV_JWKS_URL", "jwks_url"))
