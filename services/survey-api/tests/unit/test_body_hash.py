@@ -133,3 +133,26 @@ def test_hash_is_invariant_to_key_order(payload: dict[str, Any]) -> None:
 def test_hash_is_invariant_to_the_offset_of_an_instant(instant: datetime, offset_minutes: int) -> None:
     shifted = instant.astimezone(timezone(timedelta(minutes=offset_minutes)))
     assert canonical_body_hash({"t": shifted}) == canonical_body_hash({"t": instant})
+
+
+_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), st.text()
+)
+
+
+@given(st.dictionaries(st.text(), _SCALARS, max_size=8))
+@settings(max_examples=200)
+def test_flat_answers_fast_path_encodes_like_the_general_path(answers: dict[str, Any]) -> None:
+    """A plain dict of scalars is taken as it is (the kiosk hot path); any other mapping goes through
+    the general normalisation. Both must give the same bytes."""
+    from types import MappingProxyType
+
+    fast = canonical_json(_body(answers=answers))
+    general = canonical_json(_body(answers=MappingProxyType(answers)))
+    assert fast == general
+
+
+def test_fast_path_still_refuses_nan_and_writes_enums_by_value() -> None:
+    with pytest.raises(ValueError):
+        canonical_json(_body(answers={"x": float("nan")}))
+    assert canonical_json({"answers": {"c": Channel.KIOSK}}) == b'{"answers":{"c":"kiosk"}}'
