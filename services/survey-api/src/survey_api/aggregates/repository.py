@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from survey_api.campaigns.repository import scope_clause
@@ -40,9 +40,12 @@ class GroupCounts:
 
 
 def period_filter(period: Period) -> ColumnElement[bool]:
-    """Responses of a period, by their local month (years use the quarter index)."""
+    """Responses of a period, by their local month (a year by its four quarters)."""
     if period.type is PeriodType.MONTH:
-        return R.month == period.code
+        # The quarter is implied (ingestion stores the month's own quarter) but spelled out: the one
+        # index on responses is (campaign_id, quarter, month), and without it a month would be a
+        # filter over its whole campaign instead of a range of the index.
+        return and_(R.quarter == period.parent(PeriodType.QUARTER).code, R.month == period.code)
     if period.type is PeriodType.QUARTER:
         return R.quarter == period.code
     return R.quarter.in_([q.code for q in period.children(PeriodType.QUARTER)])
@@ -52,9 +55,75 @@ def _counted(column: Any) -> ColumnElement[int]:
     return func.sum(case((column, 1), else_=0))
 
 
+def counts_query(
+    *,
+    campaign_id: int,
+    period: Period,
+    subtree_code: str,
+    scope_codes: Sequence[str] | None,
+    group_by: str | None,
+) -> Select[Any]:
+    """The GROUP BY of ``AggregateRepository.counts``: every column it reads is in the covering
+    index ``ix_responses_campaign_quarter_month`` (tests/contract/test_aggregate_index.py checks it)."""
+    key = GROUP_COLUMNS[group_by] if group_by else literal(None)
+    measures: list[Any] = [func.count()]
+    for slot in range(1, SLOTS + 1):
+        column = getattr(R, f"sat{slot}")
+        measures += [_counted(column.in_(POSITIVE)), func.count(column)]
+    measures += [_counted(R.nps >= 9), _counted(R.nps.between(7, 8)), _counted(R.nps <= 6)]
+    query = select(key, *measures).where(
+        R.campaign_id == campaign_id,
+        period_filter(period),
+        R.org_unit_path.contains(f"/{subtree_code}/", autoescape=True),
+    )
+    scoped = scope_clause(R.org_unit_path, scope_codes)
+    if scoped is not None:
+        query = query.where(scoped)
+    if group_by:
+        query = query.group_by(key)
+    return query
+
+
+def counts_by_path_query(
+    *,
+    campaign_ids: Sequence[int],
+    period: Period,
+    subtree_codes: Sequence[str],
+    scope_codes: Sequence[str] | None,
+) -> Select[Any]:
+    """The GROUP BY of ``AggregateRepository.counts_by_path``, covered by the same index."""
+    measures: list[Any] = [func.count(), _counted(R.sat1.in_(POSITIVE)), func.count(R.sat1)]
+    measures += [_counted(R.nps >= 9), _counted(R.nps.between(7, 8)), _counted(R.nps <= 6)]
+    query = (
+        select(R.org_unit_path, R.campaign_id, *measures)
+        .where(
+            R.campaign_id.in_(sorted(set(campaign_ids))),
+            period_filter(period),
+            or_(*[R.org_unit_path.contains(f"/{code}/", autoescape=True) for code in subtree_codes]),
+        )
+        .group_by(R.org_unit_path, R.campaign_id)
+    )
+    scoped = scope_clause(R.org_unit_path, scope_codes)
+    if scoped is not None:
+        query = query.where(scoped)
+    return query
+
+
 class AggregateRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def _plan_for_counting(self) -> None:
+        """Planner settings for the next GROUP BY, for the rest of the request's transaction (SET
+        LOCAL semantics: ``set_config(..., true)``). PostgreSQL only.
+
+        ``plan_cache_mode``: asyncpg prepares statements, and after five runs on a connection
+        PostgreSQL may switch to a generic plan that does not know how many rows a campaign-quarter
+        holds: measured by `make bench` over 1M responses, it sorts instead of hashing and takes ~1.8×
+        as long. Plan for the actual values instead.
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            await self.session.execute(text("SELECT set_config('plan_cache_mode', 'force_custom_plan', true)"))
 
     async def counts(
         self,
@@ -67,28 +136,14 @@ class AggregateRepository:
     ) -> dict[str | None, GroupCounts]:
         """Counts per group for the subtree of ``subtree_code`` (a path match: sums over the whole
         subtree), restricted to the caller's scope."""
-        key = GROUP_COLUMNS[group_by] if group_by else literal(None)
-        measures: list[Any] = [func.count()]
-        for slot in range(1, SLOTS + 1):
-            column = getattr(R, f"sat{slot}")
-            measures += [_counted(column.in_(POSITIVE)), func.count(column)]
-        measures += [_counted(R.nps >= 9), _counted(R.nps.between(7, 8)), _counted(R.nps <= 6)]
-        query = select(key, *measures).where(
-            R.campaign_id == campaign_id,
-            period_filter(period),
-            R.org_unit_path.contains(f"/{subtree_code}/", autoescape=True),
+        query = counts_query(
+            campaign_id=campaign_id,
+            period=period,
+            subtree_code=subtree_code,
+            scope_codes=scope_codes,
+            group_by=group_by,
         )
-        scoped = scope_clause(R.org_unit_path, scope_codes)
-        if scoped is not None:
-            query = query.where(scoped)
-        if group_by:
-            query = query.group_by(key)
-        if self.session.get_bind().dialect.name == "postgresql":
-            # asyncpg prepares statements, and after five runs on a connection PostgreSQL may switch to
-            # a generic plan that does not know how many rows a campaign-quarter holds: measured by
-            # `make bench` over 1M responses, it sorts instead of hashing and takes ~1.8× as long.
-            # Plan for the actual values instead; SET LOCAL ends with the request's transaction.
-            await self.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        await self._plan_for_counting()
         found: dict[str | None, GroupCounts] = {}
         for row in (await self.session.execute(query)).all():
             values = [int(v or 0) for v in row[1:]]
@@ -115,24 +170,14 @@ class AggregateRepository:
         scope_codes: Sequence[str] | None,
     ) -> list[tuple[str, int, GroupCounts]]:
         """``(org_unit_path, campaign_id, counts)`` of every responding unit inside the subtrees of
-        ``subtree_codes``: one GROUP BY over the (campaign, quarter) index; the caller sums the few
-        hundred count rows up to each subtree (a sum of counts, never of percentages)."""
+        ``subtree_codes``: one GROUP BY over the covering (campaign, quarter, month) index; the caller
+        sums the few hundred count rows up to each subtree (a sum of counts, never of percentages)."""
         if not campaign_ids or not subtree_codes:
             return []
-        measures: list[Any] = [func.count(), _counted(R.sat1.in_(POSITIVE)), func.count(R.sat1)]
-        measures += [_counted(R.nps >= 9), _counted(R.nps.between(7, 8)), _counted(R.nps <= 6)]
-        query = (
-            select(R.org_unit_path, R.campaign_id, *measures)
-            .where(
-                R.campaign_id.in_(sorted(set(campaign_ids))),
-                period_filter(period),
-                or_(*[R.org_unit_path.contains(f"/{code}/", autoescape=True) for code in subtree_codes]),
-            )
-            .group_by(R.org_unit_path, R.campaign_id)
+        query = counts_by_path_query(
+            campaign_ids=campaign_ids, period=period, subtree_codes=subtree_codes, scope_codes=scope_codes
         )
-        scoped = scope_clause(R.org_unit_path, scope_codes)
-        if scoped is not None:
-            query = query.where(scoped)
+        await self._plan_for_counting()
         found = []
         for path, campaign_id, n, positive, answered, promoters, passives, detractors in (
             await self.session.execute(query)
