@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, localcontext
+from decimal import Context, Decimal
 from typing import Annotated
 
 from pydantic import Field, PlainSerializer, WithJsonSchema
@@ -40,6 +40,13 @@ def present(value: Decimal | None, precision: int) -> Decimal | None:
     return round_for_display(value, precision)
 
 
+# plain() runs for every target, baseline, numerator and denominator of an answer: a shared context
+# wide enough for nearly every integer, rather than a fresh local context per value.
+_INTEGER_DIGITS = 34
+_INTEGERS = Context(prec=_INTEGER_DIGITS)
+_ONE = Decimal(1)
+
+
 def plain(value: Decimal | None) -> Decimal | None:
     """A stored value without the trailing zeros of its column scale (12.500000 → 12.5)."""
     if value is None:
@@ -48,7 +55,7 @@ def plain(value: Decimal | None) -> Decimal | None:
     if normal != normal.to_integral_value():
         return normal
     # 1.2E+3 → 1200: enough digits for the whole integer, or quantize raises InvalidOperation once it
-    # has more than the context's 28 (a formula's numerator over a long product or division chain).
-    with localcontext() as ctx:
-        ctx.prec = max(ctx.prec, normal.adjusted() + 1)
-        return normal.quantize(Decimal(1))
+    # has more than the context's precision (a formula's numerator over a long product or division chain).
+    digits = normal.adjusted() + 1
+    context = _INTEGERS if digits <= _INTEGER_DIGITS else Context(prec=digits)
+    return normal.quantize(_ONE, context=context)

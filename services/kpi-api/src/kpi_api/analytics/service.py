@@ -35,6 +35,7 @@ from zdrav_shared.problems import Forbidden, Unprocessable
 
 MAX_ROWS = 50_000
 NO_DATA = "no_data"
+_BLANK_ROW = AnalyticsRow(indicator_code="", org_unit_code="", period="", unit="", precision=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,8 @@ class AnalyticsQuery:
 
 @dataclass(frozen=True, slots=True)
 class _Spec:
-    """An indicator's enums and thresholds, parsed once per request rather than once per row."""
+    """An indicator's enums and thresholds, parsed once per request rather than once per row, and the
+    fields every row reads as plain attributes (an ORM attribute read costs more, thousands of times)."""
 
     indicator: Indicator
     periodicity: Periodicity
@@ -75,6 +77,9 @@ class _Spec:
     thresholds: Thresholds
     time_aggregation: Aggregation | None
     is_input: bool
+    id: int
+    unit: str
+    precision: int
 
     @classmethod
     def of(cls, indicator: Indicator) -> _Spec:
@@ -85,6 +90,9 @@ class _Spec:
             Thresholds(indicator.on_track_ratio, indicator.at_risk_ratio),
             Aggregation(indicator.time_aggregation) if indicator.time_aggregation else None,
             indicator.kind == IndicatorKind.INPUT,
+            indicator.id,
+            indicator.unit,
+            indicator.precision,
         )
 
 
@@ -95,7 +103,8 @@ class _Book:
     catalogue: dict[str, Indicator]
     versions: dict[str, list[tuple[object, Expr]]]
     aggregates: dict[Slot, dict[tuple[int, int], Aggregate]] = field(default_factory=dict)
-    memo: dict[tuple[str, int, Slot], EvalResult] = field(default_factory=dict)
+    # Results by (code, slot), then by root: an answer's rows read one (code, slot) for many roots.
+    memo: dict[tuple[str, Slot], dict[int, EvalResult]] = field(default_factory=dict)
     specs: dict[str, _Spec] = field(default_factory=dict)
     pulled: PulledValues = field(default_factory=PulledValues)
     # Per indicator and period, not per org unit: worked out once for the thousands of rows of an answer.
@@ -108,10 +117,21 @@ class _Book:
         return self.specs[code]
 
     def value(self, code: str, root_id: int, slot: Slot) -> EvalResult:
-        key = (code, root_id, slot)
+        return self.value_in(self.results(code, slot), code, root_id, slot)
+
+    def results(self, code: str, slot: Slot) -> dict[int, EvalResult]:
+        """The results of ``code`` in ``slot`` computed so far, by root id (see :meth:`value_in`)."""
+        key = (code, slot)
         found = self.memo.get(key)
         if found is None:
-            found = self.memo[key] = self._compute(code, root_id, slot)
+            found = self.memo[key] = {}
+        return found
+
+    def value_in(self, results: dict[int, EvalResult], code: str, root_id: int, slot: Slot) -> EvalResult:
+        """The value of ``code`` for ``root_id`` in ``slot``; ``results`` is :meth:`results` of both."""
+        found = results.get(root_id)
+        if found is None:
+            found = results[root_id] = self._compute(code, root_id, slot)
         return found
 
     def formula(self, code: str, period: Period) -> Expr | None:
@@ -165,12 +185,22 @@ class _Column:
     previous: Slot
     formula: tuple[Expr, References] | None
     aggregates: dict[tuple[int, int], Aggregate]
+    results: dict[int, EvalResult]
 
     @classmethod
     def of(cls, book: _Book, code: str, slot: Slot) -> _Column:
         spec = book.spec(code)
         formula = None if spec.is_input else book.formula_refs(code, slot.period)
-        return cls(code, spec, slot, slot.period.code, slot.previous(), formula, book.aggregates.get(slot, {}))
+        return cls(
+            code,
+            spec,
+            slot,
+            slot.period.code,
+            slot.previous(),
+            formula,
+            book.aggregates.get(slot, {}),
+            book.results(code, slot),
+        )
 
 
 class AnalyticsService:
@@ -249,13 +279,14 @@ class AnalyticsService:
         targets = await self._targets(book, query, units)
         answer: list[AnalyticsRow] = []
         periods = list(dict.fromkeys(query.periods))
+        unit_keys = [(unit.id, unit.code) for unit in units]
         for code in dict.fromkeys(query.indicators):
             columns = [_Column.of(book, code, Slot(period, query.ytd)) for period in periods]
             indicator_id = book.catalogue[code].id
-            for unit in units:
-                known = targets.get((indicator_id, unit.id), {})
+            for unit_id, unit_code in unit_keys:
+                known = targets.get((indicator_id, unit_id), {})
                 for column in columns:
-                    answer.append(self._row(book, column, unit, known, query.previous))
+                    answer.append(self._row(book, column, unit_id, unit_code, known, query.previous))
         return AnalyticsAnswer(rows=answer, data_as_of=self.clock())
 
     async def _targets(
@@ -270,59 +301,70 @@ class AnalyticsService:
         return await self.repo.targets(ids, [u.id for u in units], sorted(periods))
 
     def _row(
-        self, book: _Book, column: _Column, unit: OrgUnit, known: dict[str, TargetFigures], with_previous: bool
+        self,
+        book: _Book,
+        column: _Column,
+        unit_id: int,
+        unit_code: str,
+        known: dict[str, TargetFigures],
+        with_previous: bool,
     ) -> AnalyticsRow:
         spec = column.spec
-        indicator = spec.indicator
         slot = column.slot
-        result = book.value(column.code, unit.id, slot)
-        value = present(result.value, indicator.precision)
-        row: dict[str, Any] = {
-            "indicator_code": column.code,
-            "org_unit_code": unit.code,
-            "period": column.period_code,
-            "ytd": slot.ytd,
-            "value": value,
-            "reason": None if value is not None else result.reason,
-            "unit": indicator.unit,
-            "precision": indicator.precision,
-            "numerator": None,
-            "denominator": None,
-            "reported_units": 0,
-            "previous_period": None,
-            "previous_value": None,
-            "baseline": None,
-        }
+        result = book.value_in(column.results, column.code, unit_id, slot)
+        value = present(result.value, spec.precision)
+        numerator = denominator = None
+        reported_units = 0
+        pulled_fields: dict[str, Any] = {}
         if spec.is_input:
-            found = column.aggregates.get((indicator.id, unit.id))
-            row["reported_units"] = found.units if found else 0
-            row.update(book.pulled.fields(indicator.id, unit.id, column.period_code, slot.ytd))
+            found = column.aggregates.get((spec.id, unit_id))
+            reported_units = found.units if found else 0
+            pulled_fields = book.pulled.fields(spec.id, unit_id, column.period_code, slot.ytd)
         elif column.formula is not None:
             expr, refs = column.formula
-            current = {c: book.value(c, unit.id, slot).value for c in refs.current}
-            previous = {c: book.value(c, unit.id, column.previous).value for c in refs.previous}
+            current = {c: book.value(c, unit_id, slot).value for c in refs.current}
+            previous = {c: book.value(c, unit_id, column.previous).value for c in refs.previous}
             ratio = evaluate_ratio(expr, current, previous)
             if ratio is not None:
-                row["numerator"], row["denominator"] = plain(ratio.numerator), plain(ratio.denominator)
+                numerator, denominator = plain(ratio.numerator), plain(ratio.denominator)
         target, target_period = (
             target_for(slot.period, {p: t.target for p, t in known.items()}, spec.time_aggregation, ytd=slot.ytd)
             if known
             else (None, None)
         )
-        row["target"], row["target_period"] = plain(target), target_period
+        baseline = None
         if target_period is not None and known.get(target_period) is not None:
-            row["baseline"] = plain(known[target_period].baseline)
+            baseline = plain(known[target_period].baseline)
         verdict = status_vs_target(value, target, spec.direction, spec.thresholds)
-        row["status"] = verdict.status
         note = _note(known, slot.period) if target is None and known else None
-        row["status_reason"] = f"no numeric target: {note}" if note else verdict.reason
+        previous_period = previous_value = None
         if with_previous:
-            row["previous_period"] = column.previous.period.code
-            row["previous_value"] = present(
-                book.value(column.code, unit.id, column.previous).value, indicator.precision
-            )
-        # Every field is set from checked values above: skip re-validating thousands of rows.
-        return AnalyticsRow.model_construct(**row)
+            previous_period = column.previous.period.code
+            previous_value = present(book.value(column.code, unit_id, column.previous).value, spec.precision)
+        row = {
+            "indicator_code": column.code,
+            "org_unit_code": unit_code,
+            "period": column.period_code,
+            "ytd": slot.ytd,
+            "value": value,
+            "reason": None if value is not None else result.reason,
+            "numerator": numerator,
+            "denominator": denominator,
+            "target": plain(target),
+            "target_period": target_period,
+            "baseline": baseline,
+            "status": verdict.status,
+            "status_reason": f"no numeric target: {note}" if note else verdict.reason,
+            "previous_period": previous_period,
+            "previous_value": previous_value,
+            "reported_units": reported_units,
+            "unit": spec.unit,
+            "precision": spec.precision,
+            **pulled_fields,
+        }
+        # Every field is set from checked values above: skip re-validating thousands of rows. A copy of
+        # a blank row costs half of model_construct, which looks up every field's aliases and default.
+        return _BLANK_ROW.model_copy(update=row)
 
 
 def _needed_inputs(book: _Book, query: AnalyticsQuery) -> dict[Slot, set[str]]:
