@@ -103,36 +103,27 @@ class _Book:
     catalogue: dict[str, Indicator]
     versions: dict[str, list[tuple[object, Expr]]]
     aggregates: dict[Slot, dict[tuple[int, int], Aggregate]] = field(default_factory=dict)
-    # Results by (code, slot), then by root: an answer's rows read one (code, slot) for many roots.
-    memo: dict[tuple[str, Slot], dict[int, EvalResult]] = field(default_factory=dict)
     specs: dict[str, _Spec] = field(default_factory=dict)
     pulled: PulledValues = field(default_factory=PulledValues)
-    # Per indicator and period, not per org unit: worked out once for the thousands of rows of an answer.
+    # Per indicator and slot, not per org unit: worked out once for the thousands of rows of an answer.
     formulas: dict[tuple[str, Period], tuple[Expr, References] | None] = field(default_factory=dict)
-    reportable: dict[tuple[str, Period], bool] = field(default_factory=dict)
+    series_of: dict[tuple[str, Slot], _Series] = field(default_factory=dict)
 
     def spec(self, code: str) -> _Spec:
         if code not in self.specs:
             self.specs[code] = _Spec.of(self.catalogue[code])
         return self.specs[code]
 
-    def value(self, code: str, root_id: int, slot: Slot) -> EvalResult:
-        return self.value_in(self.results(code, slot), code, root_id, slot)
-
-    def results(self, code: str, slot: Slot) -> dict[int, EvalResult]:
-        """The results of ``code`` in ``slot`` computed so far, by root id (see :meth:`value_in`)."""
+    def series(self, code: str, slot: Slot) -> _Series:
+        """``code`` in ``slot`` for every root; read only once the aggregates of the slots are in."""
         key = (code, slot)
-        found = self.memo.get(key)
+        found = self.series_of.get(key)
         if found is None:
-            found = self.memo[key] = {}
+            found = self.series_of[key] = _Series(self, code, slot)
         return found
 
-    def value_in(self, results: dict[int, EvalResult], code: str, root_id: int, slot: Slot) -> EvalResult:
-        """The value of ``code`` for ``root_id`` in ``slot``; ``results`` is :meth:`results` of both."""
-        found = results.get(root_id)
-        if found is None:
-            found = results[root_id] = self._compute(code, root_id, slot)
-        return found
+    def value(self, code: str, root_id: int, slot: Slot) -> EvalResult:
+        return self.series(code, slot).value(root_id)
 
     def formula(self, code: str, period: Period) -> Expr | None:
         found = self.formula_refs(code, period)
@@ -146,61 +137,56 @@ class _Book:
             self.formulas[key] = None if expr is None else (expr, referenced_codes(expr))
         return self.formulas[key]
 
-    def can_report(self, code: str, period: Period) -> bool:
-        key = (code, period)
-        found = self.reportable.get(key)
+
+_NO_DATA = EvalResult(None, NO_DATA)
+
+
+class _Series:
+    """One indicator in one slot, for any root (an answer's column): what does not depend on the root
+    is settled once, and the results are memoised by root."""
+
+    __slots__ = ("aggregates", "book", "code", "fixed", "formula", "period_code", "previous", "results", "slot", "spec")
+
+    def __init__(self, book: _Book, code: str, slot: Slot) -> None:
+        spec = book.spec(code)
+        self.book = book
+        self.code = code
+        self.spec = spec
+        self.slot = slot
+        self.period_code = slot.period.code
+        self.previous = slot.previous()
+        self.aggregates = book.aggregates.get(slot, {})
+        self.formula = None if spec.is_input else book.formula_refs(code, slot.period)
+        self.results: dict[int, EvalResult] = {}
+        # The result every root shares, if any: why there is no value whatever the root.
+        self.fixed: EvalResult | None = None
+        if not can_report_for(slot.period, spec.periodicity):
+            self.fixed = EvalResult(None, "period_finer_than_periodicity")
+        elif slot not in book.aggregates:
+            self.fixed = _NO_DATA
+        elif not spec.is_input and self.formula is None:
+            self.fixed = EvalResult(None, "no_formula_in_effect")
+
+    def value(self, root_id: int) -> EvalResult:
+        found = self.results.get(root_id)
         if found is None:
-            found = self.reportable[key] = can_report_for(period, self.spec(code).periodicity)
+            found = self.results[root_id] = self._compute(root_id)
         return found
 
-    def _compute(self, code: str, root_id: int, slot: Slot) -> EvalResult:
-        spec = self.spec(code)
-        indicator = spec.indicator
-        if not self.can_report(code, slot.period):
-            return EvalResult(None, "period_finer_than_periodicity")
-        if slot not in self.aggregates:
-            return EvalResult(None, NO_DATA)
-        if spec.is_input and self.pulled.is_pulled(indicator.id):
-            return self.pulled.result(indicator.id, root_id, slot.period.code, slot.ytd)
+    def _compute(self, root_id: int) -> EvalResult:
+        if self.fixed is not None:
+            return self.fixed
+        spec = self.spec
         if spec.is_input:
-            found = self.aggregates[slot].get((indicator.id, root_id))
-            return EvalResult(found.value, None) if found and found.value is not None else EvalResult(None, NO_DATA)
-        formula = self.formula_refs(code, slot.period)
-        if formula is None:
-            return EvalResult(None, "no_formula_in_effect")
-        expr, refs = formula
-        current = {c: self.value(c, root_id, slot).value for c in refs.current}
-        previous = {c: self.value(c, root_id, slot.previous()).value for c in refs.previous}
+            if self.book.pulled.is_pulled(spec.id):
+                return self.book.pulled.result(spec.id, root_id, self.period_code, self.slot.ytd)
+            found = self.aggregates.get((spec.id, root_id))
+            return EvalResult(found.value, None) if found and found.value is not None else _NO_DATA
+        assert self.formula is not None  # else fixed
+        expr, refs = self.formula
+        current = {c: self.book.value(c, root_id, self.slot).value for c in refs.current}
+        previous = {c: self.book.value(c, root_id, self.previous).value for c in refs.previous}
         return evaluate(expr, current, previous)
-
-
-@dataclass(frozen=True, slots=True)
-class _Column:
-    """One indicator in one period: what its rows (one per org unit) share, worked out once."""
-
-    code: str
-    spec: _Spec
-    slot: Slot
-    period_code: str
-    previous: Slot
-    formula: tuple[Expr, References] | None
-    aggregates: dict[tuple[int, int], Aggregate]
-    results: dict[int, EvalResult]
-
-    @classmethod
-    def of(cls, book: _Book, code: str, slot: Slot) -> _Column:
-        spec = book.spec(code)
-        formula = None if spec.is_input else book.formula_refs(code, slot.period)
-        return cls(
-            code,
-            spec,
-            slot,
-            slot.period.code,
-            slot.previous(),
-            formula,
-            book.aggregates.get(slot, {}),
-            book.results(code, slot),
-        )
 
 
 class AnalyticsService:
@@ -277,17 +263,27 @@ class AnalyticsService:
             rows = await self.repo.aggregate(groups, units, slot.window, scope)
             book.aggregates[slot] = {(row.indicator_id, row.root_id): row for row in rows}
         targets = await self._targets(book, query, units)
-        answer: list[AnalyticsRow] = []
+        return AnalyticsAnswer(rows=self._rows(book, query, units, targets), data_as_of=self.clock())
+
+    def _rows(
+        self,
+        book: _Book,
+        query: AnalyticsQuery,
+        units: list[OrgUnit],
+        targets: dict[tuple[int, int], dict[str, TargetFigures]],
+    ) -> list[AnalyticsRow]:
+        """One row per indicator × org unit × period, in that order, from what the request has read."""
+        rows: list[AnalyticsRow] = []
         periods = list(dict.fromkeys(query.periods))
         unit_keys = [(unit.id, unit.code) for unit in units]
         for code in dict.fromkeys(query.indicators):
-            columns = [_Column.of(book, code, Slot(period, query.ytd)) for period in periods]
+            columns = [book.series(code, Slot(period, query.ytd)) for period in periods]
             indicator_id = book.catalogue[code].id
             for unit_id, unit_code in unit_keys:
                 known = targets.get((indicator_id, unit_id), {})
                 for column in columns:
-                    answer.append(self._row(book, column, unit_id, unit_code, known, query.previous))
-        return AnalyticsAnswer(rows=answer, data_as_of=self.clock())
+                    rows.append(self._row(book, column, unit_id, unit_code, known, query.previous))
+        return rows
 
     async def _targets(
         self, book: _Book, query: AnalyticsQuery, units: list[OrgUnit]
@@ -303,7 +299,7 @@ class AnalyticsService:
     def _row(
         self,
         book: _Book,
-        column: _Column,
+        column: _Series,
         unit_id: int,
         unit_code: str,
         known: dict[str, TargetFigures],
@@ -311,7 +307,7 @@ class AnalyticsService:
     ) -> AnalyticsRow:
         spec = column.spec
         slot = column.slot
-        result = book.value_in(column.results, column.code, unit_id, slot)
+        result = column.value(unit_id)
         value = present(result.value, spec.precision)
         numerator = denominator = None
         reported_units = 0
