@@ -53,6 +53,12 @@ def _value(name: str, value: Any) -> Any:
     return json.dumps(value) if name in _JSON_COLUMNS and value is not None else value
 
 
+def _column(rows: Sequence[dict[str, Any]], name: str) -> list[Any]:
+    if name in _JSON_COLUMNS:
+        return [None if row[name] is None else json.dumps(row[name]) for row in rows]
+    return [row[name] for row in rows]
+
+
 class RawResponseRepository:
     """Ingestion's writes on one asyncpg connection, inside the caller's transaction."""
 
@@ -66,7 +72,7 @@ class RawResponseRepository:
             (row,) = rows
             found = await self.connection.fetch(_INSERT_ONE, *(_value(name, row[name]) for name in _COLUMNS))
         else:
-            arrays = [[_value(name, row[name]) for row in rows] for name in _COLUMNS]
+            arrays = [_column(rows, name) for name in _COLUMNS]
             found = await self.connection.fetch(_INSERT_MANY, *arrays)
         return {record[0] for record in found}
 
