@@ -9,8 +9,8 @@ For a window (a year and a range of its months) and the indicators read in it, a
 4. aggregates over org units with ``aggregation``.
 When time and unit aggregation collapse into one (sum of sums, or a single period per unit) it is a
 plain GROUP BY, and every such indicator of the window — summed, averaged, min or max — is read by one
-statement that computes each method once per group (a scan of the window's values costs more than
-the aggregates). Nothing is loaded row by row into Python: one row per indicator × requested unit.
+statement with a CASE on the indicator's method (a scan of the window's values costs more than the
+aggregates). Nothing is loaded row by row into Python: one row per indicator × requested unit.
 """
 
 from __future__ import annotations
@@ -139,26 +139,31 @@ class AnalyticsRepository:
         self, method_of: Mapping[int, str], one_period: bool, tree: Subquery, window: Window
     ) -> list[tuple[int, str, Decimal | None, int]]:
         """One plain GROUP BY for indicators whose time and unit aggregation collapse into one
-        (``method_of``: indicator id → its method over org units). Each method present is computed
-        for every group and the indicator's own is picked here: cheaper than a statement per method,
-        each scanning the window's values again."""
+        (``method_of``: indicator id → its method over org units): a CASE on the indicator picks its
+        method's aggregate in each group. Cheaper than a statement per method, each scanning the
+        window's values again, and one value a row to send back rather than one per method."""
         v = IndicatorValue
-        methods = sorted(set(method_of.values()))
+        ids_of: dict[str, list[int]] = {}
+        for indicator_id, method in method_of.items():
+            ids_of.setdefault(method, []).append(indicator_id)
+        *picked, (last, _) = sorted(ids_of.items())
+        value: ColumnElement[Any] = _simple(last, v.value)
+        if picked:
+            value = case(*((v.indicator_id.in_(sorted(ids)), _simple(m, v.value)) for m, ids in picked), else_=value)
         query = (
             select(
                 v.indicator_id,
                 tree.c.root_path,
+                type_coerce(value, AGG),
                 # One value per unit when there is no time step: count(*) keeps a hash aggregate possible.
                 func.count() if one_period else func.count(distinct(v.org_unit_id)),
-                *(type_coerce(_simple(m, v.value), AGG) for m in methods),
             )
             .join(tree, tree.c.unit_id == v.org_unit_id)
             .where(*_in_window(method_of.keys(), window))
             .group_by(v.indicator_id, tree.c.root_path)
         )
-        column = {m: 3 + i for i, m in enumerate(methods)}
         result = await self.session.execute(query)
-        return [(row[0], row[1], row[column[method_of[row[0]]]], row[2]) for row in result.all()]
+        return [(i, r, val, n) for i, r, val, n in result.all()]
 
     async def _stepwise(
         self, indicator_ids: Sequence[int], methods: Methods, tree: Subquery, window: Window
