@@ -71,7 +71,7 @@ def _response_writers(database: Database, settings: SurveySettings) -> tuple[Wri
         return session_transactions(database), None
     pool = RawPool(
         settings.database_url,
-        size=settings.database_pool_size,
+        size=settings.ingest_pool_size,
         connect_timeout_s=settings.database_connect_timeout_s,
         statement_timeout_ms=settings.database_statement_timeout_ms,
     )

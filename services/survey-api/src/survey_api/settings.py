@@ -25,3 +25,6 @@ class SurveySettings(ServiceSettings):
     max_offline_age_days: int = Field(default=30, ge=1, description="Oldest trusted submitted_at")
     campaign_cache_ttl_s: float = Field(default=5.0, ge=0, description="How long a replica trusts a cached campaign")
     default_timezone: str = "Europe/Moscow"
+    # PostgreSQL only: response ingestion writes through a raw asyncpg pool of its own (prepared
+    # statements, no ORM session), beside the engine's pool that serves everything else.
+    ingest_pool_size: int = Field(default=20, ge=1, description="Connections of the ingestion pool (PostgreSQL)")
