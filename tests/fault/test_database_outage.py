@@ -1,10 +1,11 @@
 """Fault test: each service's database is cut off while requests run against all three services.
 
 The three services run as real uvicorn processes on their own PostgreSQL databases. A steady load of
-reads (and, on kpi-api, writes) runs against each. Then every service's database is cut off from an
-admin connection — ``ALTER DATABASE … WITH ALLOW_CONNECTIONS false`` and ``pg_terminate_backend`` of
-every session on it — which is what a failover or a database restart looks like from the service:
-the pooled connections die and no new one can be made.
+reads and writes runs against each (org units on kpi-api; single survey responses on survey-api, which
+go through its raw asyncpg ingestion pool rather than the SQLAlchemy engine). Then every service's
+database is cut off from an admin connection — ``ALTER DATABASE … WITH ALLOW_CONNECTIONS false`` and
+``pg_terminate_backend`` of every session on it — which is what a failover or a database restart looks
+like from the service: the pooled connections die and no new one can be made.
 
 While the databases are down every request must fail fast (well within the connect and pool
 timeouts, never hanging) with a 503 ``application/problem+json`` carrying ``Retry-After``, never a
@@ -20,8 +21,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +50,8 @@ RECOVER_S = 20.0
 AFTER_S = 3.0
 FEDERAL = auth(["federal"], ["RU"])
 REGION = "RU-MUR"
+CLINIC = "MUR-FAULT-1"
+CAMPAIGN = "fault-live"
 
 
 @dataclass
@@ -79,7 +84,15 @@ class Load:
                     "parent_code": REGION}  # fmt: skip
             return [("GET", "/v1/org-units", None), ("GET", "/v1/indicators", None), ("POST", "/v1/org-units", unit)]
         if service == "survey":
-            return [("GET", "/v1/campaigns", None), ("GET", "/v1/questionnaires", None)]
+            response = {"id": str(uuid.uuid4()), "campaign_code": CAMPAIGN, "org_unit_code": CLINIC,
+                        "channel": "online", "submitted_at": datetime.now(UTC).isoformat(),
+                        "answers": {"q1_process": "yes", "q2_documents": "no", "q3_duration": "yes",
+                                    "q4_simplicity": "yes", "q5_support": "yes", "nps": 9}}  # fmt: skip
+            return [
+                ("GET", "/v1/campaigns", None),
+                ("GET", "/v1/questionnaires", None),
+                ("POST", "/v1/responses", response),
+            ]
         return [("GET", "/v1/roadmaps", None), ("GET", "/v1/strategic-sessions", None)]
 
     async def worker(self, client: httpx.AsyncClient, service: str) -> None:
@@ -165,6 +178,15 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
             ):  # fmt: skip
                 created = client.post(running.services["kpi"].url + "/v1/org-units", json=unit)
                 assert created.status_code == 201, created.text
+            clinic = {"code": CLINIC, "name_ru": "Поликлиника", "level": "organisation", "parent_code": REGION}
+            created = client.post(running.services["kpi"].url + "/v1/org-units", json=clinic)
+            assert created.status_code == 201, created.text
+            today = date.today()
+            campaign = {"code": CAMPAIGN, "questionnaire_code": "nsi-standard", "org_unit_codes": [CLINIC],
+                        "starts_on": str(today - timedelta(days=30)), "ends_on": str(today + timedelta(days=30)),
+                        "channels": ["online"]}  # fmt: skip
+            created = client.post(running.services["survey"].url + "/v1/campaigns", json=campaign)
+            assert created.status_code == 201, created.text
         yield running
     finally:
         try:
