@@ -10,23 +10,25 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import asyncpg
+from sqlalchemy import JSON, Table
 from sqlalchemy.dialects import postgresql
 
 from survey_api.models import Kiosk, SurveyResponse
 
-_TABLE = SurveyResponse.__table__
+_TABLE = cast(Table, SurveyResponse.__table__)
 _COLUMNS = [column.name for column in _TABLE.columns]
-_JSON_COLUMNS = frozenset(c.name for c in _TABLE.columns if str(c.type.compile(dialect=postgresql.dialect())) == "JSON")
+_JSON_COLUMNS = frozenset(c.name for c in _TABLE.columns if isinstance(c.type, JSON))
 
 
 def _type(column: Any) -> str:
     # Without a length: an explicit cast to varchar(n) would silently cut a longer value, where the
     # column's own type makes the insert fail.
-    return str(column.type.compile(dialect=postgresql.dialect())).lower().split("(")[0]
+    compiled = column.type.compile(dialect=postgresql.dialect())  # type: ignore[no-untyped-call]
+    return str(compiled).lower().split("(")[0]
 
 
 _INSERT_ONE = (
