@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
@@ -98,11 +99,7 @@ class Period:
 
     @property
     def code(self) -> str:
-        if self.type is PeriodType.YEAR:
-            return f"{self.year:04d}"
-        if self.type is PeriodType.QUARTER:
-            return f"{self.year:04d}Q{self.index}"
-        return f"{self.year:04d}-{self.index:02d}"
+        return _code(self.type, self.year, self.index)
 
     def __str__(self) -> str:
         return self.code
@@ -246,3 +243,14 @@ PeriodField = Annotated[
     ),
 ]
 """Use in pydantic models: validates the code on input, serialises back to the code."""
+
+
+@lru_cache(maxsize=4096)
+def _code(kind: PeriodType, year: int, index: int) -> str:
+    # Cached: analytics formats the same few codes for thousands of rows (a frozen, slotted
+    # dataclass cannot cache a property on the instance).
+    if kind is PeriodType.YEAR:
+        return f"{year:04d}"
+    if kind is PeriodType.QUARTER:
+        return f"{year:04d}Q{index}"
+    return f"{year:04d}-{index:02d}"
