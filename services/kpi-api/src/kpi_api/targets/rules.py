@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, localcontext
+from decimal import Context, Decimal, localcontext
 from enum import StrEnum
 
 from kpi_api.indicators.rules import Aggregation, Direction, round_for_display
@@ -79,20 +79,20 @@ def status_vs_target(
         relation = "meets" if value == target else ("beats" if meets else "misses")
         status = Status.ACHIEVED if meets else Status.OFF_TRACK
         return StatusResult(status, f"value {_fmt(value)} {relation} target 0 ({hint})")
-    with localcontext() as ctx:
-        ctx.prec = 34
-        gap = (target - value) if higher else (value - target)
-        attainment = 1 - gap / abs(target)
-        if target > 0:
-            percent = _percent(value / target * 100)
-            reason = f"value {_fmt(value)} is {percent} % of target {_fmt(target)} ({hint})"
-        else:
-            side = "below" if value < target else "above"
-            share = _percent(abs(gap) / abs(target) * 100)
-            reason = (
-                f"value {_fmt(value)} is {_fmt(abs(value - target))} {side} target {_fmt(target)}, "
-                f"a gap of {share} % of the target's size ({hint})"
-            )
+    ctx = _STATUS_CONTEXT  # its methods, not a localcontext() per call: analytics asks thousands of times
+    gap = ctx.subtract(target, value) if higher else ctx.subtract(value, target)
+    size = ctx.abs(target)
+    attainment = ctx.subtract(1, ctx.divide(gap, size))
+    if target > 0:
+        percent = _percent(ctx.multiply(ctx.divide(value, target), 100))
+        reason = f"value {_fmt(value)} is {percent} % of target {_fmt(target)} ({hint})"
+    else:
+        side = "below" if value < target else "above"
+        share = _percent(ctx.multiply(ctx.divide(ctx.abs(gap), size), 100))
+        reason = (
+            f"value {_fmt(value)} is {_fmt(ctx.abs(ctx.subtract(value, target)))} {side} target {_fmt(target)}, "
+            f"a gap of {share} % of the target's size ({hint})"
+        )
     if meets:
         status = Status.ACHIEVED
     elif attainment >= thresholds.on_track_ratio:
@@ -102,6 +102,10 @@ def status_vs_target(
     else:
         status = Status.OFF_TRACK
     return StatusResult(status, reason)
+
+
+_STATUS_CONTEXT = Context(prec=34)
+"""The default context with 34 digits: what ``localcontext()`` with ``prec = 34`` gave before."""
 
 
 def _percent(value: Decimal) -> str:
