@@ -34,6 +34,7 @@ def test_dsn_drops_the_sqlalchemy_driver_name_and_keeps_the_password() -> None:
         ConnectionRefusedError(111, "Connection refused"),
         TimeoutError(),
         pg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+        asyncpg.InternalClientError("cannot switch to state 11; another operation (2) is in progress"),
         pg.CannotConnectNowError("the database system is starting up"),
         pg.AdminShutdownError("terminating connection due to administrator command"),
         pg.TooManyConnectionsError("sorry, too many clients already"),
@@ -144,12 +145,13 @@ async def test_the_pool_recovers_from_terminated_connections_by_itself(database:
             pass
         async with pool.connection() as conn:
             assert await conn.fetchval("SELECT 1") == 1
-        async with pool.connection() as conn:  # killed under a statement
+        async with pool.connection() as conn:  # killed under a running statement
             with pytest.raises(ServiceUnavailable):
                 async with pool.connection() as victim:
-                    victim_pid = victim.get_server_pid()
-                    await conn.execute("SELECT pg_terminate_backend($1)", victim_pid)
-                    await victim.fetchval("SELECT pg_sleep(1)")
+                    sleeping = asyncio.ensure_future(victim.fetchval("SELECT pg_sleep(5)"))
+                    await asyncio.sleep(0.3)
+                    await conn.execute("SELECT pg_terminate_backend($1)", victim.get_server_pid())
+                    await sleeping
         async with pool.connection() as conn:
             assert await conn.fetchval("SELECT 1") == 1
     finally:

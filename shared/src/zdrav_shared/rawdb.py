@@ -33,14 +33,15 @@ def asyncpg_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-DRIVER_ERRORS = (OSError, asyncpg.InterfaceError, asyncpg.PostgresError)
+DRIVER_ERRORS = (OSError, asyncpg.InterfaceError, asyncpg.InternalClientError, asyncpg.PostgresError)
 
 
 def is_unavailable(exc: BaseException) -> bool:
     """True for errors that mean the database cannot be reached or is not serving right now."""
-    if isinstance(exc, OSError | asyncpg.InterfaceError):
+    if isinstance(exc, OSError | asyncpg.InterfaceError | asyncpg.InternalClientError):
         # OSError: a refused or reset connection, a timeout; InterfaceError: a connection closed under
-        # us (ConnectionDoesNotExistError) or a pool being closed.
+        # us (ConnectionDoesNotExistError) or a pool being closed; InternalClientError: a statement sent
+        # on a connection the server was terminating at that moment ("cannot switch to state …").
         return True
     return is_unavailable_error(exc)
 
