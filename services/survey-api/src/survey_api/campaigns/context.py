@@ -74,23 +74,26 @@ class CampaignCache:
         self._definitions: dict[int, QuestionnaireDefinition] = {}
 
     async def get(self, session: AsyncSession, code: str) -> CampaignContext | None:
-        now = time.monotonic()
-        cached = self._entries.get(code)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        cached = self._fresh(code)
+        if cached is not None:
+            return cached
         context = await self._load(session, code)
         if context is not None:
-            self._entries[code] = (now + self.ttl_s, context)
+            self._entries[code] = (time.monotonic() + self.ttl_s, context)
         return context
 
     async def get_from(self, database: Database, code: str) -> CampaignContext | None:
         """Like :meth:`get` for a caller that holds no session (ingestion): a short session of its own
         is opened only on a miss."""
-        cached = self._entries.get(code)
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
+        cached = self._fresh(code)
+        if cached is not None:
+            return cached
         async with database.sessionmaker() as session:
             return await self.get(session, code)
+
+    def _fresh(self, code: str) -> CampaignContext | None:
+        cached = self._entries.get(code)
+        return cached[1] if cached is not None and cached[0] > time.monotonic() else None
 
     def invalidate(self, code: str) -> None:
         self._entries.pop(code, None)

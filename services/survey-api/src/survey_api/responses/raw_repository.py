@@ -50,12 +50,8 @@ _KIOSK_ACTIVITY = (
 )
 
 
-def _value(name: str, value: Any) -> Any:
-    # The JSON column gets its text, as SQLAlchemy's JSON type would write it.
-    return json.dumps(value) if name in _JSON_COLUMNS and value is not None else value
-
-
 def _column(rows: Sequence[dict[str, Any]], name: str) -> list[Any]:
+    """One column's values; the JSON column as its text, as SQLAlchemy's JSON type would write it."""
     if name in _JSON_COLUMNS:
         return [None if row[name] is None else json.dumps(row[name]) for row in rows]
     return [row[name] for row in rows]
@@ -70,12 +66,11 @@ class RawResponseRepository:
     async def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[UUID]:
         if not rows:
             return set()
+        columns = [_column(rows, name) for name in _COLUMNS]
         if len(rows) == 1:
-            (row,) = rows
-            found = await self.connection.fetch(_INSERT_ONE, *(_value(name, row[name]) for name in _COLUMNS))
+            found = await self.connection.fetch(_INSERT_ONE, *(values[0] for values in columns))
         else:
-            arrays = [_column(rows, name) for name in _COLUMNS]
-            found = await self.connection.fetch(_INSERT_MANY, *arrays)
+            found = await self.connection.fetch(_INSERT_MANY, *columns)
         return {record[0] for record in found}
 
     async def body_hashes(self, ids: Sequence[UUID]) -> dict[UUID, str]:

@@ -1,33 +1,19 @@
-"""All SQL of response ingestion."""
+"""Response ingestion's SQL through the SQLAlchemy session: SQLite, and the demo loader's own session.
+PostgreSQL ingestion uses the prepared statements of ``raw_repository``."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select, text
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from survey_api.common import insert_ignoring_conflicts
 from survey_api.models import SurveyResponse
 
 _TABLE = SurveyResponse.__table__
-_COLUMNS = [column.name for column in _TABLE.columns]
-
-
-def _array_type(column: Any) -> str:
-    compiled = str(column.type.compile(dialect=postgresql.dialect()))  # type: ignore[no-untyped-call]
-    return "json" if compiled == "JSON" else compiled
-
-
-_UNNEST_INSERT = text(
-    f"INSERT INTO {SurveyResponse.__tablename__} ({', '.join(_COLUMNS)}) "
-    f"SELECT * FROM unnest({', '.join(f'CAST(:{c.name} AS {_array_type(c)}[])' for c in _TABLE.columns)}) "
-    "ON CONFLICT (id) DO NOTHING RETURNING id"
-)
 
 
 class ResponseRepository:
@@ -39,23 +25,14 @@ class ResponseRepository:
         RETURNING id``; the ids returned are the rows stored now.
 
         Rows must come sorted by id: concurrent batches then take their row locks in the same
-        order and cannot deadlock on PostgreSQL.
+        order and cannot deadlock. This is the SQLite path (and the demo loader's); PostgreSQL
+        ingestion goes through ``raw_repository`` (prepared asyncpg statements, one array per column).
         """
         if not rows:
             return set()
         dialect = self.session.get_bind().dialect.name
-        if dialect == "postgresql" and len(rows) > 1:
-            # One array per column instead of 22 parameters per row: PostgreSQL parses and plans a
-            # fixed 22-parameter statement instead of a VALUES list of up to 22,000, and SQLAlchemy
-            # has no per-row parameters to process (make bench: batch ingestion). unnest keeps the
-            # id order, so row locks are still taken in that order.
-            columns = {name: [row[name] for row in rows] for name in _COLUMNS}
-            # What the JSON column type would write (the engine's default serializer).
-            columns["answers"] = [json.dumps(value) for value in columns["answers"]]
-            result = await self.session.execute(_UNNEST_INSERT, columns)
-        else:
-            statement = insert_ignoring_conflicts(dialect, _TABLE, ["id"]).returning(_TABLE.c.id)
-            result = await self.session.execute(statement, list(rows))
+        statement = insert_ignoring_conflicts(dialect, _TABLE, ["id"]).returning(_TABLE.c.id)
+        result = await self.session.execute(statement, list(rows))
         return {UUID(str(value)) if not isinstance(value, UUID) else value for value in result.scalars()}
 
     async def body_hashes(self, ids: Sequence[UUID]) -> dict[UUID, str]:
