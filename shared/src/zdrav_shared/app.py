@@ -119,11 +119,21 @@ def _settle_garbage_collector() -> None:
     requests and each older-generation pass walks the whole heap again: modules, the app, the
     OpenAPI schema, caches — ~100 MB that never becomes garbage. Freezing what exists after start-up
     moves it out of the collector's sight, and a larger generation-0 threshold trades a little
-    memory for fewer passes (the same tuning CPython's own docs suggest for servers). Measured with
-    `make bench` (single responses): see docs/benchmarks.md."""
+    memory for fewer passes (`gc.freeze` is what CPython's documentation suggests for a heap built
+    before serving). Measured with `make bench` (single responses): see docs/benchmarks.md.
+
+    Once per process: a test session starts hundreds of apps, and freezing at each start would put
+    whatever earlier apps still hold out of the collector's reach for good."""
+    global _gc_settled
+    if _gc_settled:
+        return
+    _gc_settled = True
     gc.collect()
     gc.freeze()
     gc.set_threshold(GC_GEN0_THRESHOLD, *gc.get_threshold()[1:])
+
+
+_gc_settled = False
 
 
 GC_GEN0_THRESHOLD = 10_000
