@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import httpx
 
-from bench.harness import ROOT, Figure, Run, Server, benchmark, dsn, ratio
+from bench.harness import ROOT, Figure, Run, Server, benchmark, box_busy_seconds, cpu_seconds, dsn, ratio
 from bench.rows import COLUMNS, batch_items, bulk_rows, stored_row
 from survey_api.common import path_string
 from zdrav_shared.testing import TEST_JWT_SECRET, token
@@ -209,8 +209,19 @@ def _requests(batches: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> lis
 
 def _service_batches(run: Run, setup: Setup, survey: Server, requests: list[dict[str, str]]) -> float:
     asyncio.run(_sql(setup.db, "TRUNCATE responses"))
+    workers = survey.worker_pids()
+    worker_cpu, (box_busy, box_all) = cpu_seconds(workers), box_busy_seconds()
     answer = run.loadgen({"mode": "batch", "url": survey.url, "concurrency": SENDERS, "requests": requests})
     items = len(requests) * BATCH
+    worker_cpu = cpu_seconds(workers) - worker_cpu
+    box_busy, box_all = (now - before for now, before in zip(box_busy_seconds(), (box_busy, box_all), strict=True))
+    # Where the time went: a worker short of one core's worth is waiting (on PostgreSQL, or on a
+    # machine whose cores are all busy); one at a full core is the limit.
+    run.log(
+        f"  {survey.name}: worker CPU {worker_cpu / items * 1e6:.0f} µs/response "
+        f"({worker_cpu / float(answer['elapsed_s']) / len(workers):.0%} of a core per worker), "
+        f"machine busy {box_busy / box_all:.0%} of {os.cpu_count()} cores"
+    )
     if answer["statuses"] != {"accepted": items}:
         raise RuntimeError(f"not every item was accepted: {answer}")
     (stored,) = asyncio.run(_sql(setup.db, "SELECT count(*) FROM responses"))
