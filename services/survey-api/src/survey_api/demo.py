@@ -139,7 +139,7 @@ async def load_demo(database_url: str) -> None:
                         {"id": response_id, "submitted_at": submitted_at, "answers": answers}
                     )
                     channel = rng.choices([c for c, _ in CHANNELS], weights=[w for _, w in CHANNELS])[0]
-                    by_channel[channel].append(Candidate(index, response_id, submitted_at, answers, body_hash))
+                    by_channel[channel].append(Candidate.of(index, response_id, submitted_at, answers, body_hash))
                 for channel, candidates in by_channel.items():
                     await ingestion.ingest(context, context.units[code], channel, candidates)
     finally:

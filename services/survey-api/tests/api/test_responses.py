@@ -190,6 +190,30 @@ class TestBatch:
         assert comment["texts"]["comment"] == "звоните [phone] или [email]"
         assert not comment["period"].startswith("2031")
 
+    async def test_free_text_is_stored_as_sent_whatever_its_characters(
+        self, client: httpx.AsyncClient, kiosk: dict[str, Any]
+    ) -> None:
+        # A batch of several rows travels to PostgreSQL as one JSON document: quotes, backslashes,
+        # control characters and JSON-looking text must come back exactly as sent.
+        tricky = 'кавычки " и \\ слэш, \n строка, \t таб, \u2028, эмодзи 😀, {"json": [1, "\\u0041"]}'
+        items = [item(comment=tricky), item(comment="ещё: " + tricky), item()]
+        results = (await post_batch(client, kiosk, items)).json()["results"]
+        assert [r["status"] for r in results] == ["accepted"] * 3
+        comments = await client.get("/v1/comments", params={"campaign": "mur-2025"}, headers=FEDERAL)
+        assert sorted(c["texts"]["comment"] for c in comments.json()["items"]) == sorted([tricky, "ещё: " + tricky])
+
+    async def test_an_id_in_capitals_is_the_same_response(
+        self, client: httpx.AsyncClient, kiosk: dict[str, Any]
+    ) -> None:
+        original, other = item(), item()
+        assert [r["status"] for r in (await post_batch(client, kiosk, [original, other])).json()["results"]] == [
+            "accepted",
+            "accepted",
+        ]
+        shouting = {**original, "id": original["id"].upper()}
+        [result] = (await post_batch(client, kiosk, [shouting])).json()["results"]
+        assert result == {"id": original["id"], "status": "duplicate", "problem": None}
+
 
 class TestSingle:
     def body(self, **overrides: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from survey_api.responses.rules import canonical_body_hash, canonical_json
+from survey_api.responses.rules import canonical_body_hash, canonical_json, item_body_hash
 
 RESPONSE_ID = UUID("3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f")
 MSK = timezone(timedelta(hours=3))
@@ -156,3 +156,55 @@ def test_fast_path_still_refuses_nan_and_writes_enums_by_value() -> None:
     with pytest.raises(ValueError):
         canonical_json(_body(answers={"x": float("nan")}))
     assert canonical_json({"answers": {"c": Channel.KIOSK}}) == b'{"answers":{"c":"kiosk"}}'
+
+
+# -- the kiosk-item fast path (orjson) -------------------------------------------------------------
+
+_ITEM_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),  # beyond 64 bits too: orjson refuses them and the general path writes them
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(),  # lone surrogates included: both paths must refuse them
+    st.lists(st.one_of(st.text(max_size=8), st.integers(), st.none()), max_size=4),
+    st.dictionaries(st.text(max_size=4), st.integers(), max_size=3),
+)
+
+
+def _general_or_error(answers: dict[str, Any], submitted_at: datetime) -> str | type[Exception]:
+    try:
+        return canonical_body_hash({"id": RESPONSE_ID, "submitted_at": submitted_at, "answers": answers})
+    except (TypeError, ValueError) as exc:
+        return ValueError if isinstance(exc, ValueError) else TypeError
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.dictionaries(st.text(max_size=8), _ITEM_VALUES, max_size=8),
+    st.datetimes(datetime(1970, 1, 1), datetime(2999, 12, 31), timezones=st.just(UTC)),
+)
+def test_item_hash_equals_the_canonical_hash(answers: dict[str, Any], submitted_at: datetime) -> None:
+    """Byte for byte the general path's hash, or the same refusal, whatever the answers hold."""
+    expected = _general_or_error(answers, submitted_at)
+    try:
+        found: str | type[Exception] = item_body_hash(str(RESPONSE_ID), submitted_at, answers)
+    except (TypeError, ValueError) as exc:
+        found = ValueError if isinstance(exc, ValueError) else TypeError
+    assert found == expected
+
+
+def test_item_hash_writes_every_code_point_like_json() -> None:
+    text = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    submitted_at = datetime(2025, 4, 1, 7, 0, 0, 123, tzinfo=UTC)
+    answers = {"comment": text, text[:300]: 1, "nps": 2**63 - 1, "list": ["\x00", "\u2028"]}
+    assert item_body_hash(str(RESPONSE_ID), submitted_at, answers) == canonical_body_hash(
+        {"id": RESPONSE_ID, "submitted_at": submitted_at, "answers": answers}
+    )
+
+
+def test_item_hash_by_hand_and_in_utc_only() -> None:
+    body = _body()
+    utc = body["submitted_at"].astimezone(UTC)
+    assert item_body_hash(str(RESPONSE_ID), utc, body["answers"]) == canonical_body_hash(body)
+    with pytest.raises(ValueError):
+        item_body_hash(str(RESPONSE_ID), body["submitted_at"], body["answers"])

@@ -13,6 +13,7 @@ from survey_api.responses.rules import (
     FUTURE_TOLERANCE,
     MAX_OFFLINE_AGE,
     ClockSkew,
+    ClockWindow,
     check_clock,
     clock_skew,
     response_month,
@@ -99,3 +100,17 @@ class TestResponseMonth:
     def test_naive_datetime_is_refused(self) -> None:
         with pytest.raises(ValueError, match="timezone-aware"):
             response_month(datetime(2025, 4, 1), ZoneInfo("Europe/Moscow"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.datetimes(datetime(2020, 1, 1), datetime(2030, 1, 1), timezones=st.just(UTC)),
+    st.timedeltas(timedelta(days=-40), timedelta(days=1)),
+    st.integers(min_value=-12 * 60, max_value=14 * 60),
+)
+def test_the_window_trusts_what_check_clock_trusts(received: datetime, lead: timedelta, offset_minutes: int) -> None:
+    submitted = (received + lead).astimezone(timezone(timedelta(minutes=offset_minutes)))
+    window = ClockWindow.around(received)
+    assert window.trusts(submitted) == (check_clock(submitted, received).skew is ClockSkew.NONE)
+    for edge in (window.earliest, window.latest):  # both bounds are trusted, as by check_clock
+        assert window.trusts(edge) and check_clock(edge, received).skew is ClockSkew.NONE

@@ -21,6 +21,7 @@ from survey_api.questionnaires.repository import QuestionnaireRepository
 from survey_api.questionnaires.rules import QuestionnaireDefinition, QuestionType
 from survey_api.questionnaires.service import definition_of
 from survey_api.questionnaires.standard import SATISFACTION_QUESTION_CODE
+from survey_api.responses.answers import AnswerPlan
 from zdrav_shared.db import Database
 
 SATISFACTION_SLOTS = 5
@@ -47,6 +48,7 @@ class CampaignContext:
     definition: QuestionnaireDefinition
     satisfaction_codes: tuple[str, ...]
     units: dict[str, DeployedUnit]
+    answer_plan: AnswerPlan
 
     def lineage_of(self, code: str) -> tuple[str, ...] | None:
         """The lineage of ``code`` if it is a deployed unit or one of their ancestors."""
@@ -119,6 +121,7 @@ class CampaignCache:
             )
             for u in await repo.units(campaign.id)
         }
+        codes = satisfaction_codes(definition)
         return CampaignContext(
             id=campaign.id,
             code=campaign.code,
@@ -128,6 +131,7 @@ class CampaignCache:
             channels=frozenset(campaign.channels),
             minimum_sample=campaign.minimum_sample,
             definition=definition,
-            satisfaction_codes=satisfaction_codes(definition),
+            satisfaction_codes=codes,
             units=units,
+            answer_plan=AnswerPlan(definition, codes),
         )

@@ -85,7 +85,7 @@ SATISFACTION_LABELS: Mapping[SatisfactionAnswer, tuple[str, str]] = {
 }
 """Russian and English labels of the satisfaction answers, for forms (``(label_ru, label_en)``)."""
 
-_SATISFACTION_VALUES = tuple(answer.value for answer in SatisfactionAnswer)
+SATISFACTION_VALUES = tuple(answer.value for answer in SatisfactionAnswer)
 
 QuestionnaireCode = Annotated[str, StringConstraints(pattern=QUESTIONNAIRE_CODE_PATTERN, max_length=CODE_MAX_LENGTH)]
 QuestionCode = Annotated[str, StringConstraints(pattern=QUESTION_CODE_PATTERN, max_length=CODE_MAX_LENGTH)]
@@ -230,9 +230,9 @@ def _is_int(value: Any) -> bool:
 def _check_value(question: Question, value: Any, pointer: str) -> list[AnswerError]:
     match question.type:
         case QuestionType.SATISFACTION5:
-            if isinstance(value, str) and value in _SATISFACTION_VALUES:
+            if isinstance(value, str) and value in SATISFACTION_VALUES:
                 return []
-            return [AnswerError(pointer, f"must be one of: {', '.join(_SATISFACTION_VALUES)}")]
+            return [AnswerError(pointer, f"must be one of: {', '.join(SATISFACTION_VALUES)}")]
         case QuestionType.NPS:
             return _check_int(value, NPS_MIN, NPS_MAX, pointer)
         case QuestionType.RATING:

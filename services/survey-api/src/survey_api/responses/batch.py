@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 
 from pydantic import ValidationError
 
 from survey_api.responses.errors import BatchTooLarge
-from survey_api.responses.rules import canonical_body_hash
+from survey_api.responses.rules import item_body_hash
 from survey_api.responses.schemas import BatchItem, ResponseBatch, ResponseStatus
 from survey_api.responses.service import Candidate, Outcome
 from zdrav_shared.problems import Unprocessable, validation_problem
@@ -26,14 +27,15 @@ class ParsedBatch:
         """Items with their canonical body hash; an item whose body cannot be hashed is rejected."""
         found: list[Candidate] = []
         for index, item in self.items:
-            body = {"id": item.id, "submitted_at": item.submitted_at, "answers": item.answers}
+            key = str(item.id)
+            submitted_at = item.submitted_at.astimezone(UTC)  # aware: BatchItem says so
             try:
-                body_hash = canonical_body_hash(body)
+                body_hash = item_body_hash(key, submitted_at, item.answers)
             except (TypeError, ValueError) as exc:
                 error = Unprocessable(f"the answers cannot be stored: {exc}", pointer=f"/responses/{index}/answers")
-                self.rejects.append((index, Outcome(str(item.id), ResponseStatus.REJECTED, error)))
+                self.rejects.append((index, Outcome(key, ResponseStatus.REJECTED, error)))
                 continue
-            found.append(Candidate(index, item.id, item.submitted_at, item.answers, body_hash, f"/responses/{index}"))
+            found.append(Candidate(index, item.id, key, submitted_at, item.answers, body_hash, f"/responses/{index}"))
         return found
 
 

@@ -17,11 +17,12 @@ from uuid import UUID
 
 from prometheus_client import Counter
 
-from survey_api.campaigns.context import CampaignContext, DeployedUnit
+from survey_api.campaigns.context import SATISFACTION_SLOTS, CampaignContext, DeployedUnit
 from survey_api.models import utcnow
-from survey_api.questionnaires.rules import QuestionType, validate_answers
+from survey_api.questionnaires.rules import validate_answers
+from survey_api.responses.answers import stored_answers
 from survey_api.responses.errors import AnswersInvalid, OutsideCampaign, ResponseIdConflict
-from survey_api.responses.rules import check_clock, mask_personal_data
+from survey_api.responses.rules import ClockSkew, ClockWindow, check_clock
 from survey_api.responses.schemas import ResponseStatus
 from survey_api.responses.writers import IngestionWriter, WriterTransaction
 from zdrav_shared.logging import get_logger
@@ -33,14 +34,33 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """One response to store: parsed, with its canonical body hash and where it sits in the request."""
+    """One response to store: parsed, with its canonical body hash and where it sits in the request.
+
+    Build it with :meth:`of`; the kiosk-batch hot path fills the fields itself."""
 
     index: int
     id: UUID
+    key: str
+    """The id as text (lower case), computed once: the key of the request's bookkeeping."""
     submitted_at: datetime
+    """In UTC."""
     answers: Mapping[str, Any]
     body_hash: str
     pointer: str = ""
+
+    @classmethod
+    def of(
+        cls,
+        index: int,
+        response_id: UUID,
+        submitted_at: datetime,
+        answers: Mapping[str, Any],
+        body_hash: str,
+        pointer: str = "",
+    ) -> Candidate:
+        if submitted_at.utcoffset() is None:
+            raise ValueError("submitted_at must be timezone-aware")
+        return cls(index, response_id, str(response_id), submitted_at.astimezone(UTC), answers, body_hash, pointer)
 
 
 @dataclass(slots=True)
@@ -90,19 +110,23 @@ class ResponseIngestion:
     ) -> list[Outcome]:
         """Store the valid candidates once each; outcomes come back in request order (by ``index``)."""
         received_at = utcnow()
+        window = ClockWindow.around(
+            received_at, future_tolerance=self.clock.future_tolerance, max_age=self.clock.max_age
+        )
         outcomes: dict[int, Outcome] = dict(extra_rejects)
-        first_by_id: dict[UUID, _Prepared] = {}
+        first_by_id: dict[str, _Prepared] = {}
         repeats: list[tuple[Candidate, _Prepared]] = []
         for candidate in candidates:
-            if candidate.id in first_by_id:
-                repeats.append((candidate, first_by_id[candidate.id]))
+            if candidate.key in first_by_id:
+                repeats.append((candidate, first_by_id[candidate.key]))
                 continue
-            prepared = self._prepare(context, unit, channel, kiosk_id, candidate, received_at)
+            prepared = self._prepare(context, unit, channel, kiosk_id, candidate, received_at, window)
             if isinstance(prepared, Outcome):
                 outcomes[candidate.index] = prepared
             else:
-                first_by_id[candidate.id] = prepared
-        ordered = sorted(first_by_id.values(), key=lambda p: p.candidate.id)
+                first_by_id[candidate.key] = prepared
+        # The text order of lower-case UUIDs is their order as UUIDs (and PostgreSQL's).
+        ordered = sorted(first_by_id.values(), key=lambda p: p.candidate.key)
         # The kiosk's counters are a second write that must commit with the rows: the counts never
         # disagree with what is stored. Otherwise the INSERT is the only write, atomic by itself.
         async with self.transaction(kiosk_id is not None) as writer:
@@ -111,7 +135,7 @@ class ResponseIngestion:
                 # The same id twice in one request: a repeat of the first is a duplicate of it.
                 first_outcome = outcomes[first.candidate.index]
                 if candidate.body_hash == first.candidate.body_hash and first_outcome.status != ResponseStatus.REJECTED:
-                    outcomes[candidate.index] = Outcome(str(candidate.id), ResponseStatus.DUPLICATE)
+                    outcomes[candidate.index] = Outcome(candidate.key, ResponseStatus.DUPLICATE)
                 else:
                     outcomes[candidate.index] = _conflict(candidate)
             results = [outcomes[index] for index in sorted(outcomes)]
@@ -148,20 +172,20 @@ class ResponseIngestion:
     ) -> None:
         """Insert the new ids; an id stored before is a duplicate with the same body, else a conflict."""
         stored = await writer.insert_new([p.row for p in ordered])
-        conflicted = [p.candidate.id for p in ordered if p.candidate.id not in stored]
+        conflicted = [p.candidate.key for p in ordered if p.candidate.key not in stored]
         existing = await writer.body_hashes(conflicted)
         for prepared in ordered:
             candidate = prepared.candidate
-            if candidate.id in stored:
+            if candidate.key in stored:
                 status = ResponseStatus.ACCEPTED
-            elif existing.get(candidate.id) == candidate.body_hash:
+            elif existing.get(candidate.key) == candidate.body_hash:
                 status = ResponseStatus.DUPLICATE
             else:
                 outcomes[candidate.index] = _conflict(candidate)
                 continue
             row = prepared.row
             outcomes[candidate.index] = Outcome(
-                str(candidate.id), status, None, received_at, row["clock_skew"], row["month"]
+                candidate.key, status, None, received_at, row["clock_skew"], row["month"]
             )
 
     def _prepare(
@@ -172,31 +196,41 @@ class ResponseIngestion:
         kiosk_id: str | None,
         candidate: Candidate,
         received_at: datetime,
+        window: ClockWindow,
     ) -> _Prepared | Outcome:
-        definition = context.definition
-        errors = validate_answers(definition, candidate.answers, pointer_prefix=f"{candidate.pointer}/answers")
-        if errors:
-            problem = AnswersInvalid(
-                "; ".join(f"{e.pointer}: {e.message}" for e in errors[:5]),
-                errors=[FieldError(pointer=e.pointer, message=e.message) for e in errors],
+        stored = context.answer_plan.store(candidate.answers)
+        if stored is None:  # not the common shape: the general path judges, and explains a reject
+            errors = validate_answers(
+                context.definition, candidate.answers, pointer_prefix=f"{candidate.pointer}/answers"
             )
-            return Outcome(str(candidate.id), ResponseStatus.REJECTED, problem)
-        check = check_clock(
-            candidate.submitted_at,
-            received_at,
-            future_tolerance=self.clock.future_tolerance,
-            max_age=self.clock.max_age,
-        )
-        local_day = check.effective_at.astimezone(unit.zone).date()
+            if errors:
+                problem = AnswersInvalid(
+                    "; ".join(f"{e.pointer}: {e.message}" for e in errors[:5]),
+                    errors=[FieldError(pointer=e.pointer, message=e.message) for e in errors],
+                )
+                return Outcome(candidate.key, ResponseStatus.REJECTED, problem)
+            stored = stored_answers(context.definition, context.satisfaction_codes, candidate.answers)
+        submitted_at = candidate.submitted_at
+        if window.trusts(submitted_at):
+            effective_at, skew = submitted_at, ClockSkew.NONE
+        else:
+            check = check_clock(
+                submitted_at,
+                received_at,
+                future_tolerance=self.clock.future_tolerance,
+                max_age=self.clock.max_age,
+            )
+            effective_at, skew = check.effective_at, check.skew
+        local_day = effective_at.astimezone(unit.zone).date()
         if not context.starts_on <= local_day <= context.ends_on:
             outside = OutsideCampaign(
                 f"answered on {local_day.isoformat()}, outside the campaign's dates "
                 f"{context.starts_on.isoformat()} – {context.ends_on.isoformat()}",
                 pointer=f"{candidate.pointer}/submitted_at",
             )
-            return Outcome(str(candidate.id), ResponseStatus.REJECTED, outside)
+            return Outcome(candidate.key, ResponseStatus.REJECTED, outside)
         month, quarter, year = _period_codes(local_day.year, local_day.month)
-        answers, has_text, nps_score = _stored_answers(context, candidate.answers)
+        satisfaction = stored.satisfaction
         row: dict[str, Any] = {
             "id": candidate.id,
             "campaign_id": context.id,
@@ -204,22 +238,20 @@ class ResponseIngestion:
             "org_unit_path": unit.path,
             "channel": channel,
             "kiosk_id": kiosk_id,
-            "submitted_at": candidate.submitted_at.astimezone(UTC),
+            "submitted_at": submitted_at,
             "received_at": received_at,
-            "effective_at": check.effective_at,
-            "clock_skew": check.skew.value,
+            "effective_at": effective_at,
+            "clock_skew": skew.value,
             "month": month,
             "quarter": quarter,
             "year": year,
             "body_hash": candidate.body_hash,
-            "answers": answers,
-            "has_text": has_text,
-            "nps": nps_score,
+            "answers": stored.answers,
+            "has_text": stored.has_text,
+            "nps": stored.nps,
         }
-        for slot in range(5):
-            code = context.satisfaction_codes[slot] if slot < len(context.satisfaction_codes) else None
-            value = answers.get(code) if code else None
-            row[f"sat{slot + 1}"] = value if isinstance(value, str) else None
+        for slot in range(SATISFACTION_SLOTS):
+            row[f"sat{slot + 1}"] = satisfaction[slot] if slot < len(satisfaction) else None
         return _Prepared(candidate, row)
 
 
@@ -231,27 +263,5 @@ def _period_codes(year: int, month: int) -> tuple[str, str, int]:
     return period.code, period.parent(PeriodType.QUARTER).code, period.year
 
 
-def _stored_answers(context: CampaignContext, answers: Mapping[str, Any]) -> tuple[dict[str, Any], bool, int | None]:
-    """Answers as stored: unanswered ones dropped, free text masked; plus has-text and the NPS score."""
-    stored: dict[str, Any] = {}
-    has_text = False
-    nps_score: int | None = None
-    for question in context.definition.questions:
-        value = answers.get(question.code)
-        if value is None:
-            continue
-        if question.type is QuestionType.FREE_TEXT:
-            if not value.strip():
-                continue
-            value = mask_personal_data(value)
-            has_text = True
-        elif question.type is QuestionType.MULTIPLE_CHOICE and not value:
-            continue
-        elif question.type is QuestionType.NPS and nps_score is None:
-            nps_score = value
-        stored[question.code] = value
-    return stored, has_text, nps_score
-
-
 def _conflict(candidate: Candidate) -> Outcome:
-    return Outcome(str(candidate.id), ResponseStatus.REJECTED, ResponseIdConflict(str(candidate.id)))
+    return Outcome(candidate.key, ResponseStatus.REJECTED, ResponseIdConflict(candidate.key))

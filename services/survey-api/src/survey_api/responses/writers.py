@@ -27,11 +27,11 @@ from zdrav_shared.rawdb import RawPool
 
 
 class IngestionWriter(Protocol):
-    async def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[UUID]:
-        """Insert the rows whose id is new (rows sorted by id); the ids stored now."""
+    async def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[str]:
+        """Insert the rows whose id is new (rows sorted by id); the ids stored now, as text."""
 
-    async def body_hashes(self, ids: Sequence[UUID]) -> dict[UUID, str]:
-        """The stored body hash of each of ``ids`` that exists."""
+    async def body_hashes(self, ids: Sequence[str]) -> dict[str, str]:
+        """The stored body hash of each of ``ids`` (as text) that exists, by id as text."""
 
     async def record_kiosk_activity(
         self, kiosk_id: str, seen_at: datetime, accepted: int, duplicate: int, rejected: int
@@ -52,11 +52,12 @@ class SessionWriter:
         self.responses = ResponseRepository(session)
         self.kiosks = KioskRepository(session)
 
-    async def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[UUID]:
-        return await self.responses.insert_new(rows)
+    async def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[str]:
+        return {str(stored) for stored in await self.responses.insert_new(rows)}
 
-    async def body_hashes(self, ids: Sequence[UUID]) -> dict[UUID, str]:
-        return await self.responses.body_hashes(ids)
+    async def body_hashes(self, ids: Sequence[str]) -> dict[str, str]:
+        found = await self.responses.body_hashes([UUID(text) for text in ids])
+        return {str(stored): body_hash for stored, body_hash in found.items()}
 
     async def record_kiosk_activity(
         self, kiosk_id: str, seen_at: datetime, accepted: int, duplicate: int, rejected: int
