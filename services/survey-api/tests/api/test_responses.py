@@ -246,6 +246,13 @@ class TestSingle:
         assert response.status_code == 422
         assert [e["pointer"] for e in response.json()["errors"]] == ["/answers/nps"]
 
+    async def test_an_instant_before_year_1_in_utc_is_422(self, client: httpx.AsyncClient) -> None:
+        await create_campaign(client)
+        body = self.body(submitted_at="0001-01-01T00:30:00+01:00")
+        response = await client.post("/v1/responses", json=body, headers=MUR_OPERATOR)
+        assert response.status_code == 422, response.text
+        assert [e["pointer"] for e in response.json()["errors"]] == ["/submitted_at"]
+
     async def test_unknown_campaign_and_scope(self, client: httpx.AsyncClient) -> None:
         await create_campaign(client)
         unknown = await client.post("/v1/responses", json=self.body(campaign_code="nope"), headers=MUR_OPERATOR)

@@ -86,25 +86,18 @@ async def submit_response_batch(request: Request, kiosk: KioskCaller) -> Respons
         raise CampaignNotActive(context.code, context.status)
     if Channel.KIOSK.value not in context.channels:
         raise CampaignNotActive(context.code, "not collecting kiosk responses")
-    bound = [(parsed.campaign_code, parsed.org_unit_code, -1)]
-    # Most items carry neither code: only those that do are checked (pointers built on failure only).
-    bound += [
-        (item.campaign_code, item.org_unit_code, i)
-        for i, item in parsed.items
-        if item.campaign_code is not None or item.org_unit_code is not None
-    ]
-    for campaign_code, org_unit_code, index in bound:
+    # Most items name neither code: only those that do are checked (pointers built on failure only).
+    for campaign_code, org_unit_code, index in [(parsed.campaign_code, parsed.org_unit_code, -1), *parsed.bindings]:
         if campaign_code not in (None, kiosk.campaign_code) or org_unit_code not in (None, kiosk.org_unit_code):
             raise KioskOutOfBinding(
                 f"this kiosk posts only for campaign {kiosk.campaign_code} and org unit {kiosk.org_unit_code}",
                 pointer=f"/responses/{index}" if index >= 0 else "/",
             )
-    candidates = parsed.candidates()
     outcomes = await _ingestion(request).ingest(
         context,
         context.units[kiosk.org_unit_code],
         Channel.KIOSK.value,
-        candidates,
+        parsed.candidates,
         kiosk_id=kiosk.id,
         extra_rejects=parsed.rejects,
     )

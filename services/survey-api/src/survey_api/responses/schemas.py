@@ -1,13 +1,28 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
 from survey_api.common import Channel
+
+CODE_MAX_LENGTH = 64
+
+
+def _representable_in_utc(value: datetime) -> datetime:
+    # 0001-01-01T00:00+01:00 is a valid ISO instant but falls before year 1 in UTC, where every
+    # stored instant lives: without this it would reach the hash and the row as an OverflowError.
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the instant falls outside the years 1–9999 in UTC") from None
+    return value
+
+
+SubmittedAt = Annotated[AwareDatetime, AfterValidator(_representable_in_utc)]
 
 
 class ResponseStatus(StrEnum):
@@ -21,16 +36,16 @@ class BatchItem(BaseModel):
     the kiosk's own."""
 
     id: UUID = Field(description="Chosen by the kiosk; a resend with the same id is a duplicate")
-    submitted_at: AwareDatetime = Field(description="The device clock, with offset")
+    submitted_at: SubmittedAt = Field(description="The device clock, with offset")
     answers: dict[str, Any] = Field(examples=[{"q1_process": "yes", "nps": 9, "comment": "Спасибо"}])
-    campaign_code: str | None = Field(default=None, max_length=64)
-    org_unit_code: str | None = Field(default=None, max_length=64)
+    campaign_code: str | None = Field(default=None, max_length=CODE_MAX_LENGTH)
+    org_unit_code: str | None = Field(default=None, max_length=CODE_MAX_LENGTH)
 
 
 class ResponseBatch(BaseModel):
     responses: list[BatchItem] = Field(description="Up to 1000 responses")
-    campaign_code: str | None = Field(default=None, max_length=64)
-    org_unit_code: str | None = Field(default=None, max_length=64)
+    campaign_code: str | None = Field(default=None, max_length=CODE_MAX_LENGTH)
+    org_unit_code: str | None = Field(default=None, max_length=CODE_MAX_LENGTH)
 
 
 class ItemResult(BaseModel):
@@ -49,10 +64,10 @@ class ResponseCreate(BaseModel):
     model_config = {"extra": "forbid"}
 
     id: UUID
-    campaign_code: str = Field(max_length=64)
-    org_unit_code: str = Field(max_length=64)
+    campaign_code: str = Field(max_length=CODE_MAX_LENGTH)
+    org_unit_code: str = Field(max_length=CODE_MAX_LENGTH)
     channel: Channel
-    submitted_at: AwareDatetime
+    submitted_at: SubmittedAt
     answers: dict[str, Any]
 
 

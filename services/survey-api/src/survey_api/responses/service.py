@@ -36,12 +36,11 @@ log = get_logger(__name__)
 class Candidate:
     """One response to store: parsed, with its canonical body hash and where it sits in the request.
 
-    Build it with :meth:`of`; the kiosk-batch hot path fills the fields itself."""
+    Build it with :meth:`of`; the kiosk-batch parser fills the fields itself."""
 
     index: int
-    id: UUID
     key: str
-    """The id as text (lower case), computed once: the key of the request's bookkeeping."""
+    """The id as lower-case text: how it is stored, answered and compared within the request."""
     submitted_at: datetime
     """In UTC."""
     answers: Mapping[str, Any]
@@ -60,7 +59,7 @@ class Candidate:
     ) -> Candidate:
         if submitted_at.utcoffset() is None:
             raise ValueError("submitted_at must be timezone-aware")
-        return cls(index, response_id, str(response_id), submitted_at.astimezone(UTC), answers, body_hash, pointer)
+        return cls(index, str(response_id), submitted_at.astimezone(UTC), answers, body_hash, pointer)
 
 
 @dataclass(slots=True)
@@ -232,7 +231,7 @@ class ResponseIngestion:
         month, quarter, year = _period_codes(local_day.year, local_day.month)
         satisfaction = stored.satisfaction
         row: dict[str, Any] = {
-            "id": candidate.id,
+            "id": candidate.key,
             "campaign_id": context.id,
             "org_unit_code": unit.code,
             "org_unit_path": unit.path,
@@ -250,9 +249,12 @@ class ResponseIngestion:
             "has_text": stored.has_text,
             "nps": stored.nps,
         }
-        for slot in range(SATISFACTION_SLOTS):
-            row[f"sat{slot + 1}"] = satisfaction[slot] if slot < len(satisfaction) else None
+        row.update(zip(_SATISFACTION_COLUMNS, satisfaction + _NO_ANSWERS[len(satisfaction) :], strict=True))
         return _Prepared(candidate, row)
+
+
+_SATISFACTION_COLUMNS = tuple(f"sat{slot + 1}" for slot in range(SATISFACTION_SLOTS))
+_NO_ANSWERS: tuple[None, ...] = (None,) * SATISFACTION_SLOTS
 
 
 @cache

@@ -28,7 +28,7 @@ from zdrav_shared.rawdb import RawPool
 
 class IngestionWriter(Protocol):
     async def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[str]:
-        """Insert the rows whose id is new (rows sorted by id); the ids stored now, as text."""
+        """Insert the rows (their ``id`` as text, sorted) whose id is new; the ids stored now, as text."""
 
     async def body_hashes(self, ids: Sequence[str]) -> dict[str, str]:
         """The stored body hash of each of ``ids`` (as text) that exists, by id as text."""
@@ -53,7 +53,9 @@ class SessionWriter:
         self.kiosks = KioskRepository(session)
 
     async def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[str]:
-        return {str(stored) for stored in await self.responses.insert_new(rows)}
+        # Ingestion's rows carry the id as text; SQLAlchemy's Uuid type binds UUID objects.
+        as_uuids = [{**row, "id": UUID(row["id"])} for row in rows]
+        return {str(stored) for stored in await self.responses.insert_new(as_uuids)}
 
     async def body_hashes(self, ids: Sequence[str]) -> dict[str, str]:
         found = await self.responses.body_hashes([UUID(text) for text in ids])
