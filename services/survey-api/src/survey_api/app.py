@@ -15,6 +15,7 @@ from survey_api.campaigns.router import router as campaigns_router
 from survey_api.comments.router import router as comments_router
 from survey_api.exports.router import router as exports_router
 from survey_api.kiosks.router import router as kiosks_router
+from survey_api.kiosks.token_cache import KioskTokenCache
 from survey_api.questionnaires.router import router as questionnaires_router
 from survey_api.questionnaires.service import QuestionnaireService
 from survey_api.ratelimit import TokenBucketLimiter
@@ -46,6 +47,7 @@ def _startup(settings: SurveySettings):  # type: ignore[no-untyped-def]
             )
         )
         app.state.campaigns = CampaignCache(settings.campaign_cache_ttl_s, settings.default_timezone)
+        app.state.kiosk_tokens = KioskTokenCache(settings.kiosk_cache_ttl_s)
         app.state.kiosk_limiter = TokenBucketLimiter(settings.kiosk_rate_per_s, settings.kiosk_burst)
         if not hasattr(app.state, "response_counter"):
             app.state.response_counter = Counter(

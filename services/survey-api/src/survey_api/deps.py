@@ -9,8 +9,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from survey_api.kiosks.service import TOKEN_PREFIX, KioskService
-from survey_api.models import Kiosk
+from survey_api.kiosks.service import TOKEN_PREFIX, KioskService, hash_token
+from survey_api.kiosks.token_cache import AuthenticatedKiosk, KioskTokenCache
 from zdrav_shared.auth import Principal, current_principal
 from zdrav_shared.db import db_session
 from zdrav_shared.problems import TooManyRequests, Unauthorized
@@ -26,18 +26,25 @@ _any_bearer = HTTPBearer(
 )
 
 
-async def _authenticated_kiosk(request: Request, token: str) -> Kiosk:
-    # A short session of its own: ingestion writes through its own transaction (responses.writers),
-    # so the request itself holds no session.
-    async with request.app.state.db.sessionmaker() as session:
-        kiosk = await KioskService(session, request.app.state.campaigns).authenticate(token)
-    retry_after = request.app.state.kiosk_limiter.take(kiosk.id)
+async def _authenticated_kiosk(request: Request, token: str) -> AuthenticatedKiosk:
+    state = request.app.state
+    tokens: KioskTokenCache = state.kiosk_tokens
+    # A token accepted moments ago needs no session at all (kiosks.token_cache); refused tokens are
+    # never cached, so they always reach the database.
+    kiosk = tokens.get(hash_token(token))
+    if kiosk is None:
+        # A short session of its own: ingestion writes through its own transaction
+        # (responses.writers), so the request itself holds no session.
+        async with state.db.sessionmaker() as session:
+            kiosk = await KioskService(session, state.campaigns, tokens).authenticate(token)
+    # Cached or not, every request spends from the kiosk's bucket.
+    retry_after = state.kiosk_limiter.take(kiosk.id)
     if retry_after is not None:
         raise TooManyRequests(f"kiosk {kiosk.id} sends too often; retry later", retry_after_s=retry_after)
     return kiosk
 
 
-async def current_kiosk(request: Request) -> Kiosk:
+async def current_kiosk(request: Request) -> AuthenticatedKiosk:
     """FastAPI dependency: the kiosk whose token is the bearer (401 unknown/revoked, 429 too often)."""
     credentials: HTTPAuthorizationCredentials | None = await _kiosk_bearer(request)
     if credentials is None:
@@ -50,7 +57,7 @@ class Submitter:
     """Who posts a single response: a signed-in user, or a kiosk with its token."""
 
     principal: Principal | None = None
-    kiosk: Kiosk | None = None
+    kiosk: AuthenticatedKiosk | None = None
 
 
 async def current_submitter(request: Request) -> Submitter:
@@ -61,5 +68,5 @@ async def current_submitter(request: Request) -> Submitter:
     return Submitter(principal=await current_principal(request))
 
 
-KioskCaller = Annotated[Kiosk, Depends(current_kiosk)]
+KioskCaller = Annotated[AuthenticatedKiosk, Depends(current_kiosk)]
 SubmitterCaller = Annotated[Submitter, Depends(current_submitter)]

@@ -24,6 +24,9 @@ class SurveySettings(ServiceSettings):
     future_tolerance_s: int = Field(default=300, ge=0, description="Device clock lead tolerated")
     max_offline_age_days: int = Field(default=30, ge=1, description="Oldest trusted submitted_at")
     campaign_cache_ttl_s: float = Field(default=5.0, ge=0, description="How long a replica trusts a cached campaign")
+    # A token revoked through another replica may be accepted here for up to this long; 0 disables
+    # the cache (every kiosk request then looks its token up in the database).
+    kiosk_cache_ttl_s: float = Field(default=5.0, ge=0, description="How long a replica trusts a cached kiosk token")
     default_timezone: str = "Europe/Moscow"
     # PostgreSQL only: response ingestion writes through a raw asyncpg pool of its own (prepared
     # statements, no ORM session), beside the engine's pool that serves everything else.

@@ -19,7 +19,7 @@ KioskId = Annotated[str, Path(max_length=36)]
 
 
 def _service(request: Request, session: Session) -> KioskService:
-    return KioskService(session, request.app.state.campaigns)
+    return KioskService(session, request.app.state.campaigns, request.app.state.kiosk_tokens)
 
 
 Service = Annotated[KioskService, Depends(_service)]

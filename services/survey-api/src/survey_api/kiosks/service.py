@@ -15,6 +15,7 @@ from survey_api.common import as_utc, lineage_of
 from survey_api.kiosks.errors import KioskNotFound, KioskTokenInvalid
 from survey_api.kiosks.repository import KioskRepository
 from survey_api.kiosks.schemas import KioskCreate, KioskRead
+from survey_api.kiosks.token_cache import AuthenticatedKiosk, KioskTokenCache
 from survey_api.models import Kiosk, utcnow
 from zdrav_shared.auth import Principal, Role, require_role, require_scope
 from zdrav_shared.logging import get_logger
@@ -47,10 +48,11 @@ def read_of(kiosk: Kiosk) -> KioskRead:
 
 
 class KioskService:
-    def __init__(self, session: AsyncSession, cache: CampaignCache) -> None:
+    def __init__(self, session: AsyncSession, cache: CampaignCache, tokens: KioskTokenCache) -> None:
         self.session = session
         self.repo = KioskRepository(session)
         self.cache = cache
+        self.tokens = tokens
 
     async def register(self, caller: Principal, data: KioskCreate) -> tuple[Kiosk, str]:
         require_role(caller, *MANAGER_ROLES)
@@ -99,13 +101,21 @@ class KioskService:
             kiosk.revoked_at = utcnow()
             await self.repo.flush()
             log.info("kiosk_revoked", kiosk_id=kiosk.id, by=caller.sub)
+        # Also when revoked before: it keeps a concurrent check of the old row out of the cache.
+        self.tokens.invalidate(kiosk.token_hash)
         return kiosk
 
-    async def authenticate(self, token: str) -> Kiosk:
-        """The kiosk holding ``token``; 401 when unknown or revoked."""
-        kiosk = await self.repo.by_token_hash(hash_token(token))
+    async def authenticate(self, token: str) -> AuthenticatedKiosk:
+        """The kiosk holding ``token``, from the database; 401 when unknown or revoked. A success is
+        remembered in the token cache, which callers consult first (see ``deps``)."""
+        token_hash = hash_token(token)
+        kiosk = await self.repo.by_token_hash(token_hash)
         if kiosk is None:
             raise KioskTokenInvalid("the kiosk token is not known")
         if kiosk.revoked_at is not None:
             raise KioskTokenInvalid("the kiosk token has been revoked")
-        return kiosk
+        authenticated = AuthenticatedKiosk(
+            id=kiosk.id, campaign_code=kiosk.campaign_code, org_unit_code=kiosk.org_unit_code
+        )
+        self.tokens.put(token_hash, authenticated)
+        return authenticated
