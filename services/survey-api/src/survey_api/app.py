@@ -20,7 +20,7 @@ from survey_api.questionnaires.router import router as questionnaires_router
 from survey_api.questionnaires.service import QuestionnaireService
 from survey_api.ratelimit import TokenBucketLimiter
 from survey_api.responses.router import router as responses_router
-from survey_api.responses.writers import WriterTransaction, raw_transactions, session_transactions
+from survey_api.responses.writers import Writers, raw_writers, session_writers
 from survey_api.settings import SurveySettings
 from zdrav_shared.app import build_app
 from zdrav_shared.clients.org_units import OrgUnitClient
@@ -67,17 +67,17 @@ def _startup(settings: SurveySettings):  # type: ignore[no-untyped-def]
     return startup
 
 
-def _response_writers(database: Database, settings: SurveySettings) -> tuple[WriterTransaction, RawPool | None]:
+def _response_writers(database: Database, settings: SurveySettings) -> tuple[Writers, RawPool | None]:
     """Ingestion writes through raw asyncpg on PostgreSQL, through the SQLAlchemy session on SQLite."""
     if database.is_sqlite:
-        return session_transactions(database), None
+        return session_writers(database), None
     pool = RawPool(
         settings.database_url,
         size=settings.ingest_pool_size,
         connect_timeout_s=settings.database_connect_timeout_s,
         statement_timeout_ms=settings.database_statement_timeout_ms,
     )
-    return raw_transactions(pool), pool
+    return raw_writers(pool), pool
 
 
 async def seed_standard_questionnaire(database: Database) -> None:

@@ -109,6 +109,21 @@ class TestBatch:
         assert listed["duplicate_count"] == 300
         assert listed["last_seen_at"] is not None
 
+    async def test_kiosk_counters_add_up_over_every_outcome(
+        self, client: httpx.AsyncClient, kiosk: dict[str, Any]
+    ) -> None:
+        a, b, c = item(), item(), item()
+        invalid = item(nps=11)
+        first = await post_batch(client, kiosk, [a, b, invalid])
+        assert [r["status"] for r in first.json()["results"]] == ["accepted", "accepted", "rejected"]
+        conflicting = {**b, "answers": answers(q1="no")}
+        second = await post_batch(client, kiosk, [a, conflicting, c, c, {**invalid, "id": str(uuid.uuid4())}])
+        statuses = [r["status"] for r in second.json()["results"]]
+        assert statuses == ["duplicate", "rejected", "accepted", "duplicate", "rejected"]
+        counters = (await client.get(f"/v1/kiosks/{kiosk['id']}", headers=FEDERAL)).json()
+        assert (counters["accepted_count"], counters["duplicate_count"], counters["rejected_count"]) == (3, 2, 3)
+        assert await stored_count(client) == 3
+
     async def test_overlapping_batches_in_opposite_order(
         self, client: httpx.AsyncClient, kiosk: dict[str, Any]
     ) -> None:
@@ -182,8 +197,11 @@ class TestBatch:
         self, client: httpx.AsyncClient, kiosk: dict[str, Any]
     ) -> None:
         future = item(submitted_at="2031-01-01T00:00:00Z", comment="звоните 8 912 345-67-89 или a.b@mail.ru")
-        response = await post_batch(client, kiosk, [future])
-        assert response.json()["results"][0]["status"] == "accepted"
+        on_time = item(submitted_at="2025-05-10T09:00:00+03:00")
+        response = await post_batch(client, kiosk, [future, on_time])
+        assert [r["status"] for r in response.json()["results"]] == ["accepted", "accepted"]
+        # The trusted clock places its response in 2025; the skewed one is placed at its arrival.
+        assert await stored_count(client) == 1
         comments = await client.get("/v1/comments", params={"campaign": "mur-2025"}, headers=FEDERAL)
         assert comments.status_code == 200, comments.text
         [comment] = comments.json()["items"]

@@ -8,7 +8,7 @@ run this path on PostgreSQL.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -18,6 +18,7 @@ from sqlalchemy import JSON, Table
 from sqlalchemy.dialects import postgresql
 
 from survey_api.models import Kiosk, SurveyResponse
+from survey_api.responses.rows import SHARED_COLUMNS, KioskVisit, full_row
 
 _TABLE = cast(Table, SurveyResponse.__table__)
 _COLUMNS = [column.name for column in _TABLE.columns]
@@ -34,19 +35,60 @@ def _type(column: Any) -> str:
 _INSERT_ONE = (
     f"INSERT INTO {_TABLE.name} ({', '.join(_COLUMNS)}) "
     f"VALUES ({', '.join(f'${i}::{_type(c)}' for i, c in enumerate(_TABLE.columns, start=1))}) "
-    "ON CONFLICT (id) DO NOTHING RETURNING id::text"
+    "ON CONFLICT (id) DO NOTHING"
 )
 # Many rows travel as one JSON array of row objects: orjson writes a 500-row batch in about a
 # microsecond per row, where binding one array per column cost asyncpg's per-element encoders about
-# ten (`make bench`, kiosk batches); PostgreSQL parses it as fast as the arrays. The rows come out
-# of json_to_recordset in the array's order (sorted by id), so concurrent batches take their row
-# locks in the same order and cannot deadlock.
+# ten (`make bench`, kiosk batches). The columns a request's rows share are parameters, not JSON,
+# and ``effective_at`` is null when it equals ``submitted_at`` (nearly always): PostgreSQL then
+# parses a third less per row. The rows come out of json_to_recordset in the array's order (sorted
+# by id), so concurrent batches take their row locks in the same order and cannot deadlock.
+_PER_ROW = [column for column in _TABLE.columns if column.name not in SHARED_COLUMNS]
+
+
+def _select_item(name: str) -> str:
+    if name in SHARED_COLUMNS:
+        position = SHARED_COLUMNS.index(name) + 2
+        return f"${position}::{_type(_TABLE.columns[name])}"
+    if name == "effective_at":
+        return "coalesce(r.effective_at, r.submitted_at)"
+    return f"r.{name}"
+
+
 _INSERT_MANY = (
     f"INSERT INTO {_TABLE.name} ({', '.join(_COLUMNS)}) "
-    f"SELECT {', '.join(_COLUMNS)} FROM json_to_recordset($1::json) "
-    f"AS r({', '.join(f'{c.name} {_type(c)}' for c in _TABLE.columns)}) "
-    "ON CONFLICT (id) DO NOTHING RETURNING id::text"
+    f"SELECT {', '.join(_select_item(name) for name in _COLUMNS)} FROM json_to_recordset($1::json) "
+    f"AS r({', '.join(f'{c.name} {_type(c)}' for c in _PER_ROW)}) "
+    "ON CONFLICT (id) DO NOTHING"
 )
+
+
+def _returning_ids(insert: str) -> str:
+    return f"{insert} RETURNING id::text"
+
+
+def _with_visit(insert: str, first: int) -> str:
+    """The insert and the kiosk's counters in one statement (one round trip, atomic by itself): the
+    kiosk's id, last seen and rejected count are parameters ``first`` … ``first + 2``."""
+    kiosks = cast(Table, Kiosk.__table__)
+    return (
+        f"WITH stored AS ({insert} RETURNING id), "
+        f"visit AS (UPDATE {kiosks.name} SET last_seen_at = ${first + 1}::{_type(kiosks.c.last_seen_at)}, "
+        "accepted_count = accepted_count + (SELECT count(*) FROM stored), "
+        f"rejected_count = rejected_count + ${first + 2}::integer WHERE id = ${first}::{_type(kiosks.c.id)}) "
+        "SELECT id::text FROM stored"
+    )
+
+
+_INSERT_ONE_PARAMS = len(_COLUMNS)
+_INSERT_MANY_PARAMS = 1 + len(SHARED_COLUMNS)
+_STATEMENTS = {
+    (False, False): _returning_ids(_INSERT_ONE),
+    (False, True): _with_visit(_INSERT_ONE, _INSERT_ONE_PARAMS + 1),
+    (True, False): _returning_ids(_INSERT_MANY),
+    (True, True): _with_visit(_INSERT_MANY, _INSERT_MANY_PARAMS + 1),
+}
+"""By (many rows, with a kiosk visit)."""
 _BODY_HASHES = f"SELECT id::text, body_hash FROM {_TABLE.name} WHERE id = ANY($1::uuid[])"
 _KIOSK_ACTIVITY = (
     f"UPDATE {Kiosk.__tablename__} SET last_seen_at = $2, accepted_count = accepted_count + $3, "
@@ -60,22 +102,26 @@ def _json_column(value: Any) -> str | None:
 
 
 class RawResponseRepository:
-    """Ingestion's writes on one asyncpg connection, inside the caller's transaction."""
+    """Ingestion's writes on one asyncpg connection, each one statement."""
 
     def __init__(self, connection: asyncpg.Connection) -> None:
         self.connection = connection
 
-    async def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[str]:
-        if not rows:
-            return set()
+    async def insert_new(
+        self, shared: Mapping[str, Any], rows: Sequence[dict[str, Any]], visit: KioskVisit | None
+    ) -> set[str]:
         if len(rows) == 1:
-            (row,) = rows
-            values = (_json_column(row[name]) if name in _JSON_COLUMNS else row[name] for name in _COLUMNS)
-            found = await self.connection.fetch(_INSERT_ONE, *values)
+            row = full_row(shared, rows[0])
+            values = [_json_column(row[name]) if name in _JSON_COLUMNS else row[name] for name in _COLUMNS]
         else:
-            # Aware datetimes are written with their offset, UUIDs as text, nested answers as JSON.
-            found = await self.connection.fetch(_INSERT_MANY, orjson.dumps(rows).decode())
-        return {record[0] for record in found}
+            # Aware datetimes are written with their offset, nested answers as JSON.
+            values = [orjson.dumps(rows).decode(), *(shared[name] for name in SHARED_COLUMNS)]
+        if visit is not None:
+            values += [visit.kiosk_id, visit.seen_at, visit.rejected]
+        elif not rows:
+            return set()
+        statement = _STATEMENTS[len(rows) != 1, visit is not None]
+        return {record[0] for record in await self.connection.fetch(statement, *values)}
 
     async def body_hashes(self, ids: Sequence[str]) -> dict[str, str]:
         if not ids:

@@ -22,9 +22,10 @@ from survey_api.models import utcnow
 from survey_api.questionnaires.rules import validate_answers
 from survey_api.responses.answers import stored_answers
 from survey_api.responses.errors import AnswersInvalid, OutsideCampaign, ResponseIdConflict
+from survey_api.responses.rows import KioskVisit
 from survey_api.responses.rules import ClockSkew, ClockWindow, check_clock
 from survey_api.responses.schemas import ResponseStatus
-from survey_api.responses.writers import IngestionWriter, WriterTransaction
+from survey_api.responses.writers import Writers
 from zdrav_shared.logging import get_logger
 from zdrav_shared.periods import Period, PeriodType
 from zdrav_shared.problems import FieldError, ProblemError
@@ -90,10 +91,8 @@ class _Prepared:
 
 
 class ResponseIngestion:
-    def __init__(
-        self, transaction: WriterTransaction, clock: ClockPolicy | None = None, counter: Counter | None = None
-    ) -> None:
-        self.transaction = transaction
+    def __init__(self, writers: Writers, clock: ClockPolicy | None = None, counter: Counter | None = None) -> None:
+        self.writers = writers
         self.clock = clock or ClockPolicy()
         self.counter = counter
 
@@ -119,17 +118,29 @@ class ResponseIngestion:
             if candidate.key in first_by_id:
                 repeats.append((candidate, first_by_id[candidate.key]))
                 continue
-            prepared = self._prepare(context, unit, channel, kiosk_id, candidate, received_at, window)
+            prepared = self._prepare(context, unit, candidate, received_at, window)
             if isinstance(prepared, Outcome):
                 outcomes[candidate.index] = prepared
             else:
                 first_by_id[candidate.key] = prepared
         # The text order of lower-case UUIDs is their order as UUIDs (and PostgreSQL's).
         ordered = sorted(first_by_id.values(), key=lambda p: p.candidate.key)
-        # The kiosk's counters are a second write that must commit with the rows: the counts never
-        # disagree with what is stored. Otherwise the INSERT is the only write, atomic by itself.
-        async with self.transaction(kiosk_id is not None) as writer:
-            await self._store(writer, ordered, outcomes, received_at)
+        shared = {
+            "campaign_id": context.id,
+            "org_unit_code": unit.code,
+            "org_unit_path": unit.path,
+            "channel": channel,
+            "kiosk_id": kiosk_id,
+            "received_at": received_at,
+        }
+        rejected_before = len(outcomes)
+        visit = KioskVisit(kiosk_id, received_at, rejected_before) if kiosk_id is not None else None
+        async with self.writers() as writer:
+            stored = await writer.insert_new(shared, [p.row for p in ordered], visit)
+            resends = [p.candidate.key for p in ordered if p.candidate.key not in stored]
+            existing = await writer.body_hashes(resends) if resends else {}
+            for prepared in ordered:
+                outcomes[prepared.candidate.index] = _stored_outcome(prepared, stored, existing, received_at)
             for candidate, first in repeats:
                 # The same id twice in one request: a repeat of the first is a duplicate of it.
                 first_outcome = outcomes[first.candidate.index]
@@ -139,13 +150,14 @@ class ResponseIngestion:
                     outcomes[candidate.index] = _conflict(candidate)
             results = [outcomes[index] for index in sorted(outcomes)]
             counts = {status: sum(1 for o in results if o.status == status) for status in ResponseStatus}
-            if kiosk_id is not None:
+            if visit is not None and (resends or repeats):
+                # What the insert could not count: resends (duplicates) and conflicts.
                 await writer.record_kiosk_activity(
-                    kiosk_id,
+                    visit.kiosk_id,
                     received_at,
-                    counts[ResponseStatus.ACCEPTED],
+                    0,
                     counts[ResponseStatus.DUPLICATE],
-                    counts[ResponseStatus.REJECTED],
+                    counts[ResponseStatus.REJECTED] - rejected_before,
                 )
         if self.counter is not None:
             for status, count in counts.items():
@@ -165,34 +177,10 @@ class ResponseIngestion:
         )
         return results
 
-    @staticmethod
-    async def _store(
-        writer: IngestionWriter, ordered: list[_Prepared], outcomes: dict[int, Outcome], received_at: datetime
-    ) -> None:
-        """Insert the new ids; an id stored before is a duplicate with the same body, else a conflict."""
-        stored = await writer.insert_new([p.row for p in ordered])
-        conflicted = [p.candidate.key for p in ordered if p.candidate.key not in stored]
-        existing = await writer.body_hashes(conflicted)
-        for prepared in ordered:
-            candidate = prepared.candidate
-            if candidate.key in stored:
-                status = ResponseStatus.ACCEPTED
-            elif existing.get(candidate.key) == candidate.body_hash:
-                status = ResponseStatus.DUPLICATE
-            else:
-                outcomes[candidate.index] = _conflict(candidate)
-                continue
-            row = prepared.row
-            outcomes[candidate.index] = Outcome(
-                candidate.key, status, None, received_at, row["clock_skew"], row["month"]
-            )
-
     def _prepare(
         self,
         context: CampaignContext,
         unit: DeployedUnit,
-        channel: str,
-        kiosk_id: str | None,
         candidate: Candidate,
         received_at: datetime,
         window: ClockWindow,
@@ -230,16 +218,12 @@ class ResponseIngestion:
             return Outcome(candidate.key, ResponseStatus.REJECTED, outside)
         month, quarter, year = _period_codes(local_day.year, local_day.month)
         satisfaction = stored.satisfaction
+        # The columns all rows share are given once (responses.rows); effective_at only when it
+        # is not submitted_at.
         row: dict[str, Any] = {
             "id": candidate.key,
-            "campaign_id": context.id,
-            "org_unit_code": unit.code,
-            "org_unit_path": unit.path,
-            "channel": channel,
-            "kiosk_id": kiosk_id,
             "submitted_at": submitted_at,
-            "received_at": received_at,
-            "effective_at": effective_at,
+            "effective_at": None if effective_at is submitted_at else effective_at,
             "clock_skew": skew.value,
             "month": month,
             "quarter": quarter,
@@ -263,6 +247,19 @@ def _period_codes(year: int, month: int) -> tuple[str, str, int]:
     once per month instead of once per response: the hot path of batch ingestion."""
     period = Period.containing(date(year, month, 1), PeriodType.MONTH)
     return period.code, period.parent(PeriodType.QUARTER).code, period.year
+
+
+def _stored_outcome(prepared: _Prepared, stored: set[str], existing: dict[str, str], received_at: datetime) -> Outcome:
+    """Stored now: accepted; stored before with the same body: a duplicate; else a conflict."""
+    candidate = prepared.candidate
+    if candidate.key in stored:
+        status = ResponseStatus.ACCEPTED
+    elif existing.get(candidate.key) == candidate.body_hash:
+        status = ResponseStatus.DUPLICATE
+    else:
+        return _conflict(candidate)
+    row = prepared.row
+    return Outcome(candidate.key, status, None, received_at, row["clock_skew"], row["month"])
 
 
 def _conflict(candidate: Candidate) -> Outcome:

@@ -1,17 +1,23 @@
-"""Where ingestion writes: one transaction per request, on the backend's fastest path.
+"""Where ingestion writes, on the backend's fastest path.
 
-:class:`~survey_api.responses.service.ResponseIngestion` needs three writes in one transaction
-(new rows, the body hashes of ids stored before, the kiosk's counters) so that a kiosk's counts and
-its stored responses can never disagree, whatever crashes. On PostgreSQL they run as prepared
-statements on a raw asyncpg connection (:mod:`survey_api.responses.raw_repository`): per request
-that is several hundred microseconds of CPU less than a SQLAlchemy session (`make bench`, single
-responses). On SQLite, and inside a caller's own session (the demo loader), they go through the
-SQLAlchemy repositories.
+:class:`~survey_api.responses.service.ResponseIngestion` writes new rows and, for a kiosk, adds to the
+kiosk's counters. The rows and the accepted count are written by one statement (:meth:`insert_new`),
+so the count of responses a kiosk had accepted can never disagree with the rows stored, whatever
+crashes, and a request needs one round trip to the database, not four (BEGIN, INSERT, UPDATE,
+COMMIT): with one event loop busy parsing other batches, each round trip also waits its turn. Only a
+request with resends takes a second step, which reads the stored body hashes and adds the duplicate
+and conflict counts; a crash between the two loses those counts for that request, and the kiosk,
+having no acknowledgement, sends it again and has them counted then.
+
+On PostgreSQL the writes are prepared statements on a raw asyncpg connection
+(:mod:`survey_api.responses.raw_repository`): per request several hundred microseconds of CPU less
+than a SQLAlchemy session (`make bench`, single responses). On SQLite, and inside a caller's own
+session (the demo loader), they go through the SQLAlchemy repositories in the session's transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Any, Protocol
@@ -22,13 +28,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from survey_api.kiosks.repository import KioskRepository
 from survey_api.responses.raw_repository import RawResponseRepository
 from survey_api.responses.repository import ResponseRepository
+from survey_api.responses.rows import KioskVisit, full_row
 from zdrav_shared.db import Database
 from zdrav_shared.rawdb import RawPool
 
 
 class IngestionWriter(Protocol):
-    async def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[str]:
-        """Insert the rows (their ``id`` as text, sorted) whose id is new; the ids stored now, as text."""
+    async def insert_new(
+        self, shared: Mapping[str, Any], rows: Sequence[dict[str, Any]], visit: KioskVisit | None
+    ) -> set[str]:
+        """Insert the rows whose id is new; the ids stored now, as text.
+
+        ``shared`` holds the ``SHARED_COLUMNS`` of :mod:`survey_api.responses.rows`; each row the other
+        columns, its ``id`` as text (rows sorted by it) and ``effective_at`` None when it is
+        ``submitted_at`` (see ``full_row``). With ``visit``, the same statement adds the rows stored
+        now to the kiosk's accepted count and ``visit.rejected`` to its rejected count, and sets its
+        last_seen_at.
+        """
 
     async def body_hashes(self, ids: Sequence[str]) -> dict[str, str]:
         """The stored body hash of each of ``ids`` (as text) that exists, by id as text."""
@@ -39,10 +55,8 @@ class IngestionWriter(Protocol):
         """Add to the kiosk's counters (in SQL, so concurrent batches add up) and set last seen."""
 
 
-WriterTransaction = Callable[[bool], AbstractAsyncContextManager[IngestionWriter]]
-"""``transaction(atomic)`` yields a writer; with ``atomic`` its writes commit together when the block
-ends (rolled back on error). Without, each write may commit alone: for a block whose only write is
-one statement (a response insert: a single statement is atomic by itself)."""
+Writers = Callable[[], AbstractAsyncContextManager[IngestionWriter]]
+"""``writers()`` yields a writer for one request; each of its writes is atomic by itself."""
 
 
 class SessionWriter:
@@ -52,10 +66,16 @@ class SessionWriter:
         self.responses = ResponseRepository(session)
         self.kiosks = KioskRepository(session)
 
-    async def insert_new(self, rows: Sequence[dict[str, Any]]) -> set[str]:
-        # Ingestion's rows carry the id as text; SQLAlchemy's Uuid type binds UUID objects.
-        as_uuids = [{**row, "id": UUID(row["id"])} for row in rows]
-        return {str(stored) for stored in await self.responses.insert_new(as_uuids)}
+    async def insert_new(
+        self, shared: Mapping[str, Any], rows: Sequence[dict[str, Any]], visit: KioskVisit | None
+    ) -> set[str]:
+        full = [full_row(shared, row) for row in rows]
+        for row in full:  # ingestion's rows carry the id as text; SQLAlchemy's Uuid type binds UUIDs
+            row["id"] = UUID(row["id"])
+        stored = {str(stored) for stored in await self.responses.insert_new(full)}
+        if visit is not None:  # the session's transaction commits both together
+            await self.kiosks.record_activity(visit.kiosk_id, visit.seen_at, len(stored), 0, visit.rejected)
+        return stored
 
     async def body_hashes(self, ids: Sequence[str]) -> dict[str, str]:
         found = await self.responses.body_hashes([UUID(text) for text in ids])
@@ -67,33 +87,33 @@ class SessionWriter:
         await self.kiosks.record_activity(kiosk_id, seen_at, accepted, duplicate, rejected)
 
 
-def in_session(session: AsyncSession) -> WriterTransaction:
+def in_session(session: AsyncSession) -> Writers:
     """Writes inside a session whose transaction the caller owns (and commits)."""
 
     @asynccontextmanager
-    async def transaction(atomic: bool) -> AsyncIterator[IngestionWriter]:
+    async def writers() -> AsyncIterator[IngestionWriter]:
         yield SessionWriter(session)
 
-    return transaction
+    return writers
 
 
-def session_transactions(database: Database) -> WriterTransaction:
+def session_writers(database: Database) -> Writers:
     """A new session and transaction per request (SQLite, or PostgreSQL without a raw pool)."""
 
     @asynccontextmanager
-    async def transaction(atomic: bool) -> AsyncIterator[IngestionWriter]:
+    async def writers() -> AsyncIterator[IngestionWriter]:
         async with database.sessionmaker() as session, session.begin():
             yield SessionWriter(session)
 
-    return transaction
+    return writers
 
 
-def raw_transactions(pool: RawPool) -> WriterTransaction:
-    """A pooled asyncpg connection and transaction per request (PostgreSQL)."""
+def raw_writers(pool: RawPool) -> Writers:
+    """A pooled asyncpg connection per request, without a transaction: every write is one statement."""
 
     @asynccontextmanager
-    async def transaction(atomic: bool) -> AsyncIterator[IngestionWriter]:
-        async with pool.transaction() if atomic else pool.connection() as connection:
+    async def writers() -> AsyncIterator[IngestionWriter]:
+        async with pool.connection() as connection:
             yield RawResponseRepository(connection)
 
-    return transaction
+    return writers
