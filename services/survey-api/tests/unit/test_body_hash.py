@@ -181,7 +181,7 @@ def _general_or_error(answers: dict[str, Any], submitted_at: datetime) -> str | 
 @settings(max_examples=400, deadline=None)
 @given(
     st.dictionaries(st.text(max_size=8), _ITEM_VALUES, max_size=8),
-    st.datetimes(datetime(1970, 1, 1), datetime(2999, 12, 31), timezones=st.just(UTC)),
+    st.datetimes(timezones=st.just(UTC)),  # years 1 to 9999, with and without microseconds
 )
 def test_item_hash_equals_the_canonical_hash(answers: dict[str, Any], submitted_at: datetime) -> None:
     """Byte for byte the general path's hash, or the same refusal, whatever the answers hold."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from survey_api.questionnaires.rules import (
     FREE_TEXT_MAX_LENGTH,
@@ -33,8 +33,7 @@ from survey_api.questionnaires.rules import (
 from survey_api.responses.rules import mask_personal_data
 
 
-@dataclass(frozen=True, slots=True)
-class StoredAnswers:
+class StoredAnswers(NamedTuple):  # made for every item of every batch: a tuple is built in C
     answers: dict[str, Any]
     has_text: bool
     nps: int | None

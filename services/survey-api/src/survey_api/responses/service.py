@@ -33,7 +33,7 @@ from zdrav_shared.problems import FieldError, ProblemError
 log = get_logger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: made for every item of every batch, and a frozen init is slower
 class Candidate:
     """One response to store: parsed, with its canonical body hash and where it sits in the request.
 
