@@ -52,10 +52,10 @@ async def batch(spec: dict[str, Any]) -> dict[str, Any]:
                         statuses[result["status"]] = statuses.get(result["status"], 0) + 1
                     break
 
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         await asyncio.gather(*(sender() for _ in range(spec["concurrency"])))
-        elapsed = time.perf_counter() - started
-    return {"elapsed_s": elapsed, "statuses": statuses, **counters}
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    return {"elapsed_s": elapsed, "client_cpu_s": cpu, "statuses": statuses, **counters}
 
 
 async def single(spec: dict[str, Any]) -> dict[str, Any]:

@@ -224,6 +224,7 @@ def _service_batches(run: Run, setup: Setup, survey: Server, requests: list[dict
     run.log(
         f"  {survey.name}: worker CPU {worker_cpu / items * 1e6:.0f} µs/response "
         f"({worker_cpu / float(answer['elapsed_s']) / len(workers):.0%} of a core per worker), "
+        f"load generator {float(answer['client_cpu_s']) / float(answer['elapsed_s']):.0%} of a core, "
         f"machine busy {box_busy / box_all:.0%} of {os.cpu_count()} cores"
     )
     if answer["statuses"] != {"accepted": items}:
