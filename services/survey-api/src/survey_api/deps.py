@@ -33,7 +33,7 @@ async def _authenticated_kiosk(request: Request, token: str) -> AuthenticatedKio
     # never cached, so they always reach the database.
     kiosk = tokens.get(hash_token(token))
     if kiosk is None:
-        # A short session of its own: ingestion writes through its own transaction
+        # A short session of its own: ingestion writes through writers of its own
         # (responses.writers), so the request itself holds no session.
         async with state.db.sessionmaker() as session:
             kiosk = await KioskService(session, state.campaigns, tokens).authenticate(token)

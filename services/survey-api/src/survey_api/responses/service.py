@@ -1,9 +1,10 @@
-"""Response ingestion: validate in Python, store a whole batch with one multi-row insert, and tell
+"""Response ingestion: validate in Python, store a request's rows with one multi-row insert, and tell
 duplicates (same id, same canonical body) from conflicting resends (same id, other body).
 
-Race-free by construction: the insert is ``ON CONFLICT (id) DO NOTHING``, so when the same batch
-is posted twice at once, the database stores each id once and the loser of each race sees the
-winner's row (and its body hash) after the conflict. Never commits.
+Race-free by construction: rows that meet a stored id are inserted ``ON CONFLICT (id) DO NOTHING``,
+so when the same batch is posted twice at once, the database stores each id once and the loser of
+each race reads the winner's row (and its body hash) after the conflict. Where and in how many
+statements the writes go is the business of :mod:`survey_api.responses.writers`.
 """
 
 from __future__ import annotations
