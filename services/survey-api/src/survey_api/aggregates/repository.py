@@ -51,6 +51,22 @@ def period_filter(period: Period) -> ColumnElement[bool]:
     return R.quarter.in_([q.code for q in period.children(PeriodType.QUARTER)])
 
 
+def responses_in(
+    campaign_id: int, period: Period, subtree_code: str, scope_codes: Sequence[str] | None
+) -> list[ColumnElement[bool]]:
+    """The WHERE of aggregates and exports: a campaign's responses of a period in the subtree of
+    ``subtree_code`` (a path match), restricted to the caller's scope."""
+    clauses = [
+        R.campaign_id == campaign_id,
+        period_filter(period),
+        R.org_unit_path.contains(f"/{subtree_code}/", autoescape=True),
+    ]
+    scoped = scope_clause(R.org_unit_path, scope_codes)
+    if scoped is not None:
+        clauses.append(scoped)
+    return clauses
+
+
 def _counted(column: Any) -> ColumnElement[int]:
     return func.sum(case((column, 1), else_=0))
 
@@ -79,13 +95,8 @@ def counts_query(
             func.count(column).label(f"answered{slot}"),
         ]
     by_score = select(*keys, R.nps, func.count().label("n"), *satisfaction).where(
-        R.campaign_id == campaign_id,
-        period_filter(period),
-        R.org_unit_path.contains(f"/{subtree_code}/", autoescape=True),
+        *responses_in(campaign_id, period, subtree_code, scope_codes)
     )
-    scoped = scope_clause(R.org_unit_path, scope_codes)
-    if scoped is not None:
-        by_score = by_score.where(scoped)
     scores = by_score.group_by(*keys, R.nps).subquery("scores")
     sums = [func.sum(scores.c[c.name]) for c in satisfaction]
     n, nps = scores.c.n, scores.c.nps

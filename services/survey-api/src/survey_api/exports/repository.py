@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from survey_api.aggregates.repository import period_filter
-from survey_api.campaigns.repository import scope_clause
+from survey_api.aggregates.repository import responses_in
 from survey_api.models import SurveyResponse as R
 from zdrav_shared.periods import Period
 
@@ -36,14 +35,7 @@ async def stream_responses(
     scope_codes: Sequence[str] | None,
 ) -> AsyncIterator[Sequence[Row[Any]]]:
     """Batches of rows in (effective_at, id) order, fetched with a server-side cursor."""
-    query = select(*EXPORT_COLUMNS).where(
-        R.campaign_id == campaign_id,
-        period_filter(period),
-        R.org_unit_path.contains(f"/{subtree_code}/", autoescape=True),
-    )
-    scoped = scope_clause(R.org_unit_path, scope_codes)
-    if scoped is not None:
-        query = query.where(scoped)
+    query = select(*EXPORT_COLUMNS).where(*responses_in(campaign_id, period, subtree_code, scope_codes))
     query = query.order_by(R.effective_at, R.id).execution_options(yield_per=BATCH_ROWS)
     async with engine.connect() as connection:
         result = await connection.stream(query)
