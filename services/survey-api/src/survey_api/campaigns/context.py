@@ -73,7 +73,7 @@ class CampaignCache:
         self.ttl_s = ttl_s
         self.default_timezone = default_timezone
         self._entries: dict[str, tuple[float, CampaignContext]] = {}
-        self._definitions: dict[int, QuestionnaireDefinition] = {}
+        self._definitions: dict[int, tuple[QuestionnaireDefinition, AnswerPlan]] = {}
 
     async def get(self, session: AsyncSession, code: str) -> CampaignContext | None:
         cached = self._fresh(code)
@@ -105,13 +105,17 @@ class CampaignCache:
         campaign = await repo.get(code)
         if campaign is None:
             return None
-        definition = self._definitions.get(campaign.questionnaire_id)
-        if definition is None:
+        cached = self._definitions.get(campaign.questionnaire_id)
+        if cached is None:
             row = await QuestionnaireRepository(session).get_by_id(campaign.questionnaire_id)
             if row is None:  # pragma: no cover - a foreign key keeps it
                 return None
-            # Campaigns only use published versions, which never change: cache them for good.
-            definition = self._definitions.setdefault(campaign.questionnaire_id, definition_of(row))
+            # Campaigns only use published versions, which never change: cache them, and the answer
+            # plan compiled from them, for good.
+            definition = definition_of(row)
+            plan = AnswerPlan(definition, satisfaction_codes(definition))
+            cached = self._definitions.setdefault(campaign.questionnaire_id, (definition, plan))
+        definition, plan = cached
         units = {
             u.org_unit_code: DeployedUnit(
                 code=u.org_unit_code,
@@ -121,7 +125,6 @@ class CampaignCache:
             )
             for u in await repo.units(campaign.id)
         }
-        codes = satisfaction_codes(definition)
         return CampaignContext(
             id=campaign.id,
             code=campaign.code,
@@ -131,7 +134,7 @@ class CampaignCache:
             channels=frozenset(campaign.channels),
             minimum_sample=campaign.minimum_sample,
             definition=definition,
-            satisfaction_codes=codes,
+            satisfaction_codes=plan.satisfaction_codes,
             units=units,
-            answer_plan=AnswerPlan(definition, codes),
+            answer_plan=plan,
         )

@@ -26,7 +26,7 @@ class ResponseRepository:
 
         Rows must come sorted by id: concurrent batches then take their row locks in the same
         order and cannot deadlock. This is the SQLite path (and the demo loader's); PostgreSQL
-        ingestion goes through ``raw_repository`` (prepared asyncpg statements, one array per column).
+        ingestion goes through ``raw_repository`` (prepared asyncpg statements, rows as one JSON document).
         """
         if not rows:
             return set()
