@@ -29,8 +29,9 @@ from survey_api.settings import SurveySettings
 from zdrav_shared.auth import Role, require_role, require_scope
 from zdrav_shared.problems import Unprocessable, problem_responses
 
-# No request session: ingestion writes in a transaction of its own (responses.writers), committed
-# before the answer is built, so a success is never sent for a write that did not commit.
+# No request session: ingestion writes through writers of its own (responses.writers, each write one
+# statement), committed before the answer is built, so a success is never sent for a write that did
+# not commit.
 router = APIRouter(prefix="/v1/responses", tags=["responses"])
 
 SUBMITTER_ROLES = (Role.FEDERAL, Role.REGIONAL_ADMIN, Role.MO_OPERATOR, Role.SERVICE)

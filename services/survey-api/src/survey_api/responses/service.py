@@ -10,7 +10,7 @@ statements the writes go is the business of :mod:`survey_api.responses.writers`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -88,7 +88,6 @@ class ClockPolicy:
 class _Prepared:
     candidate: Candidate
     row: dict[str, Any]
-    outcome: Outcome = field(init=False)
 
 
 class ResponseIngestion:
