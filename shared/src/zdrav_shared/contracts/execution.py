@@ -20,9 +20,12 @@ JsonNumber = Annotated[
 class ExecutionFigure(BaseModel):
     """The execution of one roadmap as of a date.
 
-    ``due`` counts tasks (cancelled ones excluded) with ``due_date <= as_of``; ``execution_pct`` is
-    those of them completed on or before ``as_of`` ÷ ``due`` × 100 (``null`` when nothing is due);
-    ``completed_late`` those completed after their ``due_date``; ``overdue`` due and not completed.
+    ``due`` counts leaf tasks with ``due_date <= as_of`` — once the roadmap is approved, the due date
+    of the approved version, and cancelled tasks excluded only when they were cancelled before
+    approval; ``execution_pct`` is those of them completed on or before ``as_of`` ÷ ``due`` × 100
+    (``null`` when nothing is due); ``completed_late`` those completed after their ``due_date``;
+    ``overdue`` due and not completed — including ``cancelled_after_approval``, the tasks cancelled
+    after approval that stay due until a revised version is approved without them.
     ``due == completed_on_time + completed_late + overdue``.
     """
 
@@ -48,6 +51,9 @@ class ExecutionFigure(BaseModel):
     completed_on_time: int = Field(ge=0)
     completed_late: int = Field(ge=0)
     overdue: int = Field(ge=0)
+    cancelled_after_approval: int = Field(
+        default=0, ge=0, description="Tasks cancelled after approval: still due, counted in overdue"
+    )
     execution_pct: JsonNumber | None = Field(description="null when nothing is due")
     threshold_pct: JsonNumber
     meets_threshold: bool | None = Field(description="null when nothing is due")

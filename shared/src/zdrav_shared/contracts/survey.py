@@ -1,7 +1,8 @@
 """survey-api's aggregate figures, as kpi-api (and dashboards) read them from ``GET /v1/aggregates``.
 
 Field names and meanings are fixed by the client contract: ``satisfaction_share`` is the percentage
-answering ``yes`` or ``rather_yes`` to ``q1_process`` among those who answered it; ``nps`` is
+answering ``yes`` or ``rather_yes`` to ``q1_process`` among those who gave one of the method's four
+answers (``dont_know`` is reported beside it, never in the denominator); ``nps`` is
 % promoters (9–10) − % detractors (0–6) among those who answered ``nps``; ``sample_ok`` is false
 below the campaign's minimum sample. Figures are JSON numbers rounded half-up to one decimal;
 ``null`` when nobody answered.
@@ -50,6 +51,7 @@ class SurveyAggregateRow(BaseModel):
     period: str = Field(examples=["2025Q2"])
     n: int = Field(description="Responses in the group")
     satisfaction_share: float | None = Field(examples=[82.5])
+    dont_know: int = Field(default=0, description="Answers dont_know to q1_process: not in the share's denominator")
     satisfaction_ci95: list[float] | None = Field(default=None, description="Wilson 95 % interval, percent")
     nps: float | None = Field(examples=[41.2])
     promoters: int
@@ -89,7 +91,8 @@ class OrgUnitAggregateRow(BaseModel):
     org_unit_code: str = Field(examples=["RU-MUR"])
     n: int = Field(description="Responses in the subtree")
     satisfied: int = Field(description="Answers yes / rather_yes to q1_process")
-    satisfaction_answered: int = Field(description="Answers to q1_process (dont_know included)")
+    satisfaction_answered: int = Field(description="Answers to q1_process with one of the method's four answers")
+    dont_know: int = Field(default=0, description="Answers dont_know to q1_process: not in the denominator")
     satisfaction_share: float | None = Field(examples=[82.5])
     nps: float | None = Field(examples=[41.2])
     promoters: int
@@ -102,7 +105,8 @@ class OrgUnitAggregateRow(BaseModel):
 
 class OrgUnitAggregates(BaseModel):
     """The answer of ``GET /v1/aggregates/org-units``: one row per requested org unit, in the order
-    asked (units without responses get a row with ``n = 0``)."""
+    asked (units without responses get a row with ``n = 0``). Without a campaign, only responses to
+    the national questionnaire ``nsi-standard`` count: another questionnaire never mixes in."""
 
     period: str = Field(examples=["2025Q2"])
     campaign_code: str | None = Field(default=None, description="null: every campaign of the period")
