@@ -14,6 +14,7 @@ from survey_api.campaigns.context import CampaignCache
 from survey_api.campaigns.router import router as campaigns_router
 from survey_api.comments.router import router as comments_router
 from survey_api.exports.router import router as exports_router
+from survey_api.kiosk_app.router import router as kiosk_app_router
 from survey_api.kiosks.router import router as kiosks_router
 from survey_api.kiosks.token_cache import KioskTokenCache
 from survey_api.questionnaires.router import router as questionnaires_router
@@ -103,6 +104,7 @@ def create_app(settings: SurveySettings | None = None) -> FastAPI:
             questionnaires_router,
             campaigns_router,
             kiosks_router,
+            kiosk_app_router,
             aggregates_router,
             comments_router,
             exports_router,
