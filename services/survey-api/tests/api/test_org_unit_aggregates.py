@@ -33,13 +33,14 @@ class TestOrgUnitAggregates:
         assert body["campaign_code"] == "mur-2025" and body["minimum_sample"] == 10
         rows = {r["org_unit_code"]: r for r in body["rows"]}
         assert [r["org_unit_code"] for r in body["rows"]] == ["RU-KYA", "RU-MUR", "MUR-GP1", "RU-SAK"]
-        # RU-MUR = MUR-GP1 (8 of 10, 5/2/3) + MUR-MON-CGB (1 of 5, 1/0/4): a ratio of summed counts.
+        # RU-MUR = MUR-GP1 (8 of 9 four-point answers + 1 dont_know, 5/2/3) + MUR-MON-CGB (1 of 5, 1/0/4):
+        # a ratio of summed counts, 9 / 14 = 64.3 %, dont_know beside it.
         mur = rows["RU-MUR"]
-        assert (mur["n"], mur["satisfied"], mur["satisfaction_answered"]) == (15, 9, 15)
-        assert mur["satisfaction_share"] == 60.0 and mur["nps"] == -6.7
+        assert (mur["n"], mur["satisfied"], mur["satisfaction_answered"], mur["dont_know"]) == (15, 9, 14, 1)
+        assert mur["satisfaction_share"] == 64.3 and mur["nps"] == -6.7
         assert (mur["promoters"], mur["passives"], mur["detractors"]) == (6, 2, 7)
         assert mur["sample_ok"] is True and mur["campaigns"] == ["mur-2025"]
-        assert rows["MUR-GP1"]["satisfaction_share"] == 80.0 and rows["MUR-GP1"]["nps"] == 20.0
+        assert rows["MUR-GP1"]["satisfaction_share"] == 88.9 and rows["MUR-GP1"]["nps"] == 20.0
         assert rows["RU-KYA"]["n"] == 4 and rows["RU-KYA"]["sample_ok"] is False
         assert rows["RU-SAK"] == {**rows["RU-SAK"], "n": 0, "satisfaction_share": None, "nps": None}
 
@@ -49,7 +50,8 @@ class TestOrgUnitAggregates:
         )
         many = await bulk(client, org_units="RU-MUR", period="2025", campaign="mur-2025")
         one, row = single.json()["rows"][0], many.json()["rows"][0]
-        for name in ("n", "satisfaction_share", "nps", "promoters", "passives", "detractors", "nps_ci95", "sample_ok"):
+        names = ("n", "satisfaction_share", "dont_know", "screened_out", "nps", "promoters", "passives", "detractors")
+        for name in (*names, "nps_ci95", "sample_ok"):
             assert row[name] == one[name], name
 
     async def test_every_campaign_sums_counts(self, client: httpx.AsyncClient, second_campaign: None) -> None:
@@ -57,9 +59,10 @@ class TestOrgUnitAggregates:
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["campaign_code"] is None and body["minimum_sample"] == 30
+        assert body["questionnaire_code"] == "nsi-standard"
         mur = body["rows"][0]
-        assert (mur["n"], mur["satisfied"], mur["satisfaction_answered"]) == (17, 11, 17)
-        assert mur["satisfaction_share"] == 64.7 and mur["nps"] == 5.9  # (8 − 7) / 17
+        assert (mur["n"], mur["satisfied"], mur["satisfaction_answered"], mur["dont_know"]) == (17, 11, 16, 1)
+        assert mur["satisfaction_share"] == 68.8 and mur["nps"] == 5.9  # 11 / 16; (8 − 7) / 17
         assert mur["campaigns"] == ["mur-2025", "mur-2025-b"] and mur["sample_ok"] is False
 
     async def test_campaigns_outside_the_period_do_not_count(
