@@ -26,7 +26,9 @@ class CampaignCreate(BaseModel):
 
     code: CampaignCode = Field(examples=["mur-2025-polyclinics"])
     questionnaire_code: str = Field(max_length=64, examples=["nsi-standard"])
-    questionnaire_version: int | None = Field(default=None, ge=1, le=100_000, description="Default: the latest published")
+    questionnaire_version: int | None = Field(
+        default=None, ge=1, le=100_000, description="Default: the latest published"
+    )
     org_unit_codes: list[OrgUnitCode] = Field(min_length=1, max_length=1000, examples=[["MUR-GP1", "MUR-MON-CGB"]])
     starts_on: date
     ends_on: date
