@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
 
 from .conftest import FEDERAL, KYA_ADMIN, MUR_ADMIN, create_campaign, kiosk_auth, register_kiosk
 from .test_aggregates import data, entry
+from .test_questionnaires import QUESTIONS
 
 pytestmark = pytest.mark.usefixtures("kpi")
 __all__ = ["data"]
@@ -23,6 +26,77 @@ async def second_campaign(client: httpx.AsyncClient, data: None) -> None:
     batch = [entry("2025-05-20T09:00:00+03:00", "yes", 10) for _ in range(2)]
     response = await client.post("/v1/responses/batch", json={"responses": batch}, headers=kiosk_auth(kiosk))
     assert {r["status"] for r in response.json()["results"]} == {"accepted"}
+
+
+@pytest.fixture
+async def canteen(client: httpx.AsyncClient, data: None) -> None:
+    """A region's other questionnaire whose first question is also a satisfaction question: four very
+    unhappy diners at MUR-GP1 in May 2025."""
+    body = {"code": "canteen", "title_ru": "Столовая", "questions": QUESTIONS}
+    assert (await client.post("/v1/questionnaires", json=body, headers=MUR_ADMIN)).status_code == 201
+    await client.post("/v1/questionnaires/canteen/versions/1/publish", headers=MUR_ADMIN)
+    await create_campaign(client, code="mur-canteen", questionnaire_code="canteen", units=("MUR-GP1",))
+    kiosk = await register_kiosk(client, campaign="mur-canteen")
+    diners = [
+        {
+            "id": str(uuid.uuid4()),
+            "submitted_at": "2025-05-12T13:00:00+03:00",
+            "answers": {"q1_process": "no", "nps": 0},
+        }
+        for _ in range(4)
+    ]
+    response = await client.post("/v1/responses/batch", json={"responses": diners}, headers=kiosk_auth(kiosk))
+    assert {r["status"] for r in response.json()["results"]} == {"accepted"}
+
+
+class TestOneSatisfactionKpi:
+    """Issue 12: a canteen questionnaire halved the region's satisfaction KPI, because the campaign-less
+    roll-up pooled every questionnaire's first question."""
+
+    async def test_the_campaign_less_roll_up_is_nsi_standard_only(
+        self, client: httpx.AsyncClient, canteen: None
+    ) -> None:
+        body = (await bulk(client, org_units="RU-MUR", period="2025Q2")).json()
+        assert body["questionnaire_code"] == "nsi-standard"
+        [mur] = body["rows"]
+        # The same figures as without the canteen: 9 of 14 (64.3 %), NPS (6 − 7)/15.
+        assert (mur["n"], mur["satisfied"], mur["satisfaction_answered"], mur["satisfaction_share"]) == (
+            15,
+            9,
+            14,
+            64.3,
+        )
+        assert mur["nps"] == -6.7 and mur["campaigns"] == ["mur-2025"]
+
+    async def test_another_questionnaire_when_asked_for(self, client: httpx.AsyncClient, canteen: None) -> None:
+        body = (await bulk(client, org_units="RU-MUR", period="2025Q2", questionnaire="canteen")).json()
+        [mur] = body["rows"]
+        assert body["questionnaire_code"] == "canteen"
+        assert (mur["n"], mur["satisfaction_share"], mur["nps"], mur["campaigns"]) == (4, 0.0, -100.0, ["mur-canteen"])
+        unknown = (await bulk(client, org_units="RU-MUR", period="2025Q2", questionnaire="nope")).json()
+        assert unknown["rows"][0]["n"] == 0
+
+    async def test_a_campaign_is_itself(self, client: httpx.AsyncClient, canteen: None) -> None:
+        one = (await bulk(client, org_units="RU-MUR", period="2025Q2", campaign="mur-canteen")).json()
+        assert one["questionnaire_code"] == "canteen" and one["rows"][0]["n"] == 4
+        mismatch = await bulk(
+            client, org_units="RU-MUR", period="2025Q2", campaign="mur-canteen", questionnaire="nsi-standard"
+        )
+        assert mismatch.status_code == 422 and mismatch.json()["errors"][0]["pointer"] == "/query/questionnaire"
+
+    async def test_purpose(self, client: httpx.AsyncClient, data: None) -> None:
+        await create_campaign(client, code="mur-self", units=("MUR-GP1",), purpose="self_assessment")
+        kiosk = await register_kiosk(client, campaign="mur-self")
+        batch = [entry("2025-05-20T09:00:00+03:00", "no", 0) for _ in range(3)]
+        await client.post("/v1/responses/batch", json={"responses": batch}, headers=kiosk_auth(kiosk))
+        both = (await bulk(client, org_units="MUR-GP1", period="2025Q2")).json()["rows"][0]
+        monitoring = (await bulk(client, org_units="MUR-GP1", period="2025Q2", purpose="monitoring")).json()
+        self_assessment = (await bulk(client, org_units="MUR-GP1", period="2025Q2", purpose="self_assessment")).json()
+        assert (both["n"], monitoring["rows"][0]["n"], self_assessment["rows"][0]["n"]) == (13, 10, 3)
+        assert monitoring["purpose"] == "monitoring"
+        wrong = await bulk(client, org_units="MUR-GP1", period="2025Q2", campaign="mur-self", purpose="monitoring")
+        assert wrong.status_code == 422 and wrong.json()["errors"][0]["pointer"] == "/query/purpose"
+        assert (await bulk(client, org_units="MUR-GP1", period="2025Q2", purpose="audit")).status_code == 422
 
 
 class TestOrgUnitAggregates:
