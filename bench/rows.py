@@ -29,7 +29,7 @@ COMMENTS = (
 EXPECTED = (
     "id", "campaign_id", "org_unit_code", "org_unit_path", "channel", "kiosk_id", "submitted_at", "received_at",
     "effective_at", "clock_skew", "month", "quarter", "year", "body_hash", "answers", "has_text",
-    "sat1", "sat2", "sat3", "sat4", "sat5", "nps",
+    "sat1", "sat2", "sat3", "sat4", "sat5", "nps", "entered_by", "screened_out",
 )  # fmt: skip
 assert COLUMNS == EXPECTED, f"survey_api's responses table changed: {COLUMNS} != {EXPECTED}"
 
@@ -90,6 +90,8 @@ def stored_row(
         "has_text": bool(values.get("comment")),
         **{f"sat{i + 1}": values.get(code) for i, code in enumerate(SATISFACTION)},
         "nps": values.get("nps"),
+        "entered_by": "respondent" if channel in ("kiosk", "online") else "operator",
+        "screened_out": False,
     }
     return tuple(row[c] for c in COLUMNS)
 
@@ -141,4 +143,6 @@ def bulk_rows(
             values["q4_simplicity"],
             values["q5_support"],
             values["nps"],
+            "operator" if channel == "phone" else "respondent",
+            False,
         )

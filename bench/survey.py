@@ -40,7 +40,9 @@ PHASES = ("batch", "single", "aggregate", "scaling")
 """``BENCH_SURVEY_PHASES=single,aggregate`` runs only those phases (while working on one of them);
 the committed results always come from a run of all of them."""
 FEDERAL = {"Authorization": f"Bearer {token(['federal'], ['RU'], sub='bench', ttl_s=6 * 3600)}"}
-INSERT = f"INSERT INTO responses ({', '.join(COLUMNS)}) VALUES ({', '.join(f'${i}' for i in range(1, 23))})"
+INSERT = (
+    f"INSERT INTO responses ({', '.join(COLUMNS)}) VALUES ({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))})"
+)
 
 
 def _org_units() -> list[dict[str, Any]]:

@@ -84,8 +84,11 @@ EXPECTED: dict[str, dict[str, str]] = {
     },
     "survey-api": {
         "create_campaign": "201 201 | 201 403 | 403 403 | 403 403",
-        "create_questionnaire": "201 201 | 201 201 | 403 403 | 403 403",  # = the questionnaire catalogue has no region
-        "create_questionnaire_version": "201 201 | 201 201 | 403 403 | 403 403",  # =
+        # = the catalogue has no region; a new questionnaire is owned by the caller's own (RU, or its region)
+        "create_questionnaire": "201 201 | 201 201 | 403 403 | 403 403",
+        # = these questionnaires are the federal centre's: only their owner changes them
+        # (tests/security/test_definition_owners_survey.py crosses owners and regions)
+        "create_questionnaire_version": "201 201 | 403 403 | 403 403 | 403 403",
         "export_responses": "200 200 | 200 403 | 200 403 | 200 403",
         "get_aggregates": "200 200 | 200 403 | 200 403 | 200 403",
         # was 200 for every region (a bug, fixed): hidden like an unknown code
@@ -97,8 +100,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "list_campaigns": "200 200 | 200 200 | 200 200 | 200 200",  # filtered to campaigns with an org unit in scope
         "list_comments": "200 200 | 200 200 | 200 200 | 200 200",  # filtered (patients' comments never cross regions)
         "list_kiosks": "200 200 | 200 200 | 200 200 | 200 200",  # filtered
+        "list_questionnaire_changes": "200 200 | 200 200 | 200 200 | 200 200",  # = every caller reads histories
         "list_questionnaires": "200 200 | 200 200 | 200 200 | 200 200",  # =
-        "publish_questionnaire_version": "200 200 | 200 200 | 403 403 | 403 403",  # =
+        "publish_questionnaire_version": "200 200 | 403 403 | 403 403 | 403 403",  # = owner only
         # operators install kiosks in their own organisations
         "register_kiosk": "201 201 | 201 403 | 201 403 | 403 403",
         "revoke_kiosk": "200 200 | 200 404 | 200 404 | 403 403",
@@ -106,8 +110,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "submit_response": "201 201 | 201 403 | 201 403 | 403 403",
         # kiosk-only endpoint: user tokens are 401; the RU-MUR kiosk posting for RU-KYA is 403
         "submit_response_batch": "401 401 | 401 401 | 401 401 | 401 401",
-        "update_campaign": "200 200 | 200 403 | 403 403 | 403 403",
-        "update_questionnaire_version": "200 200 | 200 200 | 403 403 | 403 403",  # =
+        # another region's campaign is hidden (404), as for get_campaign
+        "update_campaign": "200 200 | 200 404 | 403 403 | 403 403",
+        "update_questionnaire_version": "200 200 | 403 403 | 403 403 | 403 403",  # = owner only
     },
     "roadmap-api": {
         "cast_ballot": "201 201 | 201 403 | 403 403 | 403 403",
@@ -446,6 +451,7 @@ SURVEY: dict[str, Builder] = {
     "get_questionnaire": lambda w, t: _r("GET", "/v1/questionnaires/nsi-standard"),
     "create_questionnaire_version": _new_version,
     "get_questionnaire_version": lambda w, t: _r("GET", "/v1/questionnaires/nsi-standard/versions/1"),
+    "list_questionnaire_changes": lambda w, t: _r("GET", "/v1/questionnaires/nsi-standard/history"),
     "update_questionnaire_version": _edit_draft,
     "publish_questionnaire_version": _publish_draft,
     "submit_response": lambda w, t: _r("POST", "/v1/responses", json=_response(t)),

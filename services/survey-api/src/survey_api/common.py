@@ -14,11 +14,42 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 
 class Channel(StrEnum):
-    """How a response was collected."""
+    """How a response was collected: at a kiosk, in an online form, read out on the phone, or on a
+    paper form keyed in afterwards by staff."""
 
     KIOSK = "kiosk"
     ONLINE = "online"
     PHONE = "phone"
+    PAPER = "paper"
+
+
+class EnteredBy(StrEnum):
+    """Whose hands typed the answers into Zdrav: the respondent's own, or an operator's (a phone
+    interviewer, staff keying in a paper form). Recorded on every response and shown in exports, so
+    that analysts can tell self-completed answers from transcribed ones."""
+
+    RESPONDENT = "respondent"
+    OPERATOR = "operator"
+
+
+DEFAULT_ENTERED_BY: dict[Channel, EnteredBy] = {
+    Channel.KIOSK: EnteredBy.RESPONDENT,
+    Channel.ONLINE: EnteredBy.RESPONDENT,
+    Channel.PHONE: EnteredBy.OPERATOR,
+    Channel.PAPER: EnteredBy.OPERATOR,
+}
+"""Who enters a channel's answers unless the sender says otherwise: the respondent at a kiosk or in
+an online form, an operator on the phone or from paper. Only a kiosk cannot say otherwise (its
+respondent stands at the device)."""
+
+
+class CampaignPurpose(StrEnum):
+    """Why a campaign asks (the national method's two uses of the survey): the initial measurement
+    before a roadmap (``self_assessment``, «самообследование») or the ongoing quarterly measurement
+    (``monitoring``, «мониторинг»)."""
+
+    SELF_ASSESSMENT = "self_assessment"
+    MONITORING = "monitoring"
 
 
 def path_string(lineage: Sequence[str]) -> str:

@@ -1,5 +1,8 @@
-"""Demo data for ``make run``: a 2025 campaign on ``nsi-standard`` in Krasnoyarsk and Murmansk
-organisations with a few thousand generated responses (seeded, so every run shows the same figures).
+"""Demo data for ``make run``: a 2025 monitoring campaign on ``nsi-standard`` in Krasnoyarsk and
+Murmansk organisations with a few thousand generated responses (seeded, so every run shows the same
+figures): some answered on paper and keyed in by staff (``entered_by: operator``, as on the phone),
+some «затрудняюсь ответить» beside the four answers, and a few respondents who had not been through
+the situation in the last six months (a screening «no»: stored, counted apart as ``screened_out``).
 
 Written through the repositories and the ingestion service, not over HTTP; the kpi-api check of org
 units is skipped (their paths come from ``data/demo/org_units.csv``). Idempotent: a second run finds
@@ -18,7 +21,7 @@ from typing import Any
 
 from survey_api.campaigns.context import CampaignCache
 from survey_api.campaigns.repository import CampaignRepository
-from survey_api.common import path_string
+from survey_api.common import DEFAULT_ENTERED_BY, Channel, path_string
 from survey_api.models import Campaign, CampaignOrgUnit
 from survey_api.questionnaires.repository import QuestionnaireRepository
 from survey_api.questionnaires.service import QuestionnaireService
@@ -38,7 +41,7 @@ PROFILES: dict[str, tuple[int, float, float]] = {
     "KYA-GP14": (520, 0.77, 8.0),
     "KYA-NOR-GP1": (300, 0.58, 6.4),
 }
-CHANNELS = (("kiosk", 0.7), ("online", 0.2), ("phone", 0.1))
+CHANNELS = (("kiosk", 0.62), ("online", 0.18), ("phone", 0.1), ("paper", 0.1))
 COMMENTS = (
     "Долго ждал приёма, очередь у кабинета",
     "Спасибо врачу, всё объяснили",
@@ -82,6 +85,12 @@ def _answers(rng: random.Random, satisfied: float, nps_mean: float) -> dict[str,
     }
     if rng.random() < 0.12:
         answers["comment"] = rng.choice(COMMENTS)
+    # Most forms ask the screening question; a few respondents were not in the situation lately.
+    roll = rng.random()
+    if roll < 0.9:
+        answers["screening"] = "yes"
+    elif roll < 0.93:
+        answers["screening"] = "no"
     return answers
 
 
@@ -105,6 +114,7 @@ async def load_demo(database_url: str) -> None:
                 ends_on=date(2025, 12, 31),
                 channels=[name for name, _ in CHANNELS],
                 life_situation="Получение первичной медико-санитарной помощи в поликлинике",
+                purpose="monitoring",
                 minimum_sample=30,
                 status="active",
                 created_by="demo",
@@ -141,6 +151,7 @@ async def load_demo(database_url: str) -> None:
                     channel = rng.choices([c for c, _ in CHANNELS], weights=[w for _, w in CHANNELS])[0]
                     by_channel[channel].append(Candidate.of(index, response_id, submitted_at, answers, body_hash))
                 for channel, candidates in by_channel.items():
-                    await ingestion.ingest(context, context.units[code], channel, candidates)
+                    entered_by = DEFAULT_ENTERED_BY[Channel(channel)].value
+                    await ingestion.ingest(context, context.units[code], channel, candidates, entered_by=entered_by)
     finally:
         await database.dispose()

@@ -12,7 +12,8 @@ from .conftest import FEDERAL, KYA_ADMIN, MUR_ADMIN, MUR_OPERATOR, answers, crea
 
 pytestmark = pytest.mark.usefixtures("kpi")
 
-# MUR-GP1, kiosk, May 2025: q1 = 6 yes, 2 rather_yes, 1 no, 1 dont_know → 8/10 = 80 %;
+# MUR-GP1, kiosk, May 2025: q1 = 6 yes, 2 rather_yes, 1 no, 1 dont_know → 8 of the 9 who gave one of
+# the method's four answers = 88.9 % (dont_know beside the share, not in its denominator);
 # NPS scores 10 10 9 9 9 | 8 7 | 6 3 0 → 5 promoters, 2 passives, 3 detractors → NPS 20.
 GP1_Q1 = ["yes"] * 6 + ["rather_yes"] * 2 + ["no", "dont_know"]
 GP1_NPS = [10, 10, 9, 9, 9, 8, 7, 6, 3, 0]
@@ -60,30 +61,37 @@ class TestFigures:
         response = await aggregates(client, org_unit="RU-MUR", period="2025Q2")
         assert response.status_code == 200, response.text
         [row] = response.json()["rows"]
-        # 15 responses: 9 satisfied of 15 → 60 %; promoters 6, passives 2, detractors 7 → −6.666… → −6.7.
+        # 15 responses: 9 satisfied of the 14 four-point answers (one dont_know aside) → 64.285… → 64.3 %;
+        # promoters 6, passives 2, detractors 7 → −6.666… → −6.7.
         assert row["n"] == 15
-        assert row["satisfaction_share"] == 60.0
+        assert row["satisfaction_share"] == 64.3
+        assert row["dont_know"] == 1 and row["screened_out"] == 0
+        # Wilson over n = 14, p = 9/14: centre (p + z²/28)/(1 + z²/14) = 0.61210, half 0.22445 → [38.8, 83.7].
+        assert row["satisfaction_ci95"] == [38.8, 83.7]
         assert (row["promoters"], row["passives"], row["detractors"]) == (6, 2, 7)
         assert row["nps"] == -6.7
         # var = (0.4 + 0.4667 − 0.0667²)/15 = 0.057481…; half = 1.96·√var·100 = 46.99 → [−53.7, 40.3].
         assert row["nps_ci95"] == [-53.7, 40.3]
         assert row["sample_ok"] is True
         assert row["period"] == "2025Q2"
-        # 60 + 25 % of (90 − 60) = 67.5; −6.67 + 25 % of (30 + 6.67) = 2.5.
-        assert row["suggested_satisfaction_target"] == 67.5
+        # 64.29 + 25 % of (90 − 64.29) = 70.71 → 70.7; −6.67 + 25 % of (30 + 6.67) = 2.5.
+        assert row["suggested_satisfaction_target"] == 70.7
         assert row["suggested_nps_target"] == 2.5
-        shares = {q["code"]: q["share"] for q in row["questions"]}
-        assert shares == {
-            "q1_process": 60.0,
-            "q2_documents": 100.0,
-            "q3_duration": 100.0,
-            "q4_simplicity": 0.0,
-            "q5_support": 0.0,
+        # Every answer to q5 is dont_know: nobody gave one of the four answers, so there is no share.
+        questions = {q["code"]: (q["answered"], q["positive"], q["dont_know"], q["share"]) for q in row["questions"]}
+        assert questions == {
+            "q1_process": (14, 9, 1, 64.3),
+            "q2_documents": (15, 15, 0, 100.0),
+            "q3_duration": (15, 15, 0, 100.0),
+            "q4_simplicity": (15, 0, 0, 0.0),
+            "q5_support": (0, 0, 15, None),
         }
         assert row["previous"] == {
             "period": "2025Q1",
             "n": 2,
             "satisfaction_share": 100.0,
+            "dont_know": 0,
+            "screened_out": 0,
             "nps": 100.0,
             "sample_ok": False,
         }
@@ -91,7 +99,7 @@ class TestFigures:
 
     async def test_single_org_unit(self, client: httpx.AsyncClient, data: None) -> None:
         [row] = (await aggregates(client, org_unit="MUR-GP1", period="2025Q2")).json()["rows"]
-        assert (row["n"], row["satisfaction_share"], row["nps"]) == (10, 80.0, 20.0)
+        assert (row["n"], row["satisfaction_share"], row["dont_know"], row["nps"]) == (10, 88.9, 1, 20.0)
         # var = (0.5 + 0.3 − 0.2²)/10 = 0.076; half = 1.96·√0.076·100 = 54.03 → [−34.0, 74.0].
         assert row["nps_ci95"] == [-34.0, 74.0]
 
@@ -106,7 +114,7 @@ class TestFigures:
     async def test_group_by_org_unit(self, client: httpx.AsyncClient, data: None) -> None:
         rows = (await aggregates(client, org_unit="RU-MUR", period="2025Q2", group_by="org_unit")).json()["rows"]
         assert [(r["org_unit_code"], r["n"], r["satisfaction_share"], r["nps"], r["sample_ok"]) for r in rows] == [
-            ("MUR-GP1", 10, 80.0, 20.0, True),
+            ("MUR-GP1", 10, 88.9, 20.0, True),
             ("MUR-MON-CGB", 5, 20.0, -60.0, False),
         ]
 

@@ -17,8 +17,9 @@ pytestmark = pytest.mark.usefixtures("kpi")
 class TestCampaigns:
     async def test_create_and_read(self, client: httpx.AsyncClient) -> None:
         created = await create_campaign(client, life_situation="Плановая помощь при ССЗ")
-        assert created["questionnaire_version"] == 1
+        assert created["questionnaire_version"] == 2  # nsi-standard's current version
         assert created["status"] == "active"
+        assert created["purpose"] == "monitoring"
         assert created["minimum_sample"] == 30
         assert created["org_unit_codes"] == ["KYA-GP4", "MUR-GP1", "MUR-MON-CGB"]
         read = await client.get("/v1/campaigns/mur-2025", headers=MUR_OPERATOR)

@@ -33,10 +33,14 @@ async def test_nsi_standard_is_always_present(client: httpx.AsyncClient) -> None
     response = await client.get("/v1/questionnaires/nsi-standard", headers=MUR_OPERATOR)
     assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "published"
+    assert (body["status"], body["version"], body["owner"]) == ("published", 2, "RU")
     assert [q["code"] for q in body["questions"]] == [
-        "q1_process", "q2_documents", "q3_duration", "q4_simplicity", "q5_support", "nps", "comment"
+        "q1_process", "q2_documents", "q3_duration", "q4_simplicity", "q5_support", "nps", "comment", "screening"
     ]  # fmt: skip
+    comment = next(q for q in body["questions"] if q["code"] == "comment")
+    assert comment["text_ru"] == "Опишите Ваши предложения по совершенствованию процессов."
+    first = (await client.get("/v1/questionnaires/nsi-standard/versions/1", headers=MUR_OPERATOR)).json()
+    assert first["status"] == "published" and len(first["questions"]) == 7
 
 
 async def test_draft_edit_publish_then_immutable(client: httpx.AsyncClient) -> None:

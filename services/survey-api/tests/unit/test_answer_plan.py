@@ -48,16 +48,27 @@ ALL_TYPES = QuestionnaireDefinition(
         ),
         Question(code="comment", type=QuestionType.FREE_TEXT, text_ru="Комментарий"),
         Question(code="reason", type=QuestionType.FREE_TEXT, text_ru="Причина", required=True),
+        Question(code="lately", type=QuestionType.SCREENING, text_ru="Были в последние 6 месяцев?"),
     ),
 )  # fmt: skip
-DEFINITIONS = [ALL_TYPES, standard_questionnaire()]
+REQUIRED_SCREENING = QuestionnaireDefinition(
+    code="plan-required-screening",
+    version=1,
+    title_ru="Проверка",
+    questions=(
+        Question(code="lately", type=QuestionType.SCREENING, text_ru="Были?", required=True),
+        Question(code="q1_process", type=QuestionType.SATISFACTION5, text_ru="Довольны?", required=True),
+        Question(code="nps", type=QuestionType.NPS, text_ru="Порекомендуете?"),
+    ),
+)
+DEFINITIONS = [ALL_TYPES, REQUIRED_SCREENING, standard_questionnaire()]
 
 _ANY = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(-3, 12),
     st.floats(allow_nan=False),
-    st.sampled_from(["yes", "rather_no", "dont_know", "walk", "car", "a", "x", "", "  ", "maybe"]),
+    st.sampled_from(["yes", "no", "rather_no", "dont_know", "walk", "car", "a", "x", "", "  ", "maybe", "No"]),
     st.text(max_size=12),
     st.lists(st.sampled_from(["a", "b", "c", "x", "y", "z", 1]), max_size=4),
     st.just("текст 8 912 345-67-89 a@b.ru"),
@@ -67,7 +78,7 @@ _ANY = st.one_of(
 # Just inside and just outside what is valid, for every type: where a compiled check is most likely
 # to be off by one.
 EDGES: list[Any] = [
-    *(-1, 0, 1, 5, 6, 10, 11, True, False, 7.0, "7", "YES", "other", "a", "", " ", "\x00", None),
+    *(-1, 0, 1, 5, 6, 10, 11, True, False, 7.0, "7", "YES", "no", "NO", "other", "a", "", " ", "\x00", None),
     *(["a", "a"], ["z"], [], ["a", 1], ["x", "y"], ["y", "y"]),
     *("x" * FREE_TEXT_MAX_LENGTH, "x" * (FREE_TEXT_MAX_LENGTH + 1)),
 ]
@@ -88,6 +99,8 @@ def _valid_value(question: Question) -> st.SearchStrategy[Any]:
         case QuestionType.MULTIPLE_CHOICE:
             value = st.lists(st.sampled_from(options), min_size=1, unique=True)
             unanswered = unanswered | st.just([]) if not question.required else unanswered
+        case QuestionType.SCREENING:
+            value = st.sampled_from(["yes", "no"])
         case QuestionType.FREE_TEXT:
             value = st.text(min_size=1, max_size=40).filter(lambda t: t.strip() and "\x00" not in t)
             unanswered = unanswered | st.sampled_from(["", "   "]) if not question.required else unanswered
@@ -162,9 +175,15 @@ def test_the_plan_by_hand() -> None:
     assert found.answers == {
         "sat": "yes", "nps_again": 7, "rate": 4, "must": ["y", "x"], "comment": "звоните [phone]", "reason": "очередь",
     }  # fmt: skip
-    assert (found.has_text, found.nps, found.satisfaction) == (True, 7, ("yes", None))
+    assert (found.has_text, found.nps, found.satisfaction, found.screened_out) == (True, 7, ("yes", None), False)
+    # A screening «no» is stored as sent and marks the response screened out; «yes» does not.
+    screened = plan.store({**answers, "lately": "no"})
+    assert screened is not None and screened.screened_out is True and screened.answers["lately"] == "no"
+    kept = plan.store({**answers, "lately": "yes"})
+    assert kept is not None and kept.screened_out is False
     # Not sure → the general path decides (here: True is not a score, a repeated option, an unknown code).
     assert plan.store({**answers, "rate": True}) is None
     assert plan.store({**answers, "must": ["x", "x"]}) is None
     assert plan.store({**answers, "extra": 1}) is None
     assert plan.store({**answers, "reason": "  "}) is None  # required and blank
+    assert plan.store({**answers, "lately": "No"}) is None  # not a screening answer

@@ -212,3 +212,30 @@ class TestValidateAnswers:
 
 def test_json_pointer_escapes() -> None:
     assert json_pointer("a/b", "c~d", 0, prefix="/answers") == "/answers/a~1b/c~0d/0"
+
+
+class TestScreening:
+    QUESTION = Question(code="lately", type=QuestionType.SCREENING, text_ru="Были в последние 6 месяцев?")
+
+    def _definition(self, *extra: Question) -> QuestionnaireDefinition:
+        sat = Question(code="sat", type=QuestionType.SATISFACTION5, text_ru="Довольны?", required=True)
+        return QuestionnaireDefinition(code="s", version=1, title_ru="С", questions=(self.QUESTION, sat, *extra))
+
+    @pytest.mark.parametrize("value", ["yes", "no", None])
+    def test_yes_no_or_unanswered_when_optional(self, value: Any) -> None:
+        assert validate_answers(self._definition(), {"lately": value, "sat": "no"}) == []
+
+    @pytest.mark.parametrize("value", ["No", "maybe", True, 0, ["no"]])
+    def test_anything_else_is_refused(self, value: Any) -> None:
+        assert validate_answers(self._definition(), {"lately": value, "sat": "no"}) == [
+            AnswerError("/answers/lately", "must be one of: yes, no")
+        ]
+
+    def test_at_most_one_per_questionnaire(self) -> None:
+        with pytest.raises(ValidationError, match="at most one screening question"):
+            self._definition(Question(code="again", type=QuestionType.SCREENING, text_ru="Ещё раз?"))
+        assert self._definition().screening_code == "lately"
+
+    def test_takes_no_options(self) -> None:
+        with pytest.raises(ValidationError, match="takes no options"):
+            Question(code="x", type=QuestionType.SCREENING, text_ru="?", options=_options("yes", "no"))

@@ -39,9 +39,13 @@ class SurveyClient:
         period: str,
         *,
         campaign: str | None = None,
+        questionnaire: str | None = None,
+        purpose: str | None = None,
         timeout_s: float | None = None,
     ) -> OrgUnitAggregates:
-        """Figures of several org units' subtrees at once, over ``campaign`` or every campaign.
+        """Figures of several org units' subtrees at once, over ``campaign`` or, without one, every
+        campaign of ``questionnaire`` (survey-api's default: the national ``nsi-standard``) whose dates
+        overlap the period, of one ``purpose`` (``self_assessment``, ``monitoring``) if given.
 
         Raises :class:`~zdrav_shared.http_client.PeerUnavailable` when survey-api does not answer in
         time and :class:`~zdrav_shared.http_client.PeerError` when it refuses the request (an
@@ -50,6 +54,10 @@ class SurveyClient:
         params = {"org_units": ",".join(org_units), "period": period}
         if campaign is not None:
             params["campaign"] = campaign
+        if questionnaire is not None:
+            params["questionnaire"] = questionnaire
+        if purpose is not None:
+            params["purpose"] = purpose
         answer = await self.client.get_model(
             "/v1/aggregates/org-units", OrgUnitAggregates, params=params, timeout_s=timeout_s
         )

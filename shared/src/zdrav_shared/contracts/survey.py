@@ -28,9 +28,10 @@ class QuestionShare(BaseModel):
     """The share of positive answers to one satisfaction question."""
 
     code: str = Field(examples=["q2_documents"])
-    answered: int
+    answered: int = Field(description="Answers that are one of the method's four (dont_know not included)")
     positive: int
-    share: float | None = Field(description="Percentage of yes / rather_yes among those who answered")
+    dont_know: int = Field(default=0, description="Answers dont_know: not in the share's denominator")
+    share: float | None = Field(description="Percentage of yes / rather_yes among the four-answer responses")
 
 
 class PreviousFigures(BaseModel):
@@ -39,6 +40,8 @@ class PreviousFigures(BaseModel):
     period: str = Field(examples=["2025Q1"])
     n: int
     satisfaction_share: float | None
+    dont_know: int = Field(default=0, description="Answers dont_know to q1_process: not in the denominator")
+    screened_out: int = Field(default=0, description="Responses a screening «no» keeps out of every figure")
     nps: float | None
     sample_ok: bool
 
@@ -49,9 +52,12 @@ class SurveyAggregateRow(BaseModel):
     org_unit_code: str | None = Field(default=None, examples=["MUR-GP1"])
     channel: str | None = Field(default=None, examples=["kiosk"])
     period: str = Field(examples=["2025Q2"])
-    n: int = Field(description="Responses in the group")
+    n: int = Field(description="Responses in the group (those screened out not included)")
     satisfaction_share: float | None = Field(examples=[82.5])
     dont_know: int = Field(default=0, description="Answers dont_know to q1_process: not in the share's denominator")
+    screened_out: int = Field(
+        default=0, description="Responses whose screening answer is «no»: stored, counted here only, in no figure"
+    )
     satisfaction_ci95: list[float] | None = Field(default=None, description="Wilson 95 % interval, percent")
     nps: float | None = Field(examples=[41.2])
     promoters: int
@@ -81,7 +87,8 @@ class SurveyAggregates(BaseModel):
 
 
 class OrgUnitAggregateRow(BaseModel):
-    """One requested org unit's subtree, over one campaign or every campaign of the period.
+    """One requested org unit's subtree, over one campaign or every campaign of one questionnaire
+    (``nsi-standard`` by default) in the period.
 
     The counts are returned beside the figures so that a caller can roll several units up itself
     (a ratio of sums): ``satisfaction_share`` = ``satisfied`` ÷ ``satisfaction_answered`` × 100 and
@@ -89,10 +96,13 @@ class OrgUnitAggregateRow(BaseModel):
     """
 
     org_unit_code: str = Field(examples=["RU-MUR"])
-    n: int = Field(description="Responses in the subtree")
+    n: int = Field(description="Responses in the subtree (those screened out not included)")
     satisfied: int = Field(description="Answers yes / rather_yes to q1_process")
     satisfaction_answered: int = Field(description="Answers to q1_process with one of the method's four answers")
     dont_know: int = Field(default=0, description="Answers dont_know to q1_process: not in the denominator")
+    screened_out: int = Field(
+        default=0, description="Responses whose screening answer is «no»: stored, counted here only, in no figure"
+    )
     satisfaction_share: float | None = Field(examples=[82.5])
     nps: float | None = Field(examples=[41.2])
     promoters: int
@@ -106,9 +116,18 @@ class OrgUnitAggregateRow(BaseModel):
 class OrgUnitAggregates(BaseModel):
     """The answer of ``GET /v1/aggregates/org-units``: one row per requested org unit, in the order
     asked (units without responses get a row with ``n = 0``). Without a campaign, only responses to
-    the national questionnaire ``nsi-standard`` count: another questionnaire never mixes in."""
+    the national questionnaire ``nsi-standard`` (or the one questionnaire asked for) count: another
+    questionnaire never mixes in."""
 
     period: str = Field(examples=["2025Q2"])
-    campaign_code: str | None = Field(default=None, description="null: every campaign of the period")
+    campaign_code: str | None = Field(
+        default=None, description="null: every campaign of the questionnaire overlapping the period"
+    )
+    questionnaire_code: str | None = Field(
+        default=None, description="The questionnaire whose responses were counted", examples=["nsi-standard"]
+    )
+    purpose: str | None = Field(
+        default=None, description="self_assessment or monitoring when narrowed to one; null: both"
+    )
     minimum_sample: int
     rows: list[OrgUnitAggregateRow]

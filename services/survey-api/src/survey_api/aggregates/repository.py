@@ -12,9 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from survey_api.campaigns.repository import scope_clause
 from survey_api.models import Campaign
 from survey_api.models import SurveyResponse as R
+from survey_api.questionnaires.rules import FOUR_POINT_SATISFACTION_VALUES, SatisfactionAnswer
 from zdrav_shared.periods import Period, PeriodType
 
 POSITIVE = ("yes", "rather_yes")
+FOUR_ANSWERS = FOUR_POINT_SATISFACTION_VALUES
+"""The denominator of a share: the method's four answers; ``dont_know`` is counted beside it."""
+DONT_KNOW = SatisfactionAnswer.DONT_KNOW.value
 SLOTS = 5
 
 GROUP_COLUMNS: dict[str, Any] = {
@@ -26,17 +30,30 @@ GROUP_COLUMNS: dict[str, Any] = {
 
 
 @dataclass(frozen=True, slots=True)
+class SlotCounts:
+    """Answers to one satisfaction question: ``positive`` (yes, rather_yes) of ``answered`` (one of
+    the method's four answers), and ``dont_know`` beside them."""
+
+    positive: int = 0
+    answered: int = 0
+    dont_know: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class GroupCounts:
     n: int
-    satisfaction: tuple[tuple[int, int], ...]
-    """(positive, answered) for ``sat1`` … ``sat5``."""
+    """Responses that count: screened-out ones are not among them."""
+    satisfaction: tuple[SlotCounts, ...]
+    """For ``sat1`` … ``sat5``."""
     promoters: int
     passives: int
     detractors: int
+    screened_out: int = 0
+    """Responses kept out by a screening «no»: in no other count."""
 
     @classmethod
     def empty(cls) -> GroupCounts:
-        return cls(0, ((0, 0),) * SLOTS, 0, 0, 0)
+        return cls(0, (SlotCounts(),) * SLOTS, 0, 0, 0, 0)
 
 
 def period_filter(period: Period) -> ColumnElement[bool]:
@@ -82,21 +99,28 @@ def counts_query(
     """The GROUP BY of ``AggregateRepository.counts``: every column it reads is in the covering
     index ``ix_responses_campaign_quarter_month`` (tests/contract/test_aggregate_index.py checks it).
 
-    Rows: ``key, n, (positive, answered) × SLOTS, promoters, passives, detractors``. The responses
-    are counted per (key, NPS score) and those few hundred rows summed per key: the three NPS
-    classes then cost one comparison per score instead of three per response — over 1M responses
-    ~13 % less backend CPU than one flat GROUP BY key (serial EXPLAIN of both, same counts)."""
+    Rows: ``key, n, (positive, answered, dont_know) × SLOTS, promoters, passives, detractors,
+    screened_out``. The responses are counted per (key, NPS score) and those few hundred rows summed
+    per key: the three NPS classes then cost one comparison per score instead of three per response —
+    over 1M responses ~13 % less backend CPU than one flat GROUP BY key (serial EXPLAIN of both, same
+    counts). A screened-out response has null ``sat*`` and ``nps`` (ingestion stores it so): it falls
+    in the null-score group, where only ``screened_out`` counts it."""
     keys = [GROUP_COLUMNS[group_by].label("key")] if group_by else []
     satisfaction: list[Any] = []
     for slot in range(1, SLOTS + 1):
         column = getattr(R, f"sat{slot}")
         satisfaction += [
             func.count().filter(column.in_(POSITIVE)).label(f"positive{slot}"),
-            func.count(column).label(f"answered{slot}"),
+            func.count().filter(column.in_(FOUR_ANSWERS)).label(f"answered{slot}"),
+            func.count().filter(column == DONT_KNOW).label(f"dont_know{slot}"),
         ]
-    by_score = select(*keys, R.nps, func.count().label("n"), *satisfaction).where(
-        *responses_in(campaign_id, period, subtree_code, scope_codes)
-    )
+    by_score = select(
+        *keys,
+        R.nps,
+        func.count().filter(R.screened_out.is_(False)).label("n"),
+        func.count().filter(R.screened_out.is_(True)).label("screened"),
+        *satisfaction,
+    ).where(*responses_in(campaign_id, period, subtree_code, scope_codes))
     scores = by_score.group_by(*keys, R.nps).subquery("scores")
     sums = [func.sum(scores.c[c.name]) for c in satisfaction]
     n, nps = scores.c.n, scores.c.nps
@@ -107,6 +131,7 @@ def counts_query(
         func.sum(n).filter(nps >= 9),
         func.sum(n).filter(nps.between(7, 8)),
         func.sum(n).filter(nps <= 6),
+        func.sum(scores.c.screened),
     )
     if group_by:
         query = query.group_by(scores.c.key)
@@ -121,8 +146,10 @@ def counts_by_path_query(
     scope_codes: Sequence[str] | None,
 ) -> Select[Any]:
     """The GROUP BY of ``AggregateRepository.counts_by_path``, covered by the same index."""
-    measures: list[Any] = [func.count(), _counted(R.sat1.in_(POSITIVE)), func.count(R.sat1)]
+    measures: list[Any] = [_counted(R.screened_out.is_(False)), _counted(R.sat1.in_(POSITIVE))]
+    measures += [_counted(R.sat1.in_(FOUR_ANSWERS)), _counted(R.sat1 == DONT_KNOW)]
     measures += [_counted(R.nps >= 9), _counted(R.nps.between(7, 8)), _counted(R.nps <= 6)]
+    measures += [_counted(R.screened_out.is_(True))]
     query = (
         select(R.org_unit_path, R.campaign_id, *measures)
         .where(
@@ -189,18 +216,26 @@ class AggregateRepository:
         found: dict[str | None, GroupCounts] = {}
         for row in (await self.session.execute(query)).all():
             values = [int(v or 0) for v in row[1:]]
-            if values[0] == 0:
+            n, screened_out = values[0], values[-1]
+            if n == 0 and screened_out == 0:
                 continue
-            pairs = tuple((values[1 + 2 * i], values[2 + 2 * i]) for i in range(SLOTS))
-            found[row[0]] = GroupCounts(values[0], pairs, values[-3], values[-2], values[-1])
+            slots = tuple(SlotCounts(*values[1 + 3 * i : 4 + 3 * i]) for i in range(SLOTS))
+            found[row[0]] = GroupCounts(n, slots, values[-4], values[-3], values[-2], screened_out)
         return found
 
-    async def campaigns_overlapping(self, period: Period) -> dict[int, str]:
-        """``{id: code}`` of the campaigns whose dates overlap the period (every campaign that can hold
-        responses of it)."""
-        result = await self.session.execute(
-            select(Campaign.id, Campaign.code).where(Campaign.starts_on <= period.end, Campaign.ends_on >= period.start)
+    async def campaigns_overlapping(
+        self, period: Period, *, questionnaire_code: str, purpose: str | None = None
+    ) -> dict[int, str]:
+        """``{id: code}`` of the campaigns of one questionnaire (any version) whose dates overlap the
+        period (every such campaign that can hold responses of it), of one purpose if given."""
+        query = select(Campaign.id, Campaign.code).where(
+            Campaign.questionnaire_code == questionnaire_code,
+            Campaign.starts_on <= period.end,
+            Campaign.ends_on >= period.start,
         )
+        if purpose is not None:
+            query = query.where(Campaign.purpose == purpose)
+        result = await self.session.execute(query)
         return {i: c for i, c in result.all()}
 
     async def counts_by_path(
@@ -221,10 +256,11 @@ class AggregateRepository:
         )
         await self._plan_for_counting()
         found = []
-        for path, campaign_id, n, positive, answered, promoters, passives, detractors in (
-            await self.session.execute(query)
-        ).all():
-            pairs = ((int(positive or 0), int(answered or 0)),) + ((0, 0),) * (SLOTS - 1)
-            counts = GroupCounts(int(n), pairs, int(promoters or 0), int(passives or 0), int(detractors or 0))
+        for path, campaign_id, *measures in (await self.session.execute(query)).all():
+            n, positive, answered, dont_know, promoters, passives, detractors, screened_out = (
+                int(v or 0) for v in measures
+            )
+            slots = (SlotCounts(positive, answered, dont_know),) + (SlotCounts(),) * (SLOTS - 1)
+            counts = GroupCounts(n, slots, promoters, passives, detractors, screened_out)
             found.append((path, int(campaign_id), counts))
         return found

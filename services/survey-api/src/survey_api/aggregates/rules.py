@@ -8,8 +8,10 @@ rounded), in percent for shares and in NPS points for NPS. Round only for presen
 
 Definitions (CONTRACT.md, national method in ``nsi_health_model.json``):
 
-- satisfaction share = answers «Да» / «Скорее да» to ``q1_process`` ÷ all answers to it
-  (``dont_know`` included) × 100;
+- satisfaction share = answers «Да» / «Скорее да» to ``q1_process`` ÷ its answers that are one of
+  the method's four (Да / Скорее да / Скорее нет / Нет) × 100: ``dont_know`` («Затрудняюсь
+  ответить») is not in the denominator, and callers pass ``answered`` without it — here, in the Wilson
+  interval and in the change tests alike;
 - NPS = % promoters (9–10) − % detractors (0–6) of the answers to ``nps``, in [−100, 100];
 - suggested target = current + 25 % of the gap to the long-term level (90 % satisfaction,
   30 NPS).
@@ -292,8 +294,9 @@ class GroupFigures:
 def group_figures(
     n: int, satisfaction: ShareCounts, nps_counts: NpsCounts, *, minimum_sample: int = DEFAULT_MINIMUM_SAMPLE
 ) -> GroupFigures:
-    """All figures of an aggregate row from its counts: ``n`` responses in the group, the
-    ``q1_process`` counts and the NPS counts. ``sample_ok`` is judged on ``n``.
+    """All figures of an aggregate row from its counts: ``n`` responses in the group (those a
+    screening «no» keeps out not among them), the ``q1_process`` counts (four-answer) and the NPS
+    counts. ``sample_ok`` is judged on ``n``.
     """
     if n < max(satisfaction.answered, nps_counts.n):
         raise ValueError(f"{n} responses cannot hold more answers to one question")

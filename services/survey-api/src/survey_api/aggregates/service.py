@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from survey_api.aggregates.errors import OrgUnitNotFound
-from survey_api.aggregates.repository import AggregateRepository, GroupCounts
+from survey_api.aggregates.repository import AggregateRepository, GroupCounts, SlotCounts
 from survey_api.aggregates.rules import (
     DEFAULT_MINIMUM_SAMPLE,
     LONG_TERM_NPS,
@@ -20,6 +20,7 @@ from survey_api.aggregates.rules import (
 )
 from survey_api.campaigns.context import CampaignCache, CampaignContext
 from survey_api.campaigns.errors import CampaignNotFound
+from survey_api.questionnaires.standard import STANDARD_QUESTIONNAIRE_CODE
 from zdrav_shared.auth import Principal, require_scope
 from zdrav_shared.clients.org_units import OrgUnitClient
 from zdrav_shared.contracts.survey import (
@@ -104,9 +105,16 @@ class AggregateService:
         )
 
     async def org_unit_aggregates(
-        self, caller: Principal, org_units: list[str], period_text: str, campaign: str | None
+        self,
+        caller: Principal,
+        org_units: list[str],
+        period_text: str,
+        campaign: str | None,
+        questionnaire: str | None = None,
+        purpose: str | None = None,
     ) -> OrgUnitAggregates:
-        """Figures of each requested subtree, over one campaign or every campaign overlapping the period.
+        """Figures of each requested subtree, over one campaign or every campaign of one questionnaire
+        (``nsi-standard`` unless another is named) overlapping the period.
 
         Counts are summed per subtree from one GROUP BY by org-unit path; the campaign-less form
         uses the default minimum sample, a campaign's own otherwise."""
@@ -117,10 +125,22 @@ class AggregateService:
             context = await self.cache.get(self.session, campaign)
             if context is None:
                 raise CampaignNotFound(campaign)
+            if questionnaire is not None and questionnaire != context.definition.code:
+                raise Unprocessable(
+                    f"campaign {campaign} asks questionnaire {context.definition.code}, not {questionnaire}: "
+                    "name one or the other",
+                    pointer="/query/questionnaire",
+                )
+            if purpose is not None and purpose != context.purpose:
+                raise Unprocessable(
+                    f"campaign {campaign} is a {context.purpose} campaign, not {purpose}", pointer="/query/purpose"
+                )
             campaigns = {context.id: context.code}
             minimum = context.minimum_sample
+            questionnaire = context.definition.code
         else:
-            campaigns = await self.repo.campaigns_overlapping(period)
+            questionnaire = questionnaire or STANDARD_QUESTIONNAIRE_CODE
+            campaigns = await self.repo.campaigns_overlapping(period, questionnaire_code=questionnaire, purpose=purpose)
             minimum = DEFAULT_MINIMUM_SAMPLE
         if not caller.is_federal:
             for code in org_units:
@@ -137,15 +157,17 @@ class AggregateService:
             marker = f"/{code}/"
             inside = [(campaign_id, c) for path, campaign_id, c in found if marker in path]
             total = _sum_counts([c for _, c in inside])
-            positive, answered = total.satisfaction[0]
-            figures = group_figures(total.n, ShareCounts(positive, answered), _nps(total), minimum_sample=minimum)
+            q1 = total.satisfaction[0]
+            figures = group_figures(total.n, _share(total), _nps(total), minimum_sample=minimum)
             interval = present_interval(figures.nps_ci95)
             rows.append(
                 OrgUnitAggregateRow(
                     org_unit_code=code,
                     n=figures.n,
-                    satisfied=positive,
-                    satisfaction_answered=answered,
+                    satisfied=q1.positive,
+                    satisfaction_answered=q1.answered,
+                    dont_know=q1.dont_know,
+                    screened_out=total.screened_out,
                     satisfaction_share=present(figures.satisfaction_share),
                     nps=present(figures.nps),
                     promoters=figures.promoters,
@@ -156,7 +178,14 @@ class AggregateService:
                     campaigns=sorted({campaigns[i] for i, _ in inside}),
                 )
             )
-        return OrgUnitAggregates(period=period.code, campaign_code=campaign, minimum_sample=minimum, rows=rows)
+        return OrgUnitAggregates(
+            period=period.code,
+            campaign_code=campaign,
+            questionnaire_code=questionnaire,
+            purpose=purpose,
+            minimum_sample=minimum,
+            rows=rows,
+        )
 
     def _row(
         self,
@@ -181,9 +210,10 @@ class AggregateService:
         questions = [
             QuestionShare(
                 code=code,
-                answered=current.satisfaction[i][1],
-                positive=current.satisfaction[i][0],
-                share=present(satisfaction_share(*current.satisfaction[i])),
+                answered=current.satisfaction[i].answered,
+                positive=current.satisfaction[i].positive,
+                dont_know=current.satisfaction[i].dont_know,
+                share=present(satisfaction_share(current.satisfaction[i].positive, current.satisfaction[i].answered)),
             )
             for i, code in enumerate(context.satisfaction_codes)
         ]
@@ -195,6 +225,8 @@ class AggregateService:
             period=row_period.code,
             n=figures.n,
             satisfaction_share=present(figures.satisfaction_share),
+            dont_know=current.satisfaction[0].dont_know,
+            screened_out=current.screened_out,
             satisfaction_ci95=list(share_interval) if share_interval else None,
             nps=present(figures.nps),
             promoters=figures.promoters,
@@ -207,6 +239,8 @@ class AggregateService:
                 period=previous_period.code,
                 n=before.n,
                 satisfaction_share=present(before.satisfaction_share),
+                dont_know=previous.satisfaction[0].dont_know,
+                screened_out=previous.screened_out,
                 nps=present(before.nps),
                 sample_ok=before.sample_ok,
             ),
@@ -226,17 +260,24 @@ def _sum_counts(items: list[GroupCounts]) -> GroupCounts:
     return GroupCounts(
         sum(c.n for c in items),
         tuple(
-            (sum(c.satisfaction[i][0] for c in items), sum(c.satisfaction[i][1] for c in items)) for i in range(slots)
+            SlotCounts(
+                sum(c.satisfaction[i].positive for c in items),
+                sum(c.satisfaction[i].answered for c in items),
+                sum(c.satisfaction[i].dont_know for c in items),
+            )
+            for i in range(slots)
         ),
         sum(c.promoters for c in items),
         sum(c.passives for c in items),
         sum(c.detractors for c in items),
+        sum(c.screened_out for c in items),
     )
 
 
 def _share(counts: GroupCounts) -> ShareCounts:
-    positive, answered = counts.satisfaction[0]
-    return ShareCounts(positive, answered)
+    """The ``q1_process`` counts behind the satisfaction share: the method's four answers only."""
+    q1 = counts.satisfaction[0]
+    return ShareCounts(q1.positive, q1.answered)
 
 
 def _nps(counts: GroupCounts) -> NpsCounts:

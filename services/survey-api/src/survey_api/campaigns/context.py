@@ -2,7 +2,7 @@
 
 Ingestion is the hot path: a kiosk batch or a single response should cost one INSERT, not three
 look-ups first. A campaign's questionnaire version and org units never change after creation;
-only its status, end date and minimum sample do, so a short TTL (``SURVEY_CAMPAIGN_CACHE_TTL_S``)
+only its status, end date, purpose and minimum sample do, so a short TTL (``SURVEY_CAMPAIGN_CACHE_TTL_S``)
 bounds how long another replica may keep accepting responses for a campaign closed elsewhere. The
 replica that makes a change invalidates its own entry at once.
 """
@@ -44,6 +44,7 @@ class CampaignContext:
     starts_on: date
     ends_on: date
     channels: frozenset[str]
+    purpose: str
     minimum_sample: int
     definition: QuestionnaireDefinition
     satisfaction_codes: tuple[str, ...]
@@ -132,6 +133,7 @@ class CampaignCache:
             starts_on=campaign.starts_on,
             ends_on=campaign.ends_on,
             channels=frozenset(campaign.channels),
+            purpose=campaign.purpose,
             minimum_sample=campaign.minimum_sample,
             definition=definition,
             satisfaction_codes=plan.satisfaction_codes,

@@ -24,7 +24,10 @@ class CampaignNotActive(Conflict):
     title = "The campaign does not accept responses"
 
     def __init__(self, code: str, status: str) -> None:
-        super().__init__(f"campaign {code} is {status}: it accepts responses only while active", status=status)
+        # Not ``status=``: that key of the problem is the HTTP status (409), which it would overwrite.
+        super().__init__(
+            f"campaign {code} is {status}: it accepts new responses only while active", campaign_status=status
+        )
 
 
 class BadStatusTransition(Conflict):

@@ -54,11 +54,17 @@ class CampaignRepository:
         status: str | None,
         org_unit: str | None,
         scope_codes: Sequence[str] | None,
+        purpose: str | None = None,
+        questionnaire_code: str | None = None,
     ) -> list[Campaign]:
         """Ordered by code; a campaign is visible when one of its org units is in scope."""
         query = select(Campaign)
         if status is not None:
             query = query.where(Campaign.status == status)
+        if purpose is not None:
+            query = query.where(Campaign.purpose == purpose)
+        if questionnaire_code is not None:
+            query = query.where(Campaign.questionnaire_code == questionnaire_code)
         if after_code is not None:
             query = query.where(Campaign.code > after_code)
         unit_filters = []

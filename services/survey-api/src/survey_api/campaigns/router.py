@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, 
 
 from survey_api.campaigns.schemas import CampaignCreate, CampaignRead, CampaignStatus, CampaignUpdate
 from survey_api.campaigns.service import CampaignService, read_of
+from survey_api.common import CampaignPurpose
 from survey_api.deps import Caller, Session
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.etags import etag
@@ -36,7 +37,9 @@ Service = Annotated[CampaignService, Depends(_service)]
 )
 async def create_campaign(body: CampaignCreate, service: Service, caller: Caller, response: Response) -> CampaignRead:
     """Org units are checked against kpi-api (an unknown code is a 422 pointing at it) and must lie in
-    the caller's scope. The questionnaire is its latest published version unless one is named.
+    the caller's scope (403 otherwise). The questionnaire is its latest published version unless one
+    is named; any published questionnaire may be used, whoever owns it. `purpose` is `monitoring`
+    unless said otherwise. Channels: `kiosk`, `online`, `phone`, `paper` (forms keyed in by staff).
     Writers: `federal`, `regional_admin`."""
     campaign, units = await service.create(caller, body)
     response.headers["ETag"] = etag(campaign.version)
@@ -57,6 +60,10 @@ async def list_campaigns(
     page: Annotated[PageParams, Depends(page_params)],
     status: CampaignStatus | None = None,
     org_unit: Annotated[str | None, Query(max_length=64, description="Only campaigns deployed in this subtree")] = None,
+    purpose: CampaignPurpose | None = None,
+    questionnaire: Annotated[
+        str | None, Query(max_length=64, description="Only campaigns of this questionnaire")
+    ] = None,
 ) -> Page[CampaignRead]:
     """Campaigns with at least one org unit in the caller's scope, ordered by code."""
     scope = None if caller.is_federal else sorted(caller.scope_org_units)
@@ -66,6 +73,8 @@ async def list_campaigns(
         status=status.value if status else None,
         org_unit=org_unit,
         scope_codes=scope,
+        purpose=purpose.value if purpose else None,
+        questionnaire_code=questionnaire,
     )
     units = await service.repo.unit_codes([c.id for c in rows])
     return make_page([read_of(c, units.get(c.id, [])) for c in rows], page, lambda c: [c.code])
@@ -89,7 +98,7 @@ async def get_campaign(code: Code, service: Service, caller: Caller, response: R
     "/{code}",
     response_model=CampaignRead,
     operation_id="update_campaign",
-    summary="Change a campaign's status, end date or minimum sample",
+    summary="Change a campaign's status, end date, purpose or minimum sample",
     responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
 async def update_campaign(
@@ -100,8 +109,10 @@ async def update_campaign(
     response: Response,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> CampaignRead:
-    """Status moves draft → active → closed (or draft → closed); a closed campaign refuses responses.
-    A stale `If-Match` is a 409."""
+    """Status moves draft → active → closed (or draft → closed); a closed campaign refuses new
+    responses (a resend of a stored one is still a `duplicate`). A stale `If-Match` is a 409. A
+    campaign with no org unit in the caller's scope is a 404 (as for GET); one that also runs outside
+    it is a 403."""
     campaign, units = await service.update(caller, code, body, if_match)
     response.headers["ETag"] = etag(campaign.version)
     return read_of(campaign, units)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from survey_api.common import Channel
+from survey_api.common import CampaignPurpose, Channel
 from survey_api.questionnaires.rules import QUESTIONNAIRE_CODE_PATTERN
 
 CampaignCode = Annotated[str, StringConstraints(pattern=QUESTIONNAIRE_CODE_PATTERN, max_length=64)]
@@ -26,12 +26,18 @@ class CampaignCreate(BaseModel):
 
     code: CampaignCode = Field(examples=["mur-2025-polyclinics"])
     questionnaire_code: str = Field(max_length=64, examples=["nsi-standard"])
-    questionnaire_version: int | None = Field(default=None, ge=1, description="Default: the latest published")
+    questionnaire_version: int | None = Field(
+        default=None, ge=1, le=100_000, description="Default: the latest published"
+    )
     org_unit_codes: list[OrgUnitCode] = Field(min_length=1, max_length=1000, examples=[["MUR-GP1", "MUR-MON-CGB"]])
     starts_on: date
     ends_on: date
-    channels: list[Channel] = Field(min_length=1, max_length=3, examples=[["kiosk", "online"]])
+    channels: list[Channel] = Field(min_length=1, max_length=4, examples=[["kiosk", "online", "paper"]])
     life_situation: str | None = Field(default=None, max_length=500)
+    purpose: CampaignPurpose = Field(
+        default=CampaignPurpose.MONITORING,
+        description="`self_assessment` (the initial measurement before a roadmap) or `monitoring` (the ongoing one)",
+    )
     minimum_sample: int = Field(default=30, ge=1, le=1_000_000, description="Below it, figures get sample_ok=false")
     status: CampaignStatus = Field(default=CampaignStatus.ACTIVE, description="`draft` or `active` at creation")
 
@@ -44,6 +50,7 @@ class CampaignUpdate(BaseModel):
     status: CampaignStatus | None = None
     ends_on: date | None = None
     life_situation: str | None = Field(default=None, max_length=500)
+    purpose: CampaignPurpose | None = None
     minimum_sample: int | None = Field(default=None, ge=1, le=1_000_000)
 
 
@@ -56,6 +63,7 @@ class CampaignRead(BaseModel):
     ends_on: date
     channels: list[Channel]
     life_situation: str | None
+    purpose: CampaignPurpose
     minimum_sample: int
     status: CampaignStatus
     version: int

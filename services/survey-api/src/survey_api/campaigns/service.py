@@ -8,7 +8,7 @@ from survey_api.campaigns.context import CampaignCache
 from survey_api.campaigns.errors import BadStatusTransition, CampaignCodeTaken, CampaignNotFound
 from survey_api.campaigns.repository import CampaignRepository
 from survey_api.campaigns.schemas import CampaignCreate, CampaignRead, CampaignStatus, CampaignUpdate
-from survey_api.common import Channel, path_string
+from survey_api.common import CampaignPurpose, Channel, path_string
 from survey_api.models import Campaign, CampaignOrgUnit, utcnow
 from survey_api.questionnaires.repository import QuestionnaireRepository
 from survey_api.questionnaires.schemas import QuestionnaireStatus
@@ -38,6 +38,7 @@ def read_of(campaign: Campaign, unit_codes: list[str]) -> CampaignRead:
         ends_on=campaign.ends_on,
         channels=[Channel(c) for c in campaign.channels],
         life_situation=campaign.life_situation,
+        purpose=CampaignPurpose(campaign.purpose),
         minimum_sample=campaign.minimum_sample,
         status=CampaignStatus(campaign.status),
         version=campaign.version,
@@ -97,6 +98,7 @@ class CampaignService:
             ends_on=data.ends_on,
             channels=sorted({c.value for c in data.channels}),
             life_situation=data.life_situation,
+            purpose=data.purpose.value,
             minimum_sample=data.minimum_sample,
             status=data.status.value,
             created_by=caller.sub,
@@ -141,7 +143,9 @@ class CampaignService:
         self, caller: Principal, code: str, data: CampaignUpdate, if_match: str | None
     ) -> tuple[Campaign, list[str]]:
         require_role(caller, *WRITER_ROLES)
-        campaign, unit_codes = await self.get(code)
+        # A campaign the caller cannot see is a 404, as for GET; one it sees but that also runs in
+        # another region is a 403: changing it would change that region's survey too.
+        campaign, unit_codes = await self.get_for(caller, code)
         for unit in await self.repo.units(campaign.id):
             require_scope(caller, unit.org_unit_path.strip("/").split("/"), unit.org_unit_code)
         check_if_match(if_match, campaign.version)
@@ -161,6 +165,8 @@ class CampaignService:
             campaign.minimum_sample = data.minimum_sample
         if "life_situation" in changes:
             campaign.life_situation = data.life_situation
+        if data.purpose is not None:
+            campaign.purpose = data.purpose.value
         if changes:
             campaign.version += 1
             await self.repo.flush()

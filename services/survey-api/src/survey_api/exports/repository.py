@@ -17,10 +17,12 @@ EXPORT_COLUMNS = (
     R.id,
     R.org_unit_code,
     R.channel,
+    R.entered_by,
     R.submitted_at,
     R.received_at,
     R.clock_skew,
     R.month,
+    R.screened_out,
     R.answers,
 )
 BATCH_ROWS = 1000

@@ -46,8 +46,10 @@ async def export_responses(
     org_unit: Annotated[str, Query(max_length=64, description="The export covers this unit's subtree")] = "RU",
     format: ExportFormat = ExportFormat.CSV,
 ) -> StreamingResponse:
-    """One row per response in the caller's scope: id, org unit, channel, device and server times, clock
-    skew, local month, then one column per question (multiple choices joined by `;`). CSV is UTF-8 with
+    """One row per response in the caller's scope: id, org unit, channel, `entered_by` (respondent or
+    operator), device and server times, clock skew, local month, `screened_out` (true when a screening
+    «no» keeps the response out of the aggregates; such responses are exported all the same), then
+    one column per question (multiple choices joined by `;`). CSV is UTF-8 with
     a BOM for Excel. Cells starting with `=`, `+`, `-` or `@` get a leading `'` so that spreadsheets
     do not run them as formulas. Streamed from a server-side cursor."""
     require_role(caller, *EXPORT_ROLES)

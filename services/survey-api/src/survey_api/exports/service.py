@@ -25,19 +25,34 @@ def safe_cell(value: Any) -> Any:
 
 
 def header(question_codes: Sequence[str]) -> list[str]:
-    return ["id", "org_unit_code", "channel", "submitted_at", "received_at", "clock_skew", "month", *question_codes]
+    return [
+        "id",
+        "org_unit_code",
+        "channel",
+        "entered_by",
+        "submitted_at",
+        "received_at",
+        "clock_skew",
+        "month",
+        "screened_out",
+        *question_codes,
+    ]
 
 
 def cells(row: Sequence[Any], question_codes: Sequence[str]) -> list[Any]:
-    response_id, org_unit, channel, submitted_at, received_at, skew, month, answers = row
+    """One response's cells. ``screened_out`` is ``true`` / ``false`` (as in the JSON API): a «no» to
+    the screening question keeps the response out of the aggregates, not out of the export."""
+    response_id, org_unit, channel, entered_by, submitted_at, received_at, skew, month, screened_out, answers = row
     values: list[Any] = [
         str(response_id),
         org_unit,
         channel,
+        entered_by,
         as_utc(submitted_at).isoformat(),
         as_utc(received_at).isoformat(),
         skew,
         month,
+        "true" if screened_out else "false",
     ]
     for code in question_codes:
         value = answers.get(code)

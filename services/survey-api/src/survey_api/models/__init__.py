@@ -3,7 +3,16 @@
 from survey_api.models.base import Base, utcnow
 from survey_api.models.campaigns import Campaign, CampaignOrgUnit
 from survey_api.models.kiosks import Kiosk
-from survey_api.models.questionnaires import Questionnaire
+from survey_api.models.questionnaires import Questionnaire, QuestionnaireChange
 from survey_api.models.responses import SurveyResponse
 
-__all__ = ["Base", "Campaign", "CampaignOrgUnit", "Kiosk", "Questionnaire", "SurveyResponse", "utcnow"]
+__all__ = [
+    "Base",
+    "Campaign",
+    "CampaignOrgUnit",
+    "Kiosk",
+    "Questionnaire",
+    "QuestionnaireChange",
+    "SurveyResponse",
+    "utcnow",
+]

@@ -23,6 +23,8 @@ class Campaign(Timestamped, Base):
     ends_on: Mapped[date] = mapped_column(Date)
     channels: Mapped[list[str]] = mapped_column(JSON)
     life_situation: Mapped[str | None] = mapped_column(String(500))
+    # self_assessment or monitoring; campaigns older than the field were monitoring.
+    purpose: Mapped[str] = mapped_column(String(32), server_default="monitoring")
     minimum_sample: Mapped[int] = mapped_column(Integer, default=30)
     status: Mapped[str] = mapped_column(String(16))
     created_by: Mapped[str] = mapped_column(String(200))

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, SmallInteger, String, Uuid
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, SmallInteger, String, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey_api.models.base import Base
@@ -19,6 +19,11 @@ class SurveyResponse(Base):
     the local month / quarter / year of ``effective_at`` in the region's time zone, the answers to
     the first five satisfaction questions (``sat1`` is the one behind the satisfaction share) and
     the NPS score.
+
+    ``sat1`` … ``sat5`` and ``nps`` hold what counts in aggregates: for a response whose screening
+    answer is «no» (``screened_out``) they are null, so no count of answers can take it in; its
+    answers are kept in ``answers`` as sent. ``entered_by`` says whether the respondent or an operator
+    typed the answers in.
     """
 
     __tablename__ = "responses"
@@ -48,6 +53,7 @@ class SurveyResponse(Base):
                 "sat4",
                 "sat5",
                 "nps",
+                "screened_out",
             ],
         ),
     )
@@ -74,3 +80,6 @@ class SurveyResponse(Base):
     sat4: Mapped[str | None] = mapped_column(String(16))
     sat5: Mapped[str | None] = mapped_column(String(16))
     nps: Mapped[int | None] = mapped_column(SmallInteger)
+    # Server defaults for the rows older than these columns (see the migration); ingestion writes both.
+    entered_by: Mapped[str] = mapped_column(String(16), server_default="respondent")
+    screened_out: Mapped[bool] = mapped_column(Boolean, server_default=false())

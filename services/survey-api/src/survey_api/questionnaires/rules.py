@@ -14,7 +14,14 @@ question type             answer value
 ``single_choice``         one option code
 ``multiple_choice``       list of distinct option codes
 ``free_text``             string of at most :data:`FREE_TEXT_MAX_LENGTH` characters
+``screening``             ``yes`` or ``no``
 ========================  =====================================================================
+
+A ``screening`` question asks whether the respondent belongs to the surveyed population: the
+national method surveys «потребители, проходящие на момент исследования или проходившие в течение
+полугода ранее выбранную жизненную ситуацию». A questionnaire declares it by having one question of
+that type (at most one). A ``no`` keeps the response out of every aggregate (it is stored and counted
+as ``screened_out``); ``yes`` or no answer (when the question is optional) counts as usual.
 
 A ``null`` value counts as "not answered" (kiosk apps send the whole form, unanswered fields
 included), and so do a blank free text and an empty multiple-choice list.
@@ -54,6 +61,7 @@ class QuestionType(StrEnum):
     SINGLE_CHOICE = "single_choice"
     MULTIPLE_CHOICE = "multiple_choice"
     FREE_TEXT = "free_text"
+    SCREENING = "screening"
 
     @property
     def has_options(self) -> bool:
@@ -86,6 +94,29 @@ SATISFACTION_LABELS: Mapping[SatisfactionAnswer, tuple[str, str]] = {
 """Russian and English labels of the satisfaction answers, for forms (``(label_ru, label_en)``)."""
 
 SATISFACTION_VALUES = tuple(answer.value for answer in SatisfactionAnswer)
+
+FOUR_POINT_SATISFACTION_VALUES = tuple(
+    answer.value for answer in SatisfactionAnswer if answer is not SatisfactionAnswer.DONT_KNOW
+)
+"""The method's four answers (Да / Скорее да / Скорее нет / Нет): the denominator of a satisfaction
+share. ``dont_know`` is not among them and is reported beside the share."""
+
+
+class ScreeningAnswer(StrEnum):
+    """Answers to a ``screening`` question: did the respondent go through the situation now or in the
+    last six months?"""
+
+    YES = "yes"
+    NO = "no"
+
+
+SCREENING_VALUES = tuple(answer.value for answer in ScreeningAnswer)
+SCREENED_OUT_ANSWER = ScreeningAnswer.NO.value
+"""The screening answer that keeps a response out of the aggregates."""
+SCREENING_LABELS: Mapping[ScreeningAnswer, tuple[str, str]] = {
+    ScreeningAnswer.YES: ("Да", "Yes"),
+    ScreeningAnswer.NO: ("Нет", "No"),
+}
 
 QuestionnaireCode = Annotated[str, StringConstraints(pattern=QUESTIONNAIRE_CODE_PATTERN, max_length=CODE_MAX_LENGTH)]
 QuestionCode = Annotated[str, StringConstraints(pattern=QUESTION_CODE_PATTERN, max_length=CODE_MAX_LENGTH)]
@@ -152,11 +183,20 @@ class QuestionnaireDefinition(BaseModel):
         duplicates = sorted({code for code in codes if codes.count(code) > 1})
         if duplicates:
             raise ValueError(f"question codes must be unique, repeated: {', '.join(duplicates)}")
+        # One answer decides whether a response counts: two screening questions could disagree.
+        screening = [question.code for question in self.questions if question.type is QuestionType.SCREENING]
+        if len(screening) > 1:
+            raise ValueError(f"a questionnaire has at most one screening question, found: {', '.join(screening)}")
         return self
 
     def question(self, code: str) -> Question | None:
         """The question with this code, or ``None``."""
         return next((question for question in self.questions if question.code == code), None)
+
+    @property
+    def screening_code(self) -> str | None:
+        """The code of the screening question, if the questionnaire has one."""
+        return next((q.code for q in self.questions if q.type is QuestionType.SCREENING), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +285,10 @@ def _check_value(question: Question, value: Any, pointer: str) -> list[AnswerErr
             return _check_multiple(question, value, pointer)
         case QuestionType.FREE_TEXT:
             return _check_text(value, pointer)
+        case QuestionType.SCREENING:
+            if isinstance(value, str) and value in SCREENING_VALUES:
+                return []
+            return [AnswerError(pointer, f"must be one of: {', '.join(SCREENING_VALUES)}")]
 
 
 def _check_int(value: Any, low: int, high: int, pointer: str) -> list[AnswerError]:

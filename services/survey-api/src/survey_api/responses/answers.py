@@ -1,8 +1,9 @@
 """One response's answers as stored, and the plan that checks and stores them in one pass.
 
 Pure code: no FastAPI, no database. :func:`stored_answers` is the definition of what is stored
-(unanswered questions dropped, free text masked, plus the has-text flag, the NPS score and the
-answers of the satisfaction slots ``sat1`` … ``sat5``). It runs after
+(unanswered questions dropped, free text masked, plus the has-text flag, the NPS score, the answers
+of the satisfaction slots ``sat1`` … ``sat5`` and whether a screening «no» keeps the response out of
+the aggregates). It runs after
 :func:`~survey_api.questionnaires.rules.validate_answers`, which says what is valid and why not.
 
 :class:`AnswerPlan` does both at once for the answers a kiosk sends nearly always: a flat object of
@@ -27,6 +28,8 @@ from survey_api.questionnaires.rules import (
     RATING_MAX,
     RATING_MIN,
     SATISFACTION_VALUES,
+    SCREENED_OUT_ANSWER,
+    SCREENING_VALUES,
     QuestionnaireDefinition,
     QuestionType,
 )
@@ -39,6 +42,8 @@ class StoredAnswers(NamedTuple):  # made for every item of every batch: a tuple 
     nps: int | None
     satisfaction: tuple[str | None, ...]
     """The answers of the satisfaction slots, in the order of the campaign's satisfaction codes."""
+    screened_out: bool = False
+    """The screening question was answered «no»: stored, but in no aggregate."""
 
 
 def stored_answers(
@@ -62,7 +67,9 @@ def stored_answers(
         elif question.type is QuestionType.NPS and nps_score is None:
             nps_score = value
         stored[question.code] = value
-    return StoredAnswers(stored, has_text, nps_score, _satisfaction(stored, satisfaction_codes))
+    screening = definition.screening_code
+    screened_out = screening is not None and stored.get(screening) == SCREENED_OUT_ANSWER
+    return StoredAnswers(stored, has_text, nps_score, _satisfaction(stored, satisfaction_codes), screened_out)
 
 
 def _satisfaction(stored: Mapping[str, Any], codes: tuple[str, ...]) -> tuple[str | None, ...]:
@@ -76,7 +83,7 @@ def _satisfaction(stored: Mapping[str, Any], codes: tuple[str, ...]) -> tuple[st
 @dataclass(frozen=True, slots=True)
 class _Choice:
     """A question answered by one value of a known type from a known set (satisfaction5,
-    single_choice, nps, rating): the common case, checked by a type test and a set lookup."""
+    single_choice, screening, nps, rating): the common case, checked by a type test and a set lookup."""
 
     code: str
     type: type
@@ -101,6 +108,7 @@ class AnswerPlan:
         self.satisfaction_codes = satisfaction_codes
         self.known = frozenset(question.code for question in definition.questions)
         self.nps_codes = tuple(q.code for q in definition.questions if q.type is QuestionType.NPS)
+        self.screening_code = definition.screening_code
         choices: list[_Choice] = []
         others: list[_Other] = []
         for question in definition.questions:
@@ -110,6 +118,8 @@ class AnswerPlan:
                     choices.append(_Choice(code, str, frozenset(SATISFACTION_VALUES), required))
                 case QuestionType.SINGLE_CHOICE:
                     choices.append(_Choice(code, str, question.option_codes, required))
+                case QuestionType.SCREENING:
+                    choices.append(_Choice(code, str, frozenset(SCREENING_VALUES), required))
                 case QuestionType.NPS:
                     # type(value) is int first: True == 1 would be found in the set.
                     choices.append(_Choice(code, int, frozenset(range(NPS_MIN, NPS_MAX + 1)), required))
@@ -162,7 +172,8 @@ class AnswerPlan:
             satisfaction = tuple(map(stored.get, self.satisfaction_codes))
         else:
             satisfaction = _satisfaction(stored, self.satisfaction_codes)
-        return StoredAnswers(stored, has_text, nps_score, satisfaction)
+        screened_out = self.screening_code is not None and stored.get(self.screening_code) == SCREENED_OUT_ANSWER
+        return StoredAnswers(stored, has_text, nps_score, satisfaction, screened_out)
 
 
 _EMPTY: dict[QuestionType, Any] = {QuestionType.FREE_TEXT: "", QuestionType.MULTIPLE_CHOICE: []}

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-SHARED_COLUMNS = ("campaign_id", "org_unit_code", "org_unit_path", "channel", "kiosk_id", "received_at")
+SHARED_COLUMNS = (
+    "campaign_id",
+    "org_unit_code",
+    "org_unit_path",
+    "channel",
+    "entered_by",
+    "kiosk_id",
+    "received_at",
+)
 """The columns every row of one request has in common: given once, not per row."""
 
 

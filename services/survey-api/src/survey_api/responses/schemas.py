@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
-from survey_api.common import Channel
+from survey_api.common import Channel, EnteredBy
 
 CODE_MAX_LENGTH = 64
 
@@ -59,16 +59,21 @@ class BatchResult(BaseModel):
 
 
 class ResponseCreate(BaseModel):
-    """One response entered by an online form or a phone operator."""
+    """One response entered by an online form, a phone operator or staff keying in a paper form."""
 
     model_config = {"extra": "forbid"}
 
     id: UUID
     campaign_code: str = Field(max_length=CODE_MAX_LENGTH)
     org_unit_code: str = Field(max_length=CODE_MAX_LENGTH)
-    channel: Channel
-    submitted_at: SubmittedAt
+    channel: Channel = Field(description="`paper`: a paper form keyed in by staff")
+    submitted_at: SubmittedAt = Field(description="When the respondent answered (for paper: the date on the form)")
     answers: dict[str, Any]
+    entered_by: EnteredBy | None = Field(
+        default=None,
+        description="Who typed the answers in. Default by channel: kiosk and online → respondent, "
+        "phone and paper → operator",
+    )
 
 
 class ResponseReceipt(BaseModel):
@@ -77,3 +82,7 @@ class ResponseReceipt(BaseModel):
     received_at: datetime | None = None
     clock_skew: str | None = Field(default=None, description="none, future or too_old (then received_at is used)")
     period: str | None = Field(default=None, description="The local month the response counts in")
+    entered_by: EnteredBy | None = None
+    screened_out: bool | None = Field(
+        default=None, description="True: the screening answer was «no»; stored, but in no aggregate"
+    )

@@ -5,6 +5,13 @@ Race-free by construction: rows that meet a stored id are inserted ``ON CONFLICT
 so when the same batch is posted twice at once, the database stores each id once and the loser of
 each race reads the winner's row (and its body hash) after the conflict. Where and in how many
 statements the writes go is the business of :mod:`survey_api.responses.writers`.
+
+A resend of a stored id is a ``duplicate`` whatever happened since it was stored (CONTRACT.md, survey
+Additions): the campaign closed, the answer now falls outside the campaign's dates (an end date moved
+earlier, a device clock that is now too old to trust), even a rule of validation that changed. Only new
+ids meet the campaign's status and window. So an item refused before the insert is looked up by id
+first (one query for all of them, and only when there are any): stored with the same body, it is a
+duplicate; stored with another body, an id conflict; not stored, refused as it was.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from survey_api.responses.errors import AnswersInvalid, OutsideCampaign, Respons
 from survey_api.responses.rows import KioskVisit
 from survey_api.responses.rules import ClockSkew, ClockWindow, check_clock
 from survey_api.responses.schemas import ResponseStatus
-from survey_api.responses.writers import Writers
+from survey_api.responses.writers import IngestionWriter, Writers
 from zdrav_shared.logging import get_logger
 from zdrav_shared.periods import Period, PeriodType
 from zdrav_shared.problems import FieldError, ProblemError
@@ -72,6 +79,7 @@ class Outcome:
     received_at: datetime | None = None
     clock_skew: str | None = None
     period: str | None = None
+    screened_out: bool | None = None
 
     @property
     def problem(self) -> dict[str, Any] | None:
@@ -103,61 +111,83 @@ class ResponseIngestion:
         channel: str,
         candidates: Sequence[Candidate],
         *,
+        entered_by: str,
         kiosk_id: str | None = None,
         extra_rejects: Sequence[tuple[int, Outcome]] = (),
+        refusal: ProblemError | None = None,
     ) -> list[Outcome]:
-        """Store the valid candidates once each; outcomes come back in request order (by ``index``)."""
+        """Store the valid candidates once each; outcomes come back in request order (by ``index``).
+
+        ``refusal``: why the campaign takes no new responses now (closed, not yet active). Nothing is
+        stored then; each candidate is a duplicate or an id conflict if its id is stored, else rejected
+        with ``refusal``. For a kiosk, its counters change only when some id was found stored (so a
+        request refused as a whole leaves no trace)."""
         received_at = utcnow()
         window = ClockWindow.around(
             received_at, future_tolerance=self.clock.future_tolerance, max_age=self.clock.max_age
         )
         outcomes: dict[int, Outcome] = dict(extra_rejects)
-        first_by_id: dict[str, _Prepared] = {}
-        repeats: list[tuple[Candidate, _Prepared]] = []
+        first_by_id: dict[str, Candidate] = {}
+        prepared_rows: list[_Prepared] = []
+        refused: list[Candidate] = []
+        repeats: list[tuple[Candidate, Candidate]] = []
         for candidate in candidates:
-            if candidate.key in first_by_id:
-                repeats.append((candidate, first_by_id[candidate.key]))
+            first = first_by_id.get(candidate.key)
+            if first is not None:
+                repeats.append((candidate, first))
+                continue
+            first_by_id[candidate.key] = candidate
+            if refusal is not None:
+                outcomes[candidate.index] = Outcome(candidate.key, ResponseStatus.REJECTED, refusal)
+                refused.append(candidate)
                 continue
             prepared = self._prepare(context, unit, candidate, received_at, window)
             if isinstance(prepared, Outcome):
                 outcomes[candidate.index] = prepared
+                refused.append(candidate)
             else:
-                first_by_id[candidate.key] = prepared
+                prepared_rows.append(prepared)
         # The text order of lower-case UUIDs is their order as UUIDs (and PostgreSQL's).
-        ordered = sorted(first_by_id.values(), key=lambda p: p.candidate.key)
+        ordered = sorted(prepared_rows, key=lambda p: p.candidate.key)
         shared = {
             "campaign_id": context.id,
             "org_unit_code": unit.code,
             "org_unit_path": unit.path,
             "channel": channel,
+            "entered_by": entered_by,
             "kiosk_id": kiosk_id,
             "received_at": received_at,
         }
-        rejected_before = len(outcomes)
-        visit = KioskVisit(kiosk_id, received_at, rejected_before) if kiosk_id is not None else None
         async with self.writers() as writer:
-            stored = await writer.insert_new(shared, [p.row for p in ordered], visit)
+            found_before = await self._stored_refusals(writer, refused, outcomes) if refused else 0
+            rejected_before = sum(1 for o in outcomes.values() if o.status == ResponseStatus.REJECTED)
+            visiting = kiosk_id is not None and (refusal is None or found_before > 0)
+            visit = KioskVisit(kiosk_id, received_at, rejected_before) if visiting and kiosk_id is not None else None
+            stored: set[str] = set()
+            if refusal is None:
+                stored = await writer.insert_new(shared, [p.row for p in ordered], visit)
             resends = [p.candidate.key for p in ordered if p.candidate.key not in stored]
             existing = await writer.body_hashes(resends) if resends else {}
             for prepared in ordered:
                 outcomes[prepared.candidate.index] = _stored_outcome(prepared, stored, existing, received_at)
             for candidate, first in repeats:
                 # The same id twice in one request: a repeat of the first is a duplicate of it.
-                first_outcome = outcomes[first.candidate.index]
-                if candidate.body_hash == first.candidate.body_hash and first_outcome.status != ResponseStatus.REJECTED:
+                first_outcome = outcomes[first.index]
+                if candidate.body_hash == first.body_hash and first_outcome.status != ResponseStatus.REJECTED:
                     outcomes[candidate.index] = Outcome(candidate.key, ResponseStatus.DUPLICATE)
                 else:
                     outcomes[candidate.index] = _conflict(candidate)
             results = [outcomes[index] for index in sorted(outcomes)]
             counts = {status: sum(1 for o in results if o.status == status) for status in ResponseStatus}
-            if visit is not None and (resends or repeats):
-                # What the insert could not count: resends (duplicates) and conflicts.
+            if visit is not None and (resends or repeats or found_before or refusal is not None):
+                # What the insert could not count: resends (duplicates) and conflicts — and with a
+                # refusal there was no insert: everything of the request.
                 await writer.record_kiosk_activity(
                     visit.kiosk_id,
                     received_at,
                     0,
                     counts[ResponseStatus.DUPLICATE],
-                    counts[ResponseStatus.REJECTED] - rejected_before,
+                    counts[ResponseStatus.REJECTED] - (0 if refusal is not None else rejected_before),
                 )
         if self.counter is not None:
             for status, count in counts.items():
@@ -176,6 +206,23 @@ class ResponseIngestion:
             rejected=counts[ResponseStatus.REJECTED],
         )
         return results
+
+    @staticmethod
+    async def _stored_refusals(
+        writer: IngestionWriter, refused: Sequence[Candidate], outcomes: dict[int, Outcome]
+    ) -> int:
+        """Turn the refused candidates whose id is stored into duplicates (same body) or id conflicts
+        (another body); the number found stored."""
+        existing = await writer.body_hashes([candidate.key for candidate in refused])
+        for candidate in refused:
+            stored_hash = existing.get(candidate.key)
+            if stored_hash is None:
+                continue
+            if stored_hash == candidate.body_hash:
+                outcomes[candidate.index] = Outcome(candidate.key, ResponseStatus.DUPLICATE)
+            else:
+                outcomes[candidate.index] = _conflict(candidate)
+        return sum(1 for candidate in refused if candidate.key in existing)
 
     def _prepare(
         self,
@@ -217,7 +264,9 @@ class ResponseIngestion:
             )
             return Outcome(candidate.key, ResponseStatus.REJECTED, outside)
         month, quarter, year = _period_codes(local_day.year, local_day.month)
-        satisfaction = stored.satisfaction
+        # A screened-out response is stored with its answers, but nothing of it is in the columns
+        # that aggregates count (models.responses): no query can take it in by mistake.
+        satisfaction, nps = ((), None) if stored.screened_out else (stored.satisfaction, stored.nps)
         # The columns all rows share are given once (responses.rows); effective_at only when it
         # is not submitted_at.
         row: dict[str, Any] = {
@@ -231,7 +280,8 @@ class ResponseIngestion:
             "body_hash": candidate.body_hash,
             "answers": stored.answers,
             "has_text": stored.has_text,
-            "nps": stored.nps,
+            "nps": nps,
+            "screened_out": stored.screened_out,
         }
         row.update(zip(_SATISFACTION_COLUMNS, satisfaction + _NO_ANSWERS[len(satisfaction) :], strict=True))
         return _Prepared(candidate, row)
@@ -259,7 +309,7 @@ def _stored_outcome(prepared: _Prepared, stored: set[str], existing: dict[str, s
     else:
         return _conflict(candidate)
     row = prepared.row
-    return Outcome(candidate.key, status, None, received_at, row["clock_skew"], row["month"])
+    return Outcome(candidate.key, status, None, received_at, row["clock_skew"], row["month"], row["screened_out"])
 
 
 def _conflict(candidate: Candidate) -> Outcome:
