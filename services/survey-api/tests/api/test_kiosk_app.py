@@ -47,7 +47,7 @@ class TestStaticApp:
     @pytest.mark.parametrize(
         ("path", "media_type", "marker"),
         [
-            ("/kiosk/", "text/html", b"<html lang=\"ru\">"),
+            ("/kiosk/", "text/html", b'<html lang="ru">'),
             ("/kiosk/app.js", "text/javascript", b"indexedDB"),
             ("/kiosk/sw.js", "text/javascript", b"caches.open"),
             ("/kiosk/style.css", "text/css", b"min-height"),

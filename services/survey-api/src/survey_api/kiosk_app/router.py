@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from survey_api.campaigns.errors import CampaignNotFound
 from survey_api.deps import KioskCaller
 from survey_api.kiosk_app.schemas import AnswerLabel, FormLabels, KioskSetup
-from survey_api.questionnaires.rules import FREE_TEXT_MAX_LENGTH, SATISFACTION_LABELS
+from survey_api.questionnaires.rules import FREE_TEXT_MAX_LENGTH, SATISFACTION_LABELS, SCREENING_LABELS
 from zdrav_shared.problems import problem_responses
 
 STATIC = Path(__file__).parent / "static"
@@ -81,6 +81,7 @@ async def get_kiosk_setup(request: Request, kiosk: KioskCaller) -> KioskSetup:
                 AnswerLabel(code=answer.value, label_ru=ru, label_en=en)
                 for answer, (ru, en) in SATISFACTION_LABELS.items()
             ],
+            screening=[AnswerLabel(code=a.value, label_ru=ru, label_en=en) for a, (ru, en) in SCREENING_LABELS.items()],
             free_text_max_length=FREE_TEXT_MAX_LENGTH,
         ),
         batch_max_items=state.settings.batch_max_items,

@@ -19,6 +19,7 @@ class FormLabels(BaseModel):
     """Labels a form shows for answers that questions do not list themselves."""
 
     satisfaction5: list[AnswerLabel]
+    screening: list[AnswerLabel] = Field(description="Answers of a screening question, asked first")
     free_text_max_length: int
 
 

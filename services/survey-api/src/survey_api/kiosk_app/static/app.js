@@ -207,6 +207,9 @@ function renderQuestion(question, labels) {
     case "satisfaction5":
       card.appendChild(choiceButtons(question, labels.satisfaction5.map((o) => [o.code, o.label_ru]), false));
       break;
+    case "screening":
+      card.appendChild(choiceButtons(question, (labels.screening || []).map((o) => [o.code, o.label_ru]), false));
+      break;
     case "nps": {
       card.appendChild(choiceButtons(question, range(0, 10), true));
       const legend = document.createElement("div");
@@ -242,10 +245,17 @@ function startSurvey() {
   show("survey");
 }
 
+/* The screening question ("went through the situation now or in the last 6 months") is asked first,
+ * wherever the questionnaire lists it. */
+function formQuestions() {
+  const questions = config.setup.questionnaire.questions;
+  return [...questions.filter((q) => q.type === "screening"), ...questions.filter((q) => q.type !== "screening")];
+}
+
 function resetForm() {
   answers = {};
   const box = $("questions");
-  box.replaceChildren(...config.setup.questionnaire.questions.map((q) => renderQuestion(q, config.setup.labels)));
+  box.replaceChildren(...formQuestions().map((q) => renderQuestion(q, config.setup.labels)));
   $("form-error").textContent = "";
   window.scrollTo(0, 0);
 }
