@@ -113,9 +113,9 @@ class QuarterlyReportService:
             raise
         survey = await survey_task if survey_task else None
         roadmaps = await roadmap_task if roadmap_task else None
-        read_at = self.clock()
+        # The peers were asked when the report began: that is when their figures are from.
         for code, rows in indicators.items():
-            indicators[code] = [self._pulled(row, code, survey, roadmaps, read_at) for row in rows]
+            indicators[code] = [self._pulled(row, code, survey, roadmaps, generated_at) for row in rows]
         unavailable = []
         if codes and survey is None:
             unavailable.append(Section.SURVEY)
