@@ -191,9 +191,7 @@ class TestWithoutVersion:
 
 
 class TestWorkflowRaces:
-    async def test_one_of_sixteen_approvers_wins(
-        self, client: httpx.AsyncClient, value_id: int, gate: Gate
-    ) -> None:
+    async def test_one_of_sixteen_approvers_wins(self, client: httpx.AsyncClient, value_id: int, gate: Gate) -> None:
         gate.disarm()
         submitted = await client.post(f"/v1/values/{value_id}/submit", headers=FEDERAL)
         assert submitted.status_code == 200, submitted.text

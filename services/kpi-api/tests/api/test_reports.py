@@ -90,7 +90,12 @@ class TestQuarterlyReport:
         assert mur["survey"]["n"] == 40 and mur["survey"]["satisfaction_share"] == 82.5
         assert mur["roadmaps"]["execution_pct"] == 70.0 and mur["roadmaps"]["overdue_tasks"] == 3
         assert mur["completeness"] == {
-            **mur["completeness"], "expected": 2, "received": 2, "approved": 2, "on_time": 2, "late": 0
+            **mur["completeness"],
+            "expected": 2,
+            "received": 2,
+            "approved": 2,
+            "on_time": 2,
+            "late": 0,
         }
         assert (indicators["VISITS"]["approved_units"], indicators["VISITS"]["expected_units"]) == (2, 2)
         kya = regions["RU-KYA"]
