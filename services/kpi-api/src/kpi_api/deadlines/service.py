@@ -155,7 +155,8 @@ class DeadlineService:
             for i in await self.repo.input_indicators(period.type.value)
             if i.source == "manual" and applies_to_region(i, resolved.region_code)
         ]
-        expected_units = await self.repo.units_under(region.path, [expected_level(i) for i in indicators])
+        levels = [OrgUnitLevel.ORGANISATION.value, *(expected_level(i) for i in indicators)]
+        expected_units = await self.repo.units_under(region.path, levels)
         by_level: dict[str, list[int]] = {}
         codes: dict[int, str] = {}
         for unit in expected_units:
