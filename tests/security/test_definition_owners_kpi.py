@@ -122,7 +122,8 @@ async def _create(w: World, owner: str) -> Cell:
 
 
 async def _import(w: World, owner: str) -> Cell:
-    text = f"code;owner;name_ru;unit;kind;direction;periodicity\n{w.code(owner)};{owner};x;u;input;higher_is_better;quarter\n"
+    header = "code;owner;name_ru;unit;kind;direction;periodicity"
+    text = f"{header}\n{w.code(owner)};{owner};x;u;input;higher_is_better;quarter\n"
     return Cell("POST", "/v1/indicators/import", {"files": {"file": ("rows.csv", text.encode(), "text/csv")}})
 
 
@@ -201,12 +202,12 @@ def database_url() -> Iterator[str]:
 @pytest.fixture(scope="module")
 async def world(database_url: str) -> AsyncIterator[World]:
     app = SPEC.create_app(SPEC.settings(database_url))
-    async with LifespanManager(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://kpi-api") as client:
-            found = World(client)
-            for unit in UNITS:
-                await found.request("POST", "/v1/org-units", "federal", 201, json=unit)
-            yield found
+    transport = httpx.ASGITransport(app=app)
+    async with LifespanManager(app), httpx.AsyncClient(transport=transport, base_url="http://kpi-api") as client:
+        found = World(client)
+        for unit in UNITS:
+            await found.request("POST", "/v1/org-units", "federal", 201, json=unit)
+        yield found
 
 
 CASES = sorted(EXPECTED)

@@ -242,7 +242,7 @@ class TestReportingLevel:
                 "kind": "input",
                 "direction": "higher_is_better",
                 "periodicity": "quarter",
-            },  # fmt: skip
+            },
             headers=MUR_ADMIN,
         )
         assert created.status_code == 201

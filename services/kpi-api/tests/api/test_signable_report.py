@@ -143,7 +143,7 @@ class TestApprovedOnly:
                 "kind": "input",
                 "direction": "higher_is_better",
                 "periodicity": "quarter",
-            },  # fmt: skip
+            },
             headers=MUR_ADMIN,
         )
         assert created.status_code == 201 and created.json()["owner"] == "RU-MUR"

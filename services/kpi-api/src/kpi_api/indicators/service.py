@@ -190,7 +190,9 @@ class IndicatorService:
         changes: dict[str, Any] = data.model_dump(exclude_unset=True)
         reason = changes.pop("reason", None)
         is_input = indicator.kind == IndicatorKind.INPUT
-        for required in ("name_ru", "unit", "direction", "precision", "source", "active"):
+        if "active" in changes and changes["active"] is None:
+            del changes["active"]  # null: leave it as it is
+        for required in ("name_ru", "unit", "direction", "precision", "source"):
             if required in changes and changes[required] is None:
                 raise Unprocessable(f"{required} cannot be removed", pointer=f"/{required}")
         await self._entry_changes(indicator, changes)

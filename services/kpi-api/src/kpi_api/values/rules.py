@@ -19,6 +19,7 @@ from kpi_api.models import Indicator
 from zdrav_shared.auth import FEDERATION_CODE
 
 STORED_PLACES = Decimal("0.000001")
+MAX_INTEGER_DIGITS = 14  # the value column: 20 digits, 6 of them decimals
 _RATIO = Context(prec=34, rounding=ROUND_HALF_UP)
 
 
@@ -44,9 +45,13 @@ def is_ratio(indicator: Indicator) -> bool:
     return indicator.aggregation == Aggregation.RATIO
 
 
-def ratio_value(numerator: Decimal, denominator: Decimal, scale: Decimal) -> Decimal:
-    """numerator ÷ denominator × scale, kept to the six decimal places of the value column."""
-    return _RATIO.divide(_RATIO.multiply(numerator, scale), denominator).quantize(STORED_PLACES, context=_RATIO)
+def ratio_value(numerator: Decimal, denominator: Decimal, scale: Decimal) -> Decimal | None:
+    """numerator ÷ denominator × scale, kept to the six decimal places of the value column; None when
+    the quotient has more integer digits than the column holds (a tiny denominator)."""
+    raw = _RATIO.divide(_RATIO.multiply(numerator, scale), denominator)
+    if not raw.is_zero() and raw.adjusted() >= MAX_INTEGER_DIGITS:
+        return None
+    return raw.quantize(STORED_PLACES, context=_RATIO)
 
 
 def entered_figure(
@@ -74,6 +79,12 @@ def entered_figure(
     if denominator == 0:
         raise ItemFault("denominator", f"the denominator of {indicator.code} is zero: the share has no base")
     computed = ratio_value(numerator, denominator, scale)
+    if computed is None:
+        raise ItemFault(
+            "denominator",
+            f"numerator ÷ denominator × {_plain(scale)} has more than {MAX_INTEGER_DIGITS} digits before the "
+            "point: check the counts",
+        )
     if value is not None:
         shown, sent = (round_for_display(v, indicator.precision) for v in (computed, value))
         if shown != sent:
