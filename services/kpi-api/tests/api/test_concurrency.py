@@ -231,3 +231,25 @@ class TestWorkflowRaces:
         else:
             assert approval.status_code == 409 and result["status"] == "updated"
             assert (stored["status"], stored["value"]) == ("submitted", 999)
+
+
+class TestLockOrder:
+    async def test_two_requests_writing_the_same_values_in_opposite_orders(
+        self, client: httpx.AsyncClient, value_id: int, gate: Gate
+    ) -> None:
+        """Items are written in one order whatever order they come in: no deadlock on PostgreSQL."""
+        gate.disarm()
+        await post_values(client, [item("VISITS", "MUR-B", "2025Q2", 100)])
+        gate.arm(2)
+        first = [item("VISITS", "MUR-A", "2025Q2", 1), item("VISITS", "MUR-B", "2025Q2", 1)]
+        second = [item("VISITS", "MUR-B", "2025Q2", 2), item("VISITS", "MUR-A", "2025Q2", 2)]
+        responses = await together(
+            [
+                lambda: client.post("/v1/values", json={"items": first}, headers=writer(1)),
+                lambda: client.post("/v1/values", json={"items": second}, headers=writer(2)),
+            ]
+        )
+        assert [r.status_code for r in responses] == [200, 200], [r.text for r in responses]
+        for response in responses:
+            assert [r["status"] for r in response.json()["results"]] == ["updated", "updated"]
+            assert [r["index"] for r in response.json()["results"]] == [0, 1]

@@ -140,9 +140,10 @@ class ValueWriter:
         valid = [i for i in items if isinstance(i, ValueItem)]
         context = await self._load(valid)
         now = self.clock()
-        results: list[ValueResult] = []
+        found: dict[int, ValueResult] = {}
         seen: dict[tuple[str, str, str], int] = {}
-        for index, item in enumerate(items):
+        for index in _write_order(items):
+            item = items[index]
             try:
                 if isinstance(item, ProblemError):
                     raise item
@@ -150,13 +151,12 @@ class ValueWriter:
                 if key in seen:
                     raise _field(index, "period", f"repeats item {seen[key]} (same indicator, org unit and period)")
                 seen[key] = index
-                results.append(await self._one(principal, index, item, context, now, body.submit))
+                found[index] = await self._one(principal, index, item, context, now, body.submit)
             except ProblemError as problem:
-                results.append(
-                    ValueResult(
-                        index=index, status=ItemOutcome.REJECTED, problem=Problem.model_validate(problem.to_problem())
-                    )
+                found[index] = ValueResult(
+                    index=index, status=ItemOutcome.REJECTED, problem=Problem.model_validate(problem.to_problem())
                 )
+        results = [found[index] for index in range(len(items))]
         await self.repo.flush()
         accepted = sum(r.status is not ItemOutcome.REJECTED for r in results)
         log.info("values_written", accepted=accepted, rejected=len(results) - accepted, by=principal.sub)
@@ -365,6 +365,20 @@ class ValueWriter:
             "submitted_by": principal.sub,
             "late": ctx.late(now, period, unit),
         }
+
+
+def _write_order(items: list[ValueItem | ProblemError]) -> list[int]:
+    """Item indexes in the order of their value's key, the same in every request: concurrent requests
+    then lock the rows they write (and the keys they insert) in one order and never deadlock. A repeated
+    key keeps its first item first."""
+
+    def key(index: int) -> tuple[int, tuple[str, str, str], int]:
+        item = items[index]
+        if isinstance(item, ProblemError):
+            return (0, ("", "", ""), index)
+        return (1, (item.indicator_code, item.org_unit_code, item.period.code), index)
+
+    return sorted(range(len(items)), key=key)
 
 
 def _differs(stored: Decimal | None, given: Decimal | None) -> bool:
