@@ -176,6 +176,7 @@ async def _catalogue(session: AsyncSession, principal: Principal, reference: Pat
                 "aggregation": "ratio",
                 "direction": "higher_is_better",
                 "periodicity": "quarter",
+                "precision": 2,  # as roadmap-api reports execution: the section and the row read alike
                 "source": "roadmap",
                 "thresholds": {"on_track_ratio": 1, "at_risk_ratio": 0.9},
             }
