@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kpi_api.analytics.access import drafts_allowed
 from kpi_api.analytics.repository import Aggregate, AnalyticsRepository, Methods, TargetFigures, Window
 from kpi_api.analytics.schemas import AnalyticsAnswer, AnalyticsRow, DataFilter
 from kpi_api.formulas import EvalResult, Expr, References, evaluate, evaluate_ratio, parse, referenced_codes
@@ -33,7 +34,6 @@ from kpi_api.indicators.rules import (
 from kpi_api.models import Indicator, OrgUnit
 from kpi_api.numbers import plain, present
 from kpi_api.org_units.repository import OrgUnitRepository
-from kpi_api.org_units.rules import path_codes
 from kpi_api.scope import Scope, scope_of
 from kpi_api.sources.overlay import PulledValues, load_pulled
 from kpi_api.targets.resolve import target_for
@@ -265,7 +265,7 @@ class AnalyticsService:
         if not units:
             raise Unprocessable("no org unit to report on: give org_units, or parent", pointer="/query/org_units")
         if query.data is DataFilter.ALL:
-            _drafts_allowed(scope, units)
+            drafts_allowed(scope, units)
         return list({u.code: u for u in units}.values())
 
     async def _closure(self, codes: list[str]) -> _Book:
@@ -488,28 +488,6 @@ def _ratio_result(found: Aggregate, scale: Decimal) -> EvalResult:
     if found.denominator.is_zero():
         return EvalResult(None, "division_by_zero")
     return EvalResult(_RATIO.divide(_RATIO.multiply(found.numerator, scale), found.denominator), None)
-
-
-def _drafts_allowed(scope: Scope, units: list[OrgUnit]) -> None:
-    """``data=all`` (drafts) only for callers of the region of every unit asked about."""
-    if scope.paths is None:
-        raise Forbidden(
-            "drafts stay inside their region: data=all is for users of the region asked about; "
-            "read data=submitted (the default) or data=approved",
-            reason="drafts_outside_region",
-            pointer="/query/data",
-        )
-    for unit in units:
-        codes = path_codes(unit.path)
-        region = "/" + "/".join(codes[:2]) + "/" if len(codes) >= 2 else None
-        if region is None or not any(p.startswith(region) for p in scope.paths):
-            where = f"region {codes[1]}" if len(codes) >= 2 else "no region"
-            raise Forbidden(
-                f"drafts stay inside their region: {unit.code} lies in {where}, and data=all is for that "
-                "region's users only; read data=submitted (the default) or data=approved",
-                reason="drafts_outside_region",
-                pointer="/query/data",
-            )
 
 
 def _note(known: dict[str, TargetFigures], period: Period) -> str | None:
