@@ -114,6 +114,8 @@ def scenario(stack: Stack) -> dict[str, str]:
         item = {"indicator_code": "E2E_VISITS", "org_unit_code": "KYA-GP4", "period": PERIOD, "value": 1200}
         values = ok(http.post(f"{kpi}/v1/values", json={"items": [item], "submit": True}, headers=KYA_OPERATOR))
         assert values["results"][0]["status"] == "created"
+        # The federal report shows approved values only; the region's admin approves (four eyes).
+        ok(http.post(f"{kpi}/v1/values/{values['results'][0]['id']}/approve", headers=KYA_ADMIN))
         # roadmap-api: a roadmap of the region with two due tasks, one completed on time.
         rid = ok(
             http.post(
@@ -153,6 +155,7 @@ def test_the_report_reflects_all_three_services(scenario: dict[str, str]) -> Non
     indicators = {i["indicator_code"]: i for i in kya["indicators"]}
     visits = indicators["E2E_VISITS"]
     assert (visits["value"], visits["target"], visits["status"]) == (1200, 1000, "achieved")
+    assert (visits["approved_units"], visits["expected_units"]) == (1, 1)
     sat = indicators["E2E_SAT"]
     assert (sat["value"], sat["n"], sat["sample_ok"]) == (75, 40, True) and sat["data_as_of"]
     assert indicators["E2E_EXEC"]["value"] == 50 and indicators["E2E_EXEC"]["status"] == "off_track"
@@ -160,7 +163,7 @@ def test_the_report_reflects_all_three_services(scenario: dict[str, str]) -> Non
     assert kya["survey"]["nps"] == 40.0 and kya["survey"]["campaigns"] == ["e2e-kya"]
     assert kya["roadmaps"]["count"] == 1 and kya["roadmaps"]["execution_pct"] == 50.0
     assert kya["roadmaps"]["overdue_tasks"] == 1
-    assert kya["completeness"]["received"] >= 1
+    assert kya["completeness"]["received"] >= 1 and kya["completeness"]["approved"] >= 1
 
 
 def test_a_hanging_survey_api_degrades_within_the_budget_and_recovers(stack: Stack, scenario: dict[str, str]) -> None:

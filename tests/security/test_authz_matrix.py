@@ -27,13 +27,16 @@ import pytest
 from asgi_lifespan import LifespanManager
 from support import OTHER, OWN, SERVICES, ZONES, caller_headers, kpi_mock, operations
 
-from zdrav_shared.testing import ThrowawayDatabase
+from zdrav_shared.testing import ThrowawayDatabase, token
 
 CALLERS = ("federal", "regional_admin", "mo_operator", "analyst", "kiosk", "none", "expired", "foreign_key")
 TOKEN_ROLES = CALLERS[:4]
 TARGETS = ("own", "other")
 REGION = {"own": OWN, "other": OTHER}
 FEDERAL = caller_headers("federal")
+# Seeds values as another federal user, so that the federal column may approve them (four eyes).
+SEEDER = {"Authorization": f"Bearer {token(['federal'], ['RU'], sub='sec-seeder')}"}
+MUR_ADMIN = {"Authorization": f"Bearer {token(['regional_admin'], [OWN], sub='sec-mur-rules')}"}
 
 # --- the table ------------------------------------------------------------------------------------
 # "federal own other | regional_admin own other | mo_operator own other | analyst own other".
@@ -42,6 +45,7 @@ FEDERAL = caller_headers("federal")
 
 EXPECTED: dict[str, dict[str, str]] = {
     "kpi-api": {
+        # the values are entered by another federal user (four eyes: nobody approves what they entered)
         "approve_value": "200 200 | 200 404 | 403 403 | 403 403",
         # = the catalogue has no region: federal and regional_admin maintain it
         "create_indicator": "201 201 | 201 201 | 403 403 | 403 403",
@@ -64,6 +68,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         # all rows or none: a row outside the scope makes the file a 422 listing it; analysts cannot import
         "import_values": "200 200 | 200 422 | 200 422 | 403 403",
         "list_deadline_rules": "200 200 | 200 200 | 200 200 | 200 200",  # =
+        "list_deadline_rule_changes": "200 200 | 200 200 | 200 200 | 200 200",  # = definitions' history: all read
+        "list_indicator_changes": "200 200 | 200 200 | 200 200 | 200 200",  # =
         "list_indicators": "200 200 | 200 200 | 200 200 | 200 200",  # =
         "list_org_units": "200 200 | 200 200 | 200 200 | 200 200",  # registry: readable by all
         "list_target_changes": "200 200 | 200 200 | 200 200 | 200 200",  # filtered to the caller's scope
@@ -75,11 +81,14 @@ EXPECTED: dict[str, dict[str, str]] = {
         # = federal only (pulls every region's survey and roadmap figures)
         "refresh_sources": "200 200 | 403 403 | 403 403 | 403 403",
         "reopen_value": "200 200 | 200 404 | 403 403 | 403 403",
-        "set_deadline_rule": "200 200 | 403 403 | 403 403 | 403 403",  # = platform-wide deadlines: federal only
+        # = federal sets the national rule, a regional_admin its own region's (owners: test_definition_owners_kpi)
+        "set_deadline_rule": "200 200 | 200 200 | 403 403 | 403 403",
+        "remove_deadline_rule": "200 200 | 200 200 | 403 403 | 403 403",  # = each its own rule
         "submit_value": "200 200 | 200 404 | 200 404 | 403 403",
         # per item: an item outside the scope is `rejected` with a 403 problem inside the 200 (checked below)
         "submit_values": "200 200 | 200 200 | 200 200 | 403 403",
-        "update_indicator": "200 200 | 200 200 | 403 403 | 403 403",  # = catalogue
+        # = BEDS is federal (owner RU): only federal changes it (owners: test_definition_owners_kpi)
+        "update_indicator": "200 200 | 403 403 | 403 403 | 403 403",
         "update_org_unit": "200 200 | 200 403 | 403 403 | 403 403",
     },
     "survey-api": {
@@ -247,7 +256,8 @@ async def kpi_value(world: World, target: str, submit: bool = False) -> int:
     n = next(world.periods)
     period = f"{2001 + n // 4}Q{1 + n % 4}"
     item = {"indicator_code": "BEDS", "org_unit_code": ORG[target], "period": period, "value": 5}
-    answer = await world.post("/v1/values", {"items": [item], "submit": submit}, status=200)
+    response = await world.client.post("/v1/values", json={"items": [item], "submit": submit}, headers=SEEDER)
+    answer = response.json()
     assert answer["results"][0]["status"] == "created", answer
     listed = await world.client.get("/v1/values", params={"org_unit": ORG[target], "period": period}, headers=FEDERAL)
     return int(listed.json()["items"][0]["id"])
@@ -272,6 +282,8 @@ KPI: dict[str, Builder] = {
     ),
     "get_completeness": lambda w, t: _r("GET", "/v1/completeness", params={"region": REGION[t], "period": "2025Q2"}),
     "list_deadline_rules": lambda w, t: _r("GET", "/v1/deadline-rules"),
+    "list_deadline_rule_changes": lambda w, t: _r("GET", "/v1/deadline-rules/quarter/history"),
+    "list_indicator_changes": lambda w, t: _r("GET", "/v1/indicators/BEDS/history"),
     "set_deadline_rule": lambda w, t: _r("PUT", "/v1/deadline-rules/quarter", json={"day_of_month": 10}),
     "list_indicators": lambda w, t: _r("GET", "/v1/indicators"),
     "create_indicator": lambda w, t: _r("POST", "/v1/indicators", json=indicator_body(w.unique("I"))),
@@ -336,7 +348,21 @@ async def _kpi_reopen(w: World, t: str) -> Request:
     return "POST", f"/v1/values/{await _approved_value(w, t)}/reopen", {"json": {"reason": "исправление"}}
 
 
-KPI.update(submit_value=_kpi_submit, approve_value=_kpi_approve, reopen_value=_kpi_reopen)
+async def _kpi_remove_rule(w: World, t: str) -> Request:
+    """A national rule and RU-MUR's own: each caller removes its own (federal RU's, the admin RU-MUR's)."""
+    body = {"day_of_month": 7, "months_after": 1}
+    for headers in (FEDERAL, MUR_ADMIN):
+        response = await w.client.put("/v1/deadline-rules/year", json=body, headers=headers)
+        assert response.status_code == 200, response.text
+    return "DELETE", "/v1/deadline-rules/year", {}
+
+
+KPI.update(
+    submit_value=_kpi_submit,
+    approve_value=_kpi_approve,
+    reopen_value=_kpi_reopen,
+    remove_deadline_rule=_kpi_remove_rule,
+)
 
 
 async def _r_async(method: str, path: str, **kwargs: Any) -> Request:

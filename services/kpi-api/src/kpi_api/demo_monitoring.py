@@ -1,20 +1,25 @@
 """Demo indicators, targets and values for ``make run`` (called by :mod:`kpi_api.demo`).
 
-* The 25 target indicators of the Murmansk programme for primary care 2021–2025
-  (``data/reference/murmansk_indicators.csv``) as yearly indicators of RU-MUR with the 2020 baseline
+* The 25 target indicators of the Murmansk programme for primary care 2021–2025, owned by RU-MUR and
+  entered the way the programme computes them (:mod:`kpi_api.demo_murmansk`), with the 2020 baseline
   and the 2021–2025 targets. Quirks: indicator 23 is the range "4-14" (kept as a note, no numeric
   target); missing units take the English gloss; direction is read from the planned trend (a falling
   plan is lower-is-better) plus the waiting-time and deficit indicators 22 and 25.
-* The NSI "Здравоохранение" model's KPIs (``nsi_health_model.json``) with source ``survey`` and plan
-  execution with source ``roadmap`` and its 90 % threshold.
+* The NSI "Здравоохранение" model's KPIs (``nsi_health_model.json``), federal: waiting times as ratios
+  (days waited ÷ appointments), satisfaction shares as ratios (satisfied ÷ answered) — the outpatient
+  one and NPS pulled from survey-api —, and plan execution pulled from roadmap-api with its 90 %
+  threshold.
 * Operational indicators of the demo organisations with generated (deterministic) 2025 values, so that
   ``/v1/analytics`` shows values, ratios of sums, targets and statuses. The source has no actual values:
   every value here is invented for the demo.
+
+Values are entered and submitted by the loader and approved by another user (four eyes): the first two
+quarters of 2025 and the Murmansk year 2024 are approved (the federal report shows them), the third
+quarter and 2025 stay submitted (analytics shows them by default; the report does not).
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 from datetime import UTC, datetime, timedelta
@@ -24,6 +29,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kpi_api import demo_murmansk as murmansk
 from kpi_api.indicators.repository import IndicatorRepository
 from kpi_api.indicators.schemas import IndicatorCreate
 from kpi_api.indicators.service import IndicatorService
@@ -32,7 +38,8 @@ from kpi_api.targets.schemas import TargetsPut
 from kpi_api.targets.service import TargetService
 from kpi_api.values.schemas import ValuesPost
 from kpi_api.values.service import ValueWriter
-from zdrav_shared.auth import Principal
+from kpi_api.values.workflow import ValueWorkflow
+from zdrav_shared.auth import Principal, Role
 from zdrav_shared.logging import get_logger
 from zdrav_shared.periods import Period, PeriodType
 
@@ -41,7 +48,10 @@ log = get_logger(__name__)
 MARKER = "MUR_T01"
 PULLED = {"NSI_4", "NSI_NPS", "NSI_PLAN_EXECUTION"}
 """Pulled from survey-api and roadmap-api by kpi_api.sources: no values are entered for them."""
-LOWER_IS_BETTER_IDS = {"22", "25"}
+APPROVER = Principal(sub="demo-approver", roles=frozenset({Role.FEDERAL}), scope_org_units=frozenset({"RU"}))
+"""Approves what the loader entered: nobody approves their own values (four eyes)."""
+APPROVED_QUARTERS = (1, 2)
+AT_ORGANISATIONS = {"reporting_level": "organisation"}
 OPERATIONAL: list[dict[str, Any]] = [
     {
         "code": "DOCTORS",
@@ -49,6 +59,7 @@ OPERATIONAL: list[dict[str, Any]] = [
         "unit": "чел.",
         "time_aggregation": "last",
         "precision": 0,
+        **AT_ORGANISATIONS,
     },
     {
         "code": "DOCTOR_POSTS",
@@ -56,6 +67,7 @@ OPERATIONAL: list[dict[str, Any]] = [
         "unit": "ед.",
         "time_aggregation": "last",
         "precision": 0,
+        **AT_ORGANISATIONS,
     },
     {
         "code": "ATTACHED",
@@ -63,8 +75,16 @@ OPERATIONAL: list[dict[str, Any]] = [
         "unit": "чел.",
         "time_aggregation": "last",
         "precision": 0,
+        **AT_ORGANISATIONS,
     },
-    {"code": "VISITS", "name_ru": "Число посещений", "unit": "посещений", "periodicity": "month", "precision": 0},
+    {
+        "code": "VISITS",
+        "name_ru": "Число посещений",
+        "unit": "посещений",
+        "periodicity": "month",
+        "precision": 0,
+        **AT_ORGANISATIONS,
+    },
     {
         "code": "STAFFING_RATE",
         "name_ru": "Укомплектованность врачебных должностей (коэффициент совместительства 1,2)",
@@ -86,71 +106,46 @@ OPERATIONAL: list[dict[str, Any]] = [
 ]
 
 
-def _number(text: str) -> Decimal | None:
-    text = text.strip().replace("%", "").replace(",", ".").replace(" ", "")
-    try:
-        return Decimal(text) if text else None
-    except ArithmeticError:
-        return None
-
-
-def _murmansk(reference: Path) -> list[dict[str, Any]]:
-    with (reference / "murmansk_indicators.csv").open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _murmansk_indicator(row: dict[str, Any]) -> IndicatorCreate:
-    baseline, final = _number(row["baseline_2020"]), _number(row["v2025"])
-    lower = row["id"] in LOWER_IS_BETTER_IDS or (baseline is not None and final is not None and final < baseline)
-    unit = row["unit_ru"] or row["unit_en"].removeprefix("inferred:").strip() or "—"
-    percent = row["unit_en"].startswith("percent")
-    counted = unit in ("человек", "persons") or "count" in row["unit_en"] or "units" in row["unit_en"]
-    return IndicatorCreate.model_validate(
-        {
-            "code": f"MUR_T{int(row['id']):02d}",
-            "name_ru": row["name_ru"][:1000],
-            "description": (row["formula_note_ru"] or None) and row["formula_note_ru"][:10_000],
-            "unit": unit[:100],
-            "kind": "input",
-            "aggregation": "average" if percent else "sum",
-            "time_aggregation": "last" if not row["unit_en"].startswith("inferred: home visits") else "sum",
-            "direction": "lower_is_better" if lower else "higher_is_better",
-            "periodicity": "year",
-            "precision": 0 if counted else (2 if "per" in row["unit_en"] else 1),
-        }
-    )
-
-
 async def _create(session: AsyncSession, principal: Principal, body: IndicatorCreate) -> None:
     await IndicatorService(session).create(principal, body)
 
 
+def _nsi_kpi(kpi: dict[str, Any]) -> dict[str, Any]:
+    """An NSI KPI: waiting times as mean days (days waited ÷ appointments), satisfaction as shares
+    (satisfied ÷ answered); the outpatient satisfaction share is pulled from survey-api."""
+    code = "NSI_" + kpi["no"].replace(".", "_")
+    share = kpi["unit_en"] == "percent"
+    body: dict[str, Any] = {
+        "code": code,
+        "name_ru": kpi["name_ru"],
+        "unit": kpi["unit_ru"],
+        "kind": "input",
+        "aggregation": "ratio",
+        "scale": 100 if share else 1,
+        "direction": kpi["direction"],
+        "periodicity": "quarter",
+        "source": "survey",  # the NSI model measures them by survey and self-assessment
+        **AT_ORGANISATIONS,
+    }
+    if code in PULLED:
+        return {**body, "source_metric": "satisfaction_share", "reporting_level": None}
+    return body
+
+
 async def _catalogue(session: AsyncSession, principal: Principal, reference: Path) -> list[dict[str, Any]]:
-    rows = _murmansk(reference)
-    for row in rows:
-        await _create(session, principal, _murmansk_indicator(row))
+    programme = murmansk.rows(reference)
+    for row in programme:
+        if murmansk.SHAPES[row["id"]][0] == "formula":
+            continue  # after its components
+        await _create(session, murmansk.MUR_ADMIN, IndicatorCreate.model_validate(murmansk.indicator_body(row)))
+    for body in murmansk.component_bodies():
+        await _create(session, murmansk.MUR_ADMIN, IndicatorCreate.model_validate(body))
+    for row in programme:
+        if murmansk.SHAPES[row["id"]][0] == "formula":
+            await _create(session, murmansk.MUR_ADMIN, IndicatorCreate.model_validate(murmansk.indicator_body(row)))
     model = json.loads((reference / "nsi_health_model.json").read_text(encoding="utf-8"))
     for kpi in model["kpis"]:
-        code = "NSI_" + kpi["no"].replace(".", "_")
-        await _create(
-            session,
-            principal,
-            IndicatorCreate.model_validate(
-                {
-                    "code": code,
-                    "name_ru": kpi["name_ru"],
-                    "unit": kpi["unit_ru"],
-                    "kind": "input",
-                    "aggregation": "average",
-                    "time_aggregation": "average",
-                    "direction": kpi["direction"],
-                    "periodicity": "quarter",
-                    "source": "survey",
-                    # Outpatient satisfaction is the survey's satisfaction share (demo-2025, all campaigns).
-                    **({"source_metric": "satisfaction_share"} if code in PULLED else {}),
-                }
-            ),
-        )
+        await _create(session, principal, IndicatorCreate.model_validate(_nsi_kpi(kpi)))
     await _create(
         session,
         principal,
@@ -178,10 +173,10 @@ async def _catalogue(session: AsyncSession, principal: Principal, reference: Pat
                 "name_ru": "Исполнение плана реализации дорожных карт",
                 "unit": "%",
                 "kind": "input",
-                "aggregation": "average",
-                "time_aggregation": "last",
+                "aggregation": "ratio",
                 "direction": "higher_is_better",
                 "periodicity": "quarter",
+                "precision": 2,  # as roadmap-api reports execution: the section and the row read alike
                 "source": "roadmap",
                 "thresholds": {"on_track_ratio": 1, "at_risk_ratio": 0.9},
             }
@@ -195,7 +190,7 @@ async def _catalogue(session: AsyncSession, principal: Principal, reference: Pat
             **spec,
         }
         await _create(session, principal, IndicatorCreate.model_validate(body))
-    return rows
+    return programme
 
 
 async def _targets(
@@ -207,17 +202,7 @@ async def _targets(
 ) -> None:
     service = TargetService(session)
     for row in rows:
-        baseline = _number(row["baseline_2020"])
-        items = []
-        for year in range(2021, 2026):
-            raw = row[f"v{year}"]
-            target = _number(raw)
-            note = None if target is not None or not raw else f"printed as the range {raw}"
-            items.append(
-                {"org_unit_code": "RU-MUR", "period": str(year), "baseline": baseline, "target": target, "note": note}
-            )
-        code = f"MUR_T{int(row['id']):02d}"
-        await service.put(principal, code, TargetsPut.model_validate({"items": items, "reason": "программа 2021–2025"}))
+        await service.put(principal, murmansk.code_of(row), TargetsPut.model_validate(murmansk.targets(row)))
     long_term = [{"org_unit_code": r, "period": "2025", "target": 90, "note": None} for r in regions]
     nps = [{"org_unit_code": r, "period": "2025", "target": 30, "note": None} for r in regions]
     await service.put(principal, "NSI_NPS", TargetsPut.model_validate({"items": nps, "reason": "НСИ: NPS 30"}))
@@ -243,51 +228,60 @@ async def _values(
     rng = random.Random(20250)
     stored = 0
 
-    async def write(items: list[dict[str, Any]], period: Period, late: bool = False) -> None:
+    async def write(items: list[dict[str, Any]], period: Period, *, approve: bool, late: bool = False) -> None:
         nonlocal stored
         submitted = datetime.combine(period.end, datetime.min.time(), tzinfo=UTC) + timedelta(days=12 if late else 3)
         result = await ValueWriter(session, _clock(submitted)).write(
             principal, ValuesPost.model_validate({"items": items, "submit": True})
         )
-        stored += sum(r.status != "rejected" for r in result.results)
+        rejected = [r.problem for r in result.results if r.status == "rejected"]
+        if rejected:
+            raise RuntimeError(f"demo values do not load: {rejected[:3]}")
+        stored += len(result.results)
+        if approve:
+            workflow = ValueWorkflow(session, _clock(submitted + timedelta(days=2)))
+            for written in result.results:
+                assert written.id is not None
+                await workflow.approve(APPROVER, written.id, None, "демонстрация: проверено")
 
-    for row in rows:  # Murmansk programme: yearly values of the region for 2024 and 2025 around the plan
-        for year in (2024, 2025):
-            target = _number(row[f"v{year}"])
-            if target is None:
-                continue
-            lower = _murmansk_indicator(row).direction == "lower_is_better"
-            factor = Decimal(str(round(rng.uniform(0.9, 1.04) if not lower else rng.uniform(0.97, 1.12), 3)))
-            value = (target * factor).quantize(Decimal("0.1")) if target else Decimal("0.4")
-            code = f"MUR_T{int(row['id']):02d}"
-            item = {
-                "indicator_code": code,
-                "org_unit_code": "RU-MUR",
-                "period": str(year),
-                "value": str(value),
-                "comment": "демонстрационное значение",
-            }
-            await write([item], Period.year_of(year))
+    maker = murmansk.ValueMaker(rng)
+    for year in murmansk.YEARS:  # Murmansk programme: 2024 and 2025 around the plan, as the footnotes compute
+        period = Period.year_of(year)
+        items = [
+            {**item, "period": period.code, "comment": "демонстрационное значение"} for item in maker.year(rows, year)
+        ]
+        await write(items, period, approve=year in murmansk.APPROVED_YEARS)
     for quarter in (1, 2, 3):
         period = Period.quarter_of(2025, quarter)
+        approve = quarter in APPROVED_QUARTERS
         for index, unit in enumerate(organisations):
             size = 40 + 17 * (index % 5)
             posts = Decimal(size)
             doctors = (posts * Decimal(str(round(rng.uniform(0.62, 0.8), 2)))).quantize(Decimal(1))
             attached = Decimal(15000 + 2500 * (index % 7))
+            appointments = 900 + 150 * (index % 6)
+            answered = 40 + 7 * (index % 5)
             items = [
                 {"indicator_code": "DOCTOR_POSTS", "value": str(posts)},
                 {"indicator_code": "DOCTORS", "value": str(doctors)},
                 {"indicator_code": "ATTACHED", "value": str(attached)},
-                {"indicator_code": "NSI_1_1", "value": str(rng.randint(1, 9))},
-                {"indicator_code": "NSI_4", "value": str(round(rng.uniform(68, 93), 1))},
-                {"indicator_code": "NSI_5", "value": str(round(rng.uniform(70, 95), 1))},
+                # mean wait of an appointment with a GP: days waited ÷ appointments
+                {
+                    "indicator_code": "NSI_1_1",
+                    "numerator": str(int(appointments * rng.uniform(1, 9))),
+                    "denominator": str(appointments),
+                },
+                # inpatients' survey: satisfied ÷ those who answered
+                {
+                    "indicator_code": "NSI_5",
+                    "numerator": str(int(answered * rng.uniform(0.7, 0.95))),
+                    "denominator": str(answered),
+                },
             ]
-            items = [i for i in items if i["indicator_code"] not in PULLED]
             if quarter == 3 and index % 4 == 3:
                 continue  # not yet reported: shows in /v1/completeness as missing
             common = {"org_unit_code": unit, "period": period.code, "comment": "демонстрационное значение"}
-            await write([{**common, **i} for i in items], period, late=index % 5 == 4)
+            await write([{**common, **i} for i in items], period, approve=approve, late=index % 5 == 4)
             months = []
             for month in period.children(PeriodType.MONTH):
                 base = 3200 + 900 * (index % 4)
@@ -299,18 +293,7 @@ async def _values(
                         "value": str(int(base * rng.uniform(0.85, 1.15) * (1 + 0.03 * quarter))),
                     }
                 )
-            await write(months, period)
-        for region in regions:
-            # Plan execution is pulled from roadmap-api; the draw only keeps the generator's sequence.
-            execution = {
-                "indicator_code": "NSI_PLAN_EXECUTION",
-                "org_unit_code": region,
-                "period": period.code,
-                "value": str(round(rng.uniform(78, 100), 1)),
-                "comment": "демонстрационное значение",
-            }
-            if execution["indicator_code"] not in PULLED:
-                await write([execution], period)
+            await write(months, period, approve=approve)
     return stored
 
 

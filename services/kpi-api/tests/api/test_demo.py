@@ -1,4 +1,6 @@
-"""`make run` loads the demo: the Murmansk programme indicators must show values, targets and statuses."""
+"""`make run` loads the demo: the Murmansk programme indicators must show values, targets and statuses,
+its shares and rates as ratios of sums over the organisations, owned by RU-MUR; the federal report
+shows approved data only."""
 
 from __future__ import annotations
 
@@ -8,6 +10,8 @@ from kpi_api.demo import load_demo
 from kpi_api.settings import KpiSettings
 
 from .conftest import FEDERAL, MUR_ANALYST
+
+SHARES = ("MUR_T01", "MUR_T20", "MUR_T21", "MUR_T24")  # entered as ratios at the organisations
 
 
 async def test_demo_shows_murmansk_targets_and_statuses(client: httpx.AsyncClient, settings: KpiSettings) -> None:
@@ -33,3 +37,41 @@ async def test_demo_shows_murmansk_targets_and_statuses(client: httpx.AsyncClien
         headers=FEDERAL,
     )
     assert all(r["status"] is not None and r["value"] is not None for r in staffing.json()["rows"])
+
+
+async def test_murmansk_shares_are_ratios_of_sums(client: httpx.AsyncClient, settings: KpiSettings) -> None:
+    await load_demo(settings.database_url)
+    organisations = ["MUR-GP1", "MUR-DGP1", "MUR-MON-CGB", "MUR-APA-CGB", "MUR-KOL-CRB", "MUR-KOL-FAP1", "MUR-ROKB"]
+    codes = ",".join([*SHARES, "MUR_T03", "MUR_T05", "MUR_T07", "MUR_T11", "MUR_DOCTOR_POSTS"])
+    response = await client.get(
+        "/v1/analytics",
+        params={"indicators": codes, "org_units": ",".join(["RU-MUR", *organisations]), "periods": "2025"},
+        headers=MUR_ANALYST,
+    )
+    assert response.status_code == 200, response.text
+    rows = {(r["indicator_code"], r["org_unit_code"]): r for r in response.json()["rows"]}
+    for code in (*SHARES, "MUR_T05"):
+        region = rows[(code, "RU-MUR")]
+        parts = [rows[(code, unit)] for unit in organisations]
+        # Σ numerator ÷ Σ denominator, never the average (or sum) of the organisations' shares
+        assert region["numerator"] == sum(p["numerator"] for p in parts)
+        assert region["denominator"] == sum(p["denominator"] for p in parts)
+        scale = 1 if code == "MUR_T05" else 100
+        assert abs(region["value"] - region["numerator"] / region["denominator"] * scale) < 0.05, code
+        assert region["reported_units"] == 7
+    # staffing: persons ÷ positions × 100 × 1.2 on the region's sums
+    staffing = rows[("MUR_T07", "RU-MUR")]
+    persons, posts = rows[("MUR_T11", "RU-MUR")]["value"], rows[("MUR_DOCTOR_POSTS", "RU-MUR")]["value"]
+    assert (staffing["numerator"], staffing["denominator"]) == (persons, posts)
+    assert abs(staffing["value"] - persons / posts * 120) < 0.05
+    visits = rows[("MUR_T03", "RU-MUR")]
+    assert abs(visits["value"] - visits["numerator"] / visits["denominator"]) < 0.005
+    owned = await client.get("/v1/indicators", params={"owner": "RU-MUR", "limit": 100}, headers=FEDERAL)
+    assert {i["code"] for i in owned.json()["items"]} >= {f"MUR_T{i:02d}" for i in range(1, 26)}
+    refused = await client.patch("/v1/indicators/MUR_T01", json={"name_en": "x"}, headers=FEDERAL)
+    assert refused.status_code == 403 and refused.json()["owner"] == "RU-MUR"
+    report = await client.get("/v1/reports/quarterly", params={"period": "2025Q3"}, headers=FEDERAL)
+    mur = next(r for r in report.json()["regions"] if r["region_code"] == "RU-MUR")
+    doctors = next(i for i in mur["indicators"] if i["indicator_code"] == "DOCTORS")
+    assert doctors["approved_units"] == 0 and doctors["value"] is None  # 2025Q3 is submitted, not approved
+    assert mur["completeness"]["received"] > 0 and mur["completeness"]["approved"] == 0

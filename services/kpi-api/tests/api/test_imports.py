@@ -21,7 +21,7 @@ def upload(content: bytes, name: str = "values.csv") -> dict[str, tuple[str, byt
 
 async def stored(client: httpx.AsyncClient) -> list[tuple[str, str, float]]:
     items = (await client.get("/v1/values", headers=FEDERAL)).json()["items"]
-    return [(v["org_unit_code"], v["period"], v["value"]) for v in items]
+    return sorted((v["org_unit_code"], v["period"], v["value"]) for v in items)
 
 
 class TestValuesImport:

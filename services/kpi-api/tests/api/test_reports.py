@@ -52,9 +52,12 @@ async def data(client: httpx.AsyncClient, peers: respx.MockRouter, clock: FixedC
     assert (await client.put("/v1/indicators/VISITS/targets", json=targets, headers=FEDERAL)).status_code == 200
     assert (await client.put("/v1/indicators/SAT/targets", json={"items": [
         {"org_unit_code": "RU-MUR", "period": "2025", "target": 85}]}, headers=FEDERAL)).status_code == 200  # fmt: skip
-    await post_values(
+    results = await post_values(
         client, [item("VISITS", "MUR-A", "2025Q2", 60), item("VISITS", "MUR-B", "2025Q2", 40)], submit=True
     )
+    for result in results:  # the report reads approved values only; the approver is not the one who entered them
+        approved = await client.post(f"/v1/values/{result['id']}/approve", headers=MUR_ADMIN)
+        assert approved.status_code == 200, approved.text
     await post_values(client, [item("VISITS", "KYA-A", "2025Q2", 30)])  # a draft
     assert (await client.post("/v1/sources/refresh", params={"period": "2025Q2"}, headers=FEDERAL)).status_code == 200
     peers.reset()
@@ -86,7 +89,15 @@ class TestQuarterlyReport:
         assert indicators["EXEC"]["value"] == 70.0
         assert mur["survey"]["n"] == 40 and mur["survey"]["satisfaction_share"] == 82.5
         assert mur["roadmaps"]["execution_pct"] == 70.0 and mur["roadmaps"]["overdue_tasks"] == 3
-        assert mur["completeness"] == {**mur["completeness"], "expected": 2, "received": 2, "on_time": 2, "late": 0}
+        assert mur["completeness"] == {
+            **mur["completeness"],
+            "expected": 2,
+            "received": 2,
+            "approved": 2,
+            "on_time": 2,
+            "late": 0,
+        }
+        assert (indicators["VISITS"]["approved_units"], indicators["VISITS"]["expected_units"]) == (2, 2)
         kya = regions["RU-KYA"]
         assert kya["completeness"]["received"] == 0 and kya["completeness"]["drafts"] == 1
         # One bulk call per peer for all regions, with the caller's request id.

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
 from zdrav_shared.pagination import encode_cursor
 
-from .conftest import FEDERAL, create_indicator, item, post_values
+from .conftest import FEDERAL, create_indicator, item
+from .conftest import post_values as post_drafts
+
+
+async def post_values(client: httpx.AsyncClient, items: list[dict[str, Any]], **extra: Any) -> list[dict[str, Any]]:
+    """Submitted values: analytics reads submitted and approved ones by default (drafts need data=all)."""
+    return await post_drafts(client, items, submit=True, **extra)
 
 
 @pytest.fixture

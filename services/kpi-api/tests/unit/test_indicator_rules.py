@@ -30,7 +30,7 @@ class TestVocabularies:
     def test_wire_values_match_the_contract(self) -> None:
         assert {d.value for d in Direction} == {"higher_is_better", "lower_is_better"}
         assert {k.value for k in IndicatorKind} == {"input", "formula"}
-        assert {a.value for a in Aggregation} == {"sum", "average", "last", "min", "max"}
+        assert {a.value for a in Aggregation} == {"sum", "average", "last", "min", "max", "ratio"}
         assert {p.value for p in Periodicity} == {"month", "quarter", "year"}
         assert {s.value for s in Source} == {"manual", "survey", "roadmap"}
 

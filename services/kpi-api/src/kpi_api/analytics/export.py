@@ -30,6 +30,8 @@ COLUMNS = (
     "previous_period",
     "previous_value",
     "reported_units",
+    "deviation",
+    "deviation_pct",
 )
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Query
 
+from kpi_api.analytics.schemas import DataFilter
 from kpi_api.analytics.service import AnalyticsQuery
 from zdrav_shared.contracts.org_units import OrgUnitLevel
 from zdrav_shared.periods import MIN_YEAR, InvalidPeriod, Period
@@ -31,6 +32,13 @@ def analytics_query(
     level: Annotated[OrgUnitLevel | None, Query(description="With parent: the units of this level below it")] = None,
     ytd: Annotated[bool, Query(description="Year to date: from January up to and including each period")] = False,
     previous: Annotated[bool, Query(description="Add the value of the previous period to each row")] = False,
+    data: Annotated[
+        DataFilter,
+        Query(
+            description="Values read: submitted (submitted and approved, default), approved, or all (drafts too: "
+            "only for users of the region asked about)"
+        ),
+    ] = DataFilter.SUBMITTED,
 ) -> AnalyticsQuery:
     """FastAPI dependency: the analytics query, or a 422 pointing at the bad parameter."""
     codes = _split(indicators, "indicators", MAX_INDICATORS)
@@ -56,4 +64,5 @@ def analytics_query(
         previous=previous,
         parent=parent,
         level=level,
+        data=data,
     )

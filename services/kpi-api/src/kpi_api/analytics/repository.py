@@ -11,6 +11,15 @@ When time and unit aggregation collapse into one (sum of sums, or a single perio
 plain GROUP BY, and every such indicator of the window — summed, averaged, min or max — is read by one
 statement with a CASE on the indicator's method (a scan of the window's values costs more than the
 aggregates). Nothing is loaded row by row into Python: one row per indicator × requested unit.
+
+Which values count:
+- only those of the statuses asked for (``data``: approved; submitted and approved; or all);
+- an indicator with a reporting level reads the values of units of that level only;
+- an indicator without one reads every level, but a unit's own value only where no unit below it has
+  a value of the same indicator and period: a region's own figure stands in for its organisations'
+  when they did not report, and is never added to theirs. Such "shadowed" values are found first
+  (values at units that have children — few — then which of them have a value below), and left out.
+Ratio inputs sum numerators and denominators (over time and org units alike); the service divides.
 """
 
 from __future__ import annotations
@@ -37,6 +46,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kpi_api.models import IndicatorValue, OrgUnit, Target
 from kpi_api.scope import Scope
 
+SHADOW_CHUNK = 2000
+
 # Wide enough for sums of many values; on SQLite (floats inside) the scale rounds away binary noise.
 AGG = Numeric(38, 10)
 
@@ -52,10 +63,25 @@ class Window:
 
 @dataclass(frozen=True, slots=True)
 class Aggregate:
+    """One indicator over one root's subtree: the value (or, for ratio inputs, the summed numerator
+    and denominator) and how many org units' values it rests on."""
+
     indicator_id: int
     root_id: int
     value: Decimal | None
     units: int
+    numerator: Decimal | None = None
+    denominator: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a request reads of the values of a window: the statuses (None: all) and the values left out
+    (the shadowed own values of parents, for indicators without a reporting level)."""
+
+    window: Window
+    statuses: tuple[str, ...] | None
+    excluded: tuple[int, ...] = ()
 
 
 class TargetFigures(NamedTuple):
@@ -80,25 +106,38 @@ def _simple(method: str, column: Any) -> ColumnElement[Any]:
 @dataclass(frozen=True, slots=True)
 class Methods:
     """How a group of indicators aggregates: over org units, and over time (None: one period per unit,
-    nothing to aggregate over time)."""
+    nothing to aggregate over time); and the reporting level it reads (None: any)."""
 
     over_units: str
     over_time: str | None
+    level: str | None = None
 
 
-def _in_window(indicator_ids: Iterable[int], window: Window) -> tuple[ColumnElement[bool], ...]:
-    """The values of the indicators in the window (index ``ix_indicator_values_window``)."""
+def _in_window(
+    indicator_ids: Iterable[int], window: Window, statuses: tuple[str, ...] | None
+) -> tuple[ColumnElement[bool], ...]:
+    """The values of the indicators in the window (index ``ix_indicator_values_window``) of the statuses."""
     v = IndicatorValue
-    return (
+    found: tuple[ColumnElement[bool], ...] = (
         v.indicator_id.in_(sorted(set(indicator_ids))),
         v.year == window.year,
         v.end_month.between(window.first_month, window.last_month),
     )
+    if statuses is not None:
+        found += (v.status.in_(statuses),)
+    return found
+
+
+def _read(indicator_ids: Iterable[int], reading: Reading) -> tuple[ColumnElement[bool], ...]:
+    found = _in_window(indicator_ids, reading.window, reading.statuses)
+    if reading.excluded:
+        found += (IndicatorValue.id.not_in(reading.excluded),)
+    return found
 
 
 def _collapses(methods: Methods) -> bool:
     """Time then units equals one aggregate over all values: sum of sums, min of mins, max of maxes."""
-    if methods.over_units == "last":
+    if methods.over_units in ("last", "ratio"):
         return False
     return methods.over_time is None or (methods.over_time == methods.over_units and methods.over_units != "average")
 
@@ -113,30 +152,96 @@ class AnalyticsRepository:
         roots: Sequence[OrgUnit],
         window: Window,
         scope: Scope,
+        statuses: tuple[str, ...] | None = None,
     ) -> list[Aggregate]:
-        """The indicators of ``groups`` (ids by their aggregation pair) over the subtrees of ``roots``.
+        """The indicators of ``groups`` (ids by their aggregation methods and level) over the subtrees
+        of ``roots``, reading values of ``statuses`` (None: every status).
 
-        The groups that collapse into one plain GROUP BY share a statement (one per kind of unit count);
-        the others take one statement each."""
+        The groups that collapse into one plain GROUP BY share a statement (one per kind of unit count
+        and level); the others take one statement each."""
         if not roots or not any(groups.values()):
             return []
         tree, root_ids = self._tree(roots, scope)
-        found: list[tuple[int, str, Decimal | None, int]] = []
-        collapsed: dict[bool, dict[int, str]] = {}
-        for methods, ids in sorted(groups.items(), key=lambda g: (g[0].over_units, g[0].over_time or "")):
+        anywhere = [i for methods, ids in groups.items() if methods.level is None for i in ids]
+        reading = Reading(window, statuses, tuple(await self.shadowed(anywhere, window, statuses)))
+        found: list[tuple[int, str, Decimal | None, int, Decimal | None, Decimal | None]] = []
+        collapsed: dict[tuple[bool, str], dict[int, str]] = {}
+        for methods, ids in sorted(
+            groups.items(), key=lambda g: (g[0].over_units, g[0].over_time or "", g[0].level or "")
+        ):
             if not ids:
                 continue
-            if _collapses(methods):
+            if methods.over_units == "ratio":
+                found += await self._ratio(ids, methods.level, tree, reading)
+            elif _collapses(methods):
                 one_period = methods.over_time is None
-                collapsed.setdefault(one_period, {}).update(dict.fromkeys(ids, methods.over_units))
+                collapsed.setdefault((one_period, methods.level or ""), {}).update(
+                    dict.fromkeys(ids, methods.over_units)
+                )
             else:
-                found += await self._stepwise(ids, methods, tree, window)
-        for one_period, method_of in sorted(collapsed.items()):
-            found += await self._collapsed(method_of, one_period, tree, window)
-        return [Aggregate(i, root_ids[root], value, n) for i, root, value, n in found]
+                found += [(*row, None, None) for row in await self._stepwise(ids, methods, tree, reading)]
+        for (one_period, level), method_of in sorted(collapsed.items()):
+            rows = await self._collapsed(method_of, one_period, level or None, tree, reading)
+            found += [(*row, None, None) for row in rows]
+        return [Aggregate(i, root_ids[root], value, n, num, den) for i, root, value, n, num, den in found]
+
+    async def shadowed(
+        self, indicator_ids: Sequence[int], window: Window, statuses: tuple[str, ...] | None
+    ) -> list[int]:
+        """Ids of the values (of indicators without a reporting level) at a unit below which another unit
+        has a value of the same indicator and period: those never count beside the values below them."""
+        if not indicator_ids:
+            return []
+        v = IndicatorValue
+        parents = select(OrgUnit.parent_id).where(OrgUnit.parent_id.is_not(None))
+        candidates = (
+            await self.session.execute(
+                select(v.id, v.indicator_id, v.period, OrgUnit.path)
+                .join(OrgUnit, OrgUnit.id == v.org_unit_id)
+                .where(*_in_window(indicator_ids, window, statuses), v.org_unit_id.in_(parents))
+            )
+        ).all()
+        if not candidates:
+            return []
+        below: set[tuple[int, str, str]] = set()
+        by_length: dict[int, set[str]] = {}
+        for _, _, _, path in candidates:
+            by_length.setdefault(len(path), set()).add(path)
+        ids = sorted({c[1] for c in candidates})
+        for length, paths in sorted(by_length.items()):
+            for chunk in _chunks(sorted(paths), SHADOW_CHUNK):
+                prefix = func.substr(OrgUnit.path, 1, length, type_=String)
+                query = (
+                    select(v.indicator_id, v.period, prefix)
+                    .join(OrgUnit, OrgUnit.id == v.org_unit_id)
+                    .where(*_in_window(ids, window, statuses), prefix.in_(chunk), func.length(OrgUnit.path) > length)
+                    .distinct()
+                )
+                below |= {(i, p, root) for i, p, root in (await self.session.execute(query)).all()}
+        return sorted(value_id for value_id, i, period, path in candidates if (i, period, path) in below)
+
+    async def _ratio(
+        self, indicator_ids: Sequence[int], level: str | None, tree: Subquery, reading: Reading
+    ) -> list[tuple[int, str, Decimal | None, int, Decimal | None, Decimal | None]]:
+        """Σ numerator and Σ denominator of ratio inputs over time and over each subtree's units."""
+        v = IndicatorValue
+        query = (
+            select(
+                v.indicator_id,
+                tree.c.root_path,
+                type_coerce(func.sum(v.numerator), AGG),
+                type_coerce(func.sum(v.denominator), AGG),
+                func.count(distinct(v.org_unit_id)),
+            )
+            .join(tree, tree.c.unit_id == v.org_unit_id)
+            .where(*_read(indicator_ids, reading), *_at_level(tree, level))
+            .group_by(v.indicator_id, tree.c.root_path)
+        )
+        result = await self.session.execute(query)
+        return [(i, r, None, n, num, den) for i, r, num, den, n in result.all()]
 
     async def _collapsed(
-        self, method_of: Mapping[int, str], one_period: bool, tree: Subquery, window: Window
+        self, method_of: Mapping[int, str], one_period: bool, level: str | None, tree: Subquery, reading: Reading
     ) -> list[tuple[int, str, Decimal | None, int]]:
         """One plain GROUP BY for indicators whose time and unit aggregation collapse into one
         (``method_of``: indicator id → its method over org units): a CASE on the indicator picks its
@@ -159,18 +264,18 @@ class AnalyticsRepository:
                 func.count() if one_period else func.count(distinct(v.org_unit_id)),
             )
             .join(tree, tree.c.unit_id == v.org_unit_id)
-            .where(*_in_window(method_of.keys(), window))
+            .where(*_read(method_of.keys(), reading), *_at_level(tree, level))
             .group_by(v.indicator_id, tree.c.root_path)
         )
         result = await self.session.execute(query)
         return [(i, r, val, n) for i, r, val, n in result.all()]
 
     async def _stepwise(
-        self, indicator_ids: Sequence[int], methods: Methods, tree: Subquery, window: Window
+        self, indicator_ids: Sequence[int], methods: Methods, tree: Subquery, reading: Reading
     ) -> list[tuple[int, str, Decimal | None, int]]:
         """Over time per org unit first, then over the org units of each subtree."""
         v = IndicatorValue
-        in_window = _in_window(indicator_ids, window)
+        in_window = _read(indicator_ids, reading)
         if methods.over_time == "last":
             ranked = (
                 select(
@@ -211,6 +316,7 @@ class AnalyticsRepository:
                     .label("urn"),
                 )
                 .join(tree, tree.c.unit_id == per_unit.c.org_unit_id)
+                .where(*_at_level(tree, methods.level))
                 .subquery("rooted")
             )
             over_units = func.max(case((rooted.c.urn == 1, rooted.c.tv)))
@@ -226,6 +332,7 @@ class AnalyticsRepository:
                     func.count(),
                 )
                 .join(tree, tree.c.unit_id == per_unit.c.org_unit_id)
+                .where(*_at_level(tree, methods.level))
                 .group_by(per_unit.c.indicator_id, tree.c.root_path)
             )
         result = await self.session.execute(query)
@@ -233,7 +340,7 @@ class AnalyticsRepository:
 
     @staticmethod
     def _tree(roots: Sequence[OrgUnit], scope: Scope) -> tuple[Subquery, dict[str, int]]:
-        """``(root_path, unit_id, unit_code)`` for every unit in each root's subtree (inside the scope),
+        """``(root_path, unit_id, unit_code, unit_level)`` for every unit in each root's subtree (inside the scope),
         and the root's id by its path.
 
         A unit is in a root's subtree when its path starts with the root's: its first ``len(root path)``
@@ -250,7 +357,10 @@ class AnalyticsRepository:
         for length, paths in sorted(by_length.items()):
             prefix = func.substr(OrgUnit.path, 1, length, type_=String)
             branch = select(
-                prefix.label("root_path"), OrgUnit.id.label("unit_id"), OrgUnit.code.label("unit_code")
+                prefix.label("root_path"),
+                OrgUnit.id.label("unit_id"),
+                OrgUnit.code.label("unit_code"),
+                OrgUnit.level.label("unit_level"),
             ).where(prefix.in_(sorted(paths)))
             limit = scope.clause(OrgUnit.path)
             if limit is not None:
@@ -294,3 +404,13 @@ class AnalyticsRepository:
         for indicator_id, unit_id, period, target, baseline, note in result.all():
             found.setdefault((indicator_id, unit_id), {})[period] = TargetFigures(target, baseline, note)
         return found
+
+
+def _at_level(tree: Subquery, level: str | None) -> tuple[ColumnElement[bool], ...]:
+    """Only the units of the reporting level (no condition without one)."""
+    return () if level is None else (tree.c.unit_level == level,)
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

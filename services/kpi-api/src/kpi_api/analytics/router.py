@@ -40,7 +40,13 @@ async def get_analytics(
     asked for); formula indicators are evaluated on the aggregated inputs (ratio of sums) and carry
     `numerator` and `denominator`. `ytd=true` reads January up to each period. `parent` with `level`
     reports on every unit of that level below the parent (e.g. `parent=RU-MUR&level=municipality`).
-    Only org units inside the caller's scope (others: 403). Computed in the database."""
+    `data` picks the values read: `submitted` (submitted and approved, the default), `approved` (what the
+    federal report shows), `all` (drafts too — only for users of the region asked about; others 403).
+    An indicator with a reporting level reads values of that level only; one without reads every level
+    but never adds a unit's own value to the values below it. Ratio inputs roll up as Σ numerator ÷
+    Σ denominator × scale, over org units and over time. `deviation` = value − target, `deviation_pct`
+    = deviation ÷ target × 100. Only org units inside the caller's scope (others: 403). Computed in the
+    database."""
     answer = await AnalyticsService(session, clock).run(caller, query)
     # Serialised once, directly: the rows are built from checked values and can be many thousands.
     return Response(answer.model_dump_json(), media_type="application/json")

@@ -1,25 +1,35 @@
-"""Analytics: aggregates from SQL, formulas evaluated on the aggregated inputs, targets and statuses."""
+"""Analytics: aggregates from SQL, formulas evaluated on the aggregated inputs, targets and statuses.
+
+``data`` chooses the values read: ``submitted`` (submitted and approved; the default), ``approved``
+(what the federal report shows), or ``all`` (drafts too). Drafts are a region's work in progress, so
+``all`` is only for callers of the region asked about: every org unit asked lies in a region, and the
+caller's scope reaches into that region (a federal or service caller is refused: 403).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Context, Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kpi_api.analytics.access import drafts_allowed
 from kpi_api.analytics.repository import Aggregate, AnalyticsRepository, Methods, TargetFigures, Window
-from kpi_api.analytics.schemas import AnalyticsAnswer, AnalyticsRow
+from kpi_api.analytics.schemas import AnalyticsAnswer, AnalyticsRow, DataFilter
 from kpi_api.formulas import EvalResult, Expr, References, evaluate, evaluate_ratio, parse, referenced_codes
 from kpi_api.indicators.repository import IndicatorRepository
 from kpi_api.indicators.rules import (
+    DEFAULT_RATIO_SCALE,
     Aggregation,
     Direction,
     IndicatorKind,
     Periodicity,
     can_report_for,
     effective_version,
+    round_for_display,
 )
 from kpi_api.models import Indicator, OrgUnit
 from kpi_api.numbers import plain, present
@@ -35,6 +45,7 @@ from zdrav_shared.problems import Forbidden, Unprocessable
 
 MAX_ROWS = 50_000
 NO_DATA = "no_data"
+_RATIO = Context(prec=34)
 _BLANK_ROW = AnalyticsRow(indicator_code="", org_unit_code="", period="", unit="", precision=0)
 
 
@@ -64,6 +75,7 @@ class AnalyticsQuery:
     previous: bool = False
     parent: str | None = None
     level: OrgUnitLevel | None = None
+    data: DataFilter = DataFilter.SUBMITTED
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +92,11 @@ class _Spec:
     id: int
     unit: str
     precision: int
+    ratio_scale: Decimal | None  # ratio inputs: value = Σ numerator ÷ Σ denominator × scale
 
     @classmethod
     def of(cls, indicator: Indicator) -> _Spec:
+        ratio = indicator.aggregation == Aggregation.RATIO
         return cls(
             indicator,
             Periodicity(indicator.periodicity),
@@ -93,6 +107,7 @@ class _Spec:
             indicator.id,
             indicator.unit,
             indicator.precision,
+            (indicator.scale if indicator.scale is not None else DEFAULT_RATIO_SCALE) if ratio else None,
         )
 
 
@@ -125,6 +140,11 @@ class _Book:
     def value(self, code: str, root_id: int, slot: Slot) -> EvalResult:
         return self.series(code, slot).value(root_id)
 
+    def units(self, code: str, root_id: int, slot: Slot) -> int:
+        """Org units whose values a figure rests on: an input's reporting units; a formula's input with
+        the fewest (every input must be there for the formula's figure)."""
+        return self.series(code, slot).units(root_id)
+
     def formula(self, code: str, period: Period) -> Expr | None:
         found = self.formula_refs(code, period)
         return None if found is None else found[0]
@@ -146,8 +166,8 @@ class _Series:
     is settled once, and the results are memoised by root."""
 
     __slots__ = (
-        "aggregates", "book", "code", "fixed", "formula", "period_code", "previous", "previous_code", "results",
-        "slot", "spec",
+        "aggregates", "book", "code", "counted", "fixed", "formula", "period_code", "previous", "previous_code",
+        "results", "slot", "spec",
     )  # fmt: skip
 
     def __init__(self, book: _Book, code: str, slot: Slot) -> None:
@@ -162,6 +182,7 @@ class _Series:
         self.aggregates = book.aggregates.get(slot, {})
         self.formula = None if spec.is_input else book.formula_refs(code, slot.period)
         self.results: dict[int, EvalResult] = {}
+        self.counted: dict[int, int] = {}
         # The result every root shares, if any: why there is no value whatever the root.
         self.fixed: EvalResult | None = None
         if not can_report_for(slot.period, spec.periodicity):
@@ -177,6 +198,25 @@ class _Series:
             found = self.results[root_id] = self._compute(root_id)
         return found
 
+    def units(self, root_id: int) -> int:
+        found = self.counted.get(root_id)
+        if found is None:
+            found = self.counted[root_id] = self._units(root_id)
+        return found
+
+    def _units(self, root_id: int) -> int:
+        if self.fixed is not None:
+            return 0
+        if self.spec.is_input:
+            if self.book.pulled.is_pulled(self.spec.id):
+                return 0
+            found = self.aggregates.get((self.spec.id, root_id))
+            return found.units if found else 0
+        assert self.formula is not None
+        _, refs = self.formula
+        counts = [self.book.units(c, root_id, self.slot) for c in sorted(refs.current)]
+        return min(counts) if counts else 0
+
     def _compute(self, root_id: int) -> EvalResult:
         if self.fixed is not None:
             return self.fixed
@@ -185,7 +225,11 @@ class _Series:
             if self.book.pulled.is_pulled(spec.id):
                 return self.book.pulled.result(spec.id, root_id, self.period_code, self.slot.ytd)
             found = self.aggregates.get((spec.id, root_id))
-            return EvalResult(found.value, None) if found and found.value is not None else _NO_DATA
+            if found is None:
+                return _NO_DATA
+            if spec.ratio_scale is not None:
+                return _ratio_result(found, spec.ratio_scale)
+            return EvalResult(found.value, None) if found.value is not None else _NO_DATA
         assert self.formula is not None  # else fixed
         expr, refs = self.formula
         current = {c: self.book.value(c, root_id, self.slot).value for c in refs.current}
@@ -220,6 +264,8 @@ class AnalyticsService:
                 raise Forbidden(f"org unit {unit.code} is outside your scope", pointer="/query/org_units")
         if not units:
             raise Unprocessable("no org unit to report on: give org_units, or parent", pointer="/query/org_units")
+        if query.data is DataFilter.ALL:
+            drafts_allowed(scope, units)
         return list({u.code: u for u in units}.values())
 
     async def _closure(self, codes: list[str]) -> _Book:
@@ -264,10 +310,11 @@ class AnalyticsService:
             for indicator in (book.catalogue[code] for code in sorted(needed.get(slot, ()))):
                 if can_report_for(slot.period, Periodicity(indicator.periodicity)):
                     groups.setdefault(_methods(indicator, slot), []).append(indicator.id)
-            rows = await self.repo.aggregate(groups, units, slot.window, scope)
-            book.aggregates[slot] = {(row.indicator_id, row.root_id): row for row in rows}
+            found = await self.repo.aggregate(groups, units, slot.window, scope, query.data.statuses)
+            book.aggregates[slot] = {(row.indicator_id, row.root_id): row for row in found}
         targets = await self._targets(book, query, units)
-        return AnalyticsAnswer(rows=self._rows(book, query, units, targets), data_as_of=self.clock())
+        rows = self._rows(book, query, units, targets)
+        return AnalyticsAnswer(rows=rows, data=query.data, data_as_of=self.clock())
 
     def _rows(
         self,
@@ -314,12 +361,13 @@ class AnalyticsService:
         result = column.value(unit_id)
         value = present(result.value, spec.precision)
         numerator = denominator = None
-        reported_units = 0
         pulled_fields: dict[str, Any] = {}
+        reported_units = column.units(unit_id)
         if spec.is_input:
-            found = column.aggregates.get((spec.id, unit_id))
-            reported_units = found.units if found else 0
             pulled_fields = book.pulled.fields(spec.id, unit_id, column.period_code, slot.ytd)
+            found = column.aggregates.get((spec.id, unit_id))
+            if spec.ratio_scale is not None and found is not None:
+                numerator, denominator = plain(found.numerator), plain(found.denominator)
         elif column.formula is not None:
             expr, refs = column.formula
             current = {c: book.value(c, unit_id, slot).value for c in refs.current}
@@ -336,6 +384,11 @@ class AnalyticsService:
         if target_period is not None and known.get(target_period) is not None:
             baseline = plain(known[target_period].baseline)
         verdict = status_vs_target(value, target, spec.direction, spec.thresholds)
+        deviation = deviation_pct = None
+        if value is not None and target is not None:
+            deviation = plain(value - target)
+            if not target.is_zero():
+                deviation_pct = round_for_display(_RATIO.multiply(_RATIO.divide(value - target, target), 100), 1)
         note = _note(known, slot.period) if target is None and known else None
         previous_period = previous_value = None
         if with_previous:
@@ -353,6 +406,8 @@ class AnalyticsService:
             "target": plain(target),
             "target_period": target_period,
             "baseline": baseline,
+            "deviation": deviation,
+            "deviation_pct": deviation_pct,
             "status": verdict.status,
             "status_reason": f"no numeric target: {note}" if note else verdict.reason,
             "previous_period": previous_period,
@@ -417,11 +472,22 @@ def _needed_inputs(book: _Book, query: AnalyticsQuery) -> dict[Slot, set[str]]:
 
 
 def _methods(indicator: Indicator, slot: Slot) -> Methods:
-    """The aggregation pair of an input indicator in a slot; no time step when the slot is one period."""
+    """The aggregation pair and reporting level of an input indicator in a slot; no time step when the
+    slot is one period."""
     window = slot.window
     months = window.last_month - window.first_month + 1
     single = months == Periodicity(indicator.periodicity).period_type.months
-    return Methods(indicator.aggregation or "sum", None if single else (indicator.time_aggregation or "sum"))
+    over_time = None if single else (indicator.time_aggregation or "sum")
+    return Methods(indicator.aggregation or "sum", over_time, indicator.reporting_level)
+
+
+def _ratio_result(found: Aggregate, scale: Decimal) -> EvalResult:
+    """Σ numerator ÷ Σ denominator × scale of a ratio input."""
+    if found.numerator is None or found.denominator is None:
+        return _NO_DATA
+    if found.denominator.is_zero():
+        return EvalResult(None, "division_by_zero")
+    return EvalResult(_RATIO.divide(_RATIO.multiply(found.numerator, scale), found.denominator), None)
 
 
 def _note(known: dict[str, TargetFigures], period: Period) -> str | None:

@@ -1,4 +1,4 @@
-"""All SQL of the append-only audit trail (values and targets)."""
+"""All SQL of the append-only audit trail (values, targets and definitions)."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from kpi_api.models import AuditEvent
+from zdrav_shared.ownership import DefinitionChange
 
 
 class AuditEventRead(BaseModel):
@@ -32,3 +33,15 @@ class AuditEventRead(BaseModel):
             after=event.after,
             reason=event.reason,
         )
+
+
+def definition_change(event: AuditEvent) -> DefinitionChange:
+    """An audit event of a definition (indicator, deadline rule) as the shared history row."""
+    return DefinitionChange(
+        at=event.at,
+        actor=event.actor,
+        action=event.action,
+        before=event.before,
+        after=event.after,
+        reason=event.reason,
+    )

@@ -14,12 +14,30 @@ class DeadlineRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def overrides(self) -> dict[str, DeadlineRuleSetting]:
-        result = await self.session.execute(select(DeadlineRuleSetting))
-        return {r.periodicity: r for r in result.scalars()}
+    async def overrides(self) -> list[DeadlineRuleSetting]:
+        """Every active rule of every owner (a few rows)."""
+        result = await self.session.execute(
+            select(DeadlineRuleSetting)
+            .where(DeadlineRuleSetting.active)
+            .order_by(DeadlineRuleSetting.owner, DeadlineRuleSetting.periodicity)
+        )
+        return list(result.scalars())
 
-    async def get(self, periodicity: str) -> DeadlineRuleSetting | None:
-        return await self.session.get(DeadlineRuleSetting, periodicity)
+    async def get(self, owner: str, periodicity: str) -> DeadlineRuleSetting | None:
+        """The owner's rule of a periodicity, active or removed."""
+        result = await self.session.execute(
+            select(DeadlineRuleSetting).where(
+                DeadlineRuleSetting.owner == owner, DeadlineRuleSetting.periodicity == periodicity
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def ids_of(self, periodicity: str, owner: str | None) -> list[int]:
+        """Rule ids of a periodicity (of one owner, or every owner) for their history."""
+        query = select(DeadlineRuleSetting.id).where(DeadlineRuleSetting.periodicity == periodicity)
+        if owner is not None:
+            query = query.where(DeadlineRuleSetting.owner == owner)
+        return list((await self.session.execute(query)).scalars())
 
     def add(self, row: DeadlineRuleSetting) -> None:
         self.session.add(row)
@@ -27,11 +45,17 @@ class DeadlineRepository:
     async def flush(self) -> None:
         await self.session.flush()
 
-    async def organisations_under(self, path: str) -> list[OrgUnit]:
-        """Active organisations in a subtree: the units expected to report."""
+    async def units_under(self, path: str, levels: Sequence[str]) -> list[OrgUnit]:
+        """Active org units of those levels in a subtree: the units expected to report."""
+        if not levels:
+            return []
         result = await self.session.execute(
             select(OrgUnit)
-            .where(OrgUnit.path.startswith(path, autoescape=True), OrgUnit.level == "organisation", OrgUnit.active)
+            .where(
+                OrgUnit.path.startswith(path, autoescape=True),
+                OrgUnit.level.in_(sorted(set(levels))),
+                OrgUnit.active,
+            )
             .order_by(OrgUnit.code)
         )
         return list(result.scalars())

@@ -26,13 +26,14 @@ from zdrav_shared.problems import ProblemError, pointer_from_loc
 INDICATOR_COLUMNS = (
     "code", "name_ru", "name_en", "description", "unit", "kind", "formula", "aggregation", "time_aggregation",
     "direction", "periodicity", "precision", "source", "declared_min", "declared_max", "effective_from",
+    "owner", "reporting_level", "scale",
 )  # fmt: skip
 TARGET_COLUMNS = ("org_unit_code", "period", "baseline", "target", "note")
 
 
 def _indicator_body(row: dict[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {c: row[c] for c in INDICATOR_COLUMNS if row.get(c)}
-    for name in ("declared_min", "declared_max"):
+    for name in ("declared_min", "declared_max", "scale"):
         if name in body:
             body[name] = parse_decimal(body[name])
     return body

@@ -53,7 +53,8 @@ async def import_values_file(
     dry_run: DryRun = False,
     submit: Annotated[bool, Query(description="Submit the imported values at once")] = False,
 ) -> ValuesImportReport:
-    """Columns `indicator_code, org_unit_code, period, value`, optional `comment`. CSV in UTF-8 with or
+    """Columns `indicator_code, org_unit_code, period, value` (or, for ratio indicators, `numerator` and
+    `denominator` with `value` empty), optional `comment`. CSV in UTF-8 with or
     without BOM, `;` or `,`, decimal comma or point; or the first sheet of an XLSX workbook. Rows follow
     the rules of `POST /v1/values`; any bad row (a row outside the caller's scope included) → 422 listing
     every bad row, and nothing is applied."""
@@ -79,8 +80,9 @@ async def import_indicators_file(
     ],
     dry_run: DryRun = False,
 ) -> IndicatorsImportReport:
-    """Columns of `POST /v1/indicators` (`code, name_ru, unit, kind, formula, aggregation, time_aggregation,
-    direction, periodicity, precision, source, …`) and of a target (`org_unit_code, period, baseline,
+    """Columns of `POST /v1/indicators` (`code, owner, name_ru, unit, kind, formula, aggregation,
+    time_aggregation, scale, reporting_level, direction, periodicity, precision, source, …`; an `owner`
+    the caller is not makes its row a 403) and of a target (`org_unit_code, period, baseline,
     target, note`). The first row of a new code creates the indicator; rows with an org unit and period
     add targets. Any bad row → 422 listing every bad row, and nothing is applied."""
     report = await import_indicators(session, caller, await _read(request, file), dry_run=dry_run)

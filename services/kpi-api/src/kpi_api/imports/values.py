@@ -22,6 +22,9 @@ COLUMNS = ("indicator_code", "org_unit_code", "period", "value")
 def _item(row: dict[str, str]) -> dict[str, Any]:
     item: dict[str, Any] = {c: row.get(c, "") for c in COLUMNS}
     item["value"] = parse_decimal(item["value"]) if item["value"] else None
+    for name in ("numerator", "denominator"):  # ratio indicators: the counts instead of the value
+        if row.get(name):
+            item[name] = parse_decimal(row[name])
     if row.get("comment"):
         item["comment"] = row["comment"]
     return item

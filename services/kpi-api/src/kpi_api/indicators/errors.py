@@ -29,3 +29,23 @@ class FormulaRejected(Unprocessable):
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail, pointer="/formula", **extra)
+
+
+class ApprovedHistory(Conflict):
+    """A definition change that would change figures already approved (``reason: approved_history``)."""
+
+    slug = "approved-history"
+    title = "The change would rewrite approved figures"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail, reason="approved_history", **extra)
+
+
+class ValuesExist(Conflict):
+    """A change of how values are entered (to or from ``ratio``) once values exist."""
+
+    slug = "indicator-has-values"
+    title = "The indicator already has values"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail, reason="values_exist", **extra)

@@ -12,6 +12,7 @@ from kpi_api.indicators.schemas import IndicatorCreate, IndicatorRead, Indicator
 from kpi_api.indicators.service import IndicatorService
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.etags import etag
+from zdrav_shared.ownership import DefinitionChange
 from zdrav_shared.pagination import Page, PageParams, make_page, page_params
 from zdrav_shared.problems import problem_responses
 
@@ -31,7 +32,11 @@ async def create_indicator(
 ) -> IndicatorRead:
     """An `input` indicator (values are entered) or a `formula` over other indicators' codes. A formula
     that does not parse, names an unknown code or closes a cycle is a 422 with pointer `/formula` (a
-    cycle is named: `A → B → A`). Writers: `federal`, `regional_admin`."""
+    cycle is named: `A → B → A`). `aggregation: ratio` makes an entered share or rate: values carry
+    `numerator` and `denominator` and roll up as Σ numerator ÷ Σ denominator × `scale`. `reporting_level`
+    fixes the org-unit level values are entered at. `owner` (default: the caller's own — `RU` for
+    `federal`, its region for a `regional_admin`) is who may change the definition later; naming an
+    owner the caller is not is a 403. The creation is the first entry of the indicator's history."""
     service = IndicatorService(session)
     indicator = await service.create(caller, body)
     response.headers["ETag"] = etag(indicator.version)
@@ -54,6 +59,7 @@ async def list_indicators(
     source: Source | None = None,
     periodicity: Periodicity | None = None,
     q: Annotated[str | None, Query(max_length=100, description="Substring of name or code")] = None,
+    owner: Annotated[str | None, Query(max_length=64, description="Only the definitions of this owner")] = None,
 ) -> Page[IndicatorRead]:
     """Ordered by code. The catalogue is reference data: every signed-in caller may read it."""
     service = IndicatorService(session)
@@ -65,6 +71,7 @@ async def list_indicators(
         source=source.value if source else None,
         periodicity=periodicity.value if periodicity else None,
         search=q,
+        owner=owner,
     )
     return make_page(await service.read_many(rows), page, lambda i: [i.code])
 
@@ -99,9 +106,27 @@ async def update_indicator(
     response: Response,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> IndicatorRead:
-    """Names, unit, direction, precision, thresholds, bounds, aggregations, or a new formula with the
-    date it applies from (earlier periods keep their formula). A stale `If-Match` is a 409."""
+    """Names, unit, direction, precision, thresholds, bounds, aggregations, reporting level, `active`
+    (switching it off stops new values), or a new formula with the date it applies from (earlier periods
+    keep their formula). Only the owner's admins change a definition: anyone else gets a 403 naming the
+    owner (`reason: not_owner`). A formula starting in a period where an input has an approved value is
+    a 409 (`reason: approved_history`, `first_approved_period`). A stale `If-Match` is a 409. Every change
+    is audited with its `reason`."""
     service = IndicatorService(session)
     indicator = await service.update(caller, code, body, if_match)
     response.headers["ETag"] = etag(indicator.version)
     return await service.read(indicator)
+
+
+@router.get(
+    "/{code}/history",
+    response_model=list[DefinitionChange],
+    operation_id="list_indicator_changes",
+    summary="The audited changes of an indicator's definition",
+    responses=problem_responses(401, 404, 422),
+)
+async def list_indicator_changes(code: str, session: Session, caller: Caller) -> list[DefinitionChange]:
+    """Oldest first: its creation, every change (with the definition before and after), formula
+    changes with their `formula_effective_from`, and each switch off (`deactivated`) or on — who, when
+    and why. The catalogue is reference data: every signed-in caller may read it."""
+    return await IndicatorService(session).history(code)

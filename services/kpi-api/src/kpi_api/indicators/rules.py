@@ -40,13 +40,22 @@ class IndicatorKind(StrEnum):
 
 
 class Aggregation(StrEnum):
-    """How values combine over org units (``aggregation``) or over periods (``time_aggregation``)."""
+    """How values combine over org units (``aggregation``) or over periods (``time_aggregation``).
+
+    ``ratio`` is for entered shares and rates: each value carries its numerator and denominator, and
+    every roll-up — over org units and over time alike — is Σ numerator ÷ Σ denominator × scale.
+    """
 
     SUM = "sum"
     AVERAGE = "average"
     LAST = "last"
     MIN = "min"
     MAX = "max"
+    RATIO = "ratio"
+
+
+DEFAULT_RATIO_SCALE = Decimal(100)
+"""A ratio input is a percentage unless it says otherwise (``scale: 1`` for visits per resident)."""
 
 
 class Source(StrEnum):
@@ -69,6 +78,13 @@ def can_report_for(period: Period, periodicity: Periodicity) -> bool:
     cannot be shown for a month.
     """
     return period.type.months >= periodicity.period_type.months
+
+
+def first_period_from(day: date, periodicity: Periodicity) -> Period:
+    """The first period of ``periodicity`` that starts on or after ``day``: the first one a formula
+    version effective from ``day`` computes (a period keeps the formula in effect at its start)."""
+    period = Period.containing(day, periodicity.period_type)
+    return period if period.start == day else period.next()
 
 
 def effective_version(period: Period, versions: Sequence[tuple[date, T]]) -> T | None:

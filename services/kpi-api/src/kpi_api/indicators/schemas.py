@@ -8,8 +8,19 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from kpi_api.indicators.rules import Aggregation, Direction, IndicatorKind, Periodicity, Source
 from kpi_api.numbers import InputNumber, JsonNumber
 from kpi_api.sources.rules import SourceMetric
+from zdrav_shared.contracts.org_units import OrgUnitLevel
 
 CODE_PATTERN = r"^[A-Z][A-Z0-9_]{0,63}$"
+OWNER_PATTERN = r"^[A-Z0-9][A-Z0-9.\-]{0,63}$"
+OWNER_DESCRIPTION = (
+    "Who may change the definition: RU (the federal centre) or a region's code (the region's own indicator, "
+    "reported by its org units only). Default: the caller's own (RU for federal, its region for a regional_admin)"
+)
+REPORTING_LEVEL_DESCRIPTION = (
+    "The org-unit level values are entered at (others are refused); completeness expects the units of this "
+    "level. Absent: any level, and a unit's own value counts in a roll-up only when no unit below it reported"
+)
+SCALE_DESCRIPTION = "aggregation ratio only: value = numerator ÷ denominator × scale (default 100, a percentage)"
 
 
 class ThresholdsBody(BaseModel):
@@ -29,7 +40,8 @@ class ThresholdsBody(BaseModel):
 
 class IndicatorCreate(BaseModel):
     """A new catalogue entry. Inputs take ``aggregation`` (over org units) and ``time_aggregation``
-    (over periods), both ``sum`` by default; formula indicators take a ``formula`` instead."""
+    (over periods), both ``sum`` by default, or ``aggregation: ratio`` (values carry numerator and
+    denominator; every roll-up is a ratio of sums); formula indicators take a ``formula`` instead."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -50,6 +62,7 @@ class IndicatorCreate(BaseModel):
     )
 
     code: str = Field(pattern=CODE_PATTERN, description="Capital Latin letters, digits and '_'; starts with a letter")
+    owner: str | None = Field(default=None, pattern=OWNER_PATTERN, description=OWNER_DESCRIPTION)
     name_ru: str = Field(min_length=1, max_length=1000)
     name_en: str | None = Field(default=None, max_length=1000)
     description: str | None = Field(default=None, max_length=10_000)
@@ -58,6 +71,8 @@ class IndicatorCreate(BaseModel):
     formula: str | None = Field(default=None, max_length=2000)
     aggregation: Aggregation | None = None
     time_aggregation: Aggregation | None = None
+    scale: InputNumber | None = Field(default=None, gt=0, description=SCALE_DESCRIPTION)
+    reporting_level: OrgUnitLevel | None = Field(default=None, description=REPORTING_LEVEL_DESCRIPTION)
     direction: Direction
     periodicity: Periodicity
     precision: int = Field(default=1, ge=0, le=6, description="Decimal places shown")
@@ -68,7 +83,9 @@ class IndicatorCreate(BaseModel):
         "execution_pct (roadmap, implied); without it a survey indicator is entered like a manual one",
     )
     source_campaign: str | None = Field(
-        default=None, max_length=64, description="Survey campaign code; absent: every campaign of the period"
+        default=None,
+        max_length=64,
+        description="Survey campaign code; absent: the responses to the national questionnaire nsi-standard",
     )
     thresholds: ThresholdsBody | None = None
     declared_min: InputNumber | None = None
@@ -78,7 +95,9 @@ class IndicatorCreate(BaseModel):
 
 class IndicatorUpdate(BaseModel):
     """Fields to change. A new ``formula`` needs ``effective_from``: periods starting before it keep the
-    formula they had. Code, kind and periodicity cannot change."""
+    formula they had, and it may not start where an input has approved values. Code, owner, kind and
+    periodicity cannot change. ``active: false`` switches the indicator off (no new values). Every
+    change is audited with ``reason``."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -90,6 +109,8 @@ class IndicatorUpdate(BaseModel):
     effective_from: date | None = None
     aggregation: Aggregation | None = None
     time_aggregation: Aggregation | None = None
+    scale: InputNumber | None = Field(default=None, gt=0, description=SCALE_DESCRIPTION)
+    reporting_level: OrgUnitLevel | None = Field(default=None, description=REPORTING_LEVEL_DESCRIPTION)
     direction: Direction | None = None
     precision: int | None = Field(default=None, ge=0, le=6)
     source: Source | None = None
@@ -99,12 +120,15 @@ class IndicatorUpdate(BaseModel):
         "execution_pct (roadmap, implied); without it a survey indicator is entered like a manual one",
     )
     source_campaign: str | None = Field(
-        default=None, max_length=64, description="Survey campaign code; absent: every campaign of the period"
+        default=None,
+        max_length=64,
+        description="Survey campaign code; absent: the responses to the national questionnaire nsi-standard",
     )
     thresholds: ThresholdsBody | None = None
     declared_min: InputNumber | None = None
     declared_max: InputNumber | None = None
     active: bool | None = None
+    reason: str | None = Field(default=None, max_length=1000, description="Why: kept in the definition's history")
 
 
 class FormulaVersionRead(BaseModel):
@@ -116,6 +140,7 @@ class FormulaVersionRead(BaseModel):
 
 class IndicatorRead(BaseModel):
     code: str
+    owner: str = Field(description="RU (federal) or the region whose admins change the definition")
     name_ru: str
     name_en: str | None = None
     description: str | None = None
@@ -124,6 +149,8 @@ class IndicatorRead(BaseModel):
     formula: str | None = None
     aggregation: Aggregation | None = None
     time_aggregation: Aggregation | None = None
+    scale: InputNumber | None = Field(default=None, gt=0, description=SCALE_DESCRIPTION)
+    reporting_level: OrgUnitLevel | None = Field(default=None, description=REPORTING_LEVEL_DESCRIPTION)
     direction: Direction
     periodicity: Periodicity
     precision: int

@@ -18,14 +18,21 @@ Ratio = Numeric(6, 4)
 class Indicator(Timestamped, Base):
     """An entry of the indicator catalogue: an ``input`` (values are entered) or a ``formula``.
 
-    ``formula`` and ``formula_effective_from`` mirror the latest row of ``indicator_formula_versions``;
-    analytics pick the version in effect for each period, so a changed formula never rewrites the past.
+    ``formula`` mirrors the latest row of ``indicator_formula_versions``; analytics pick the version in
+    effect for each period, so a changed formula never rewrites the past.
+
+    ``owner`` is the org unit whose admins may change the definition (``RU``: the federal centre, or a
+    region's code: that region's own indicator, reported by its org units only). ``reporting_level``
+    is the org-unit level values are entered at (null: any level). ``scale`` goes with
+    ``aggregation = ratio``: values are numerator ÷ denominator × scale, and every roll-up is
+    Σ numerator ÷ Σ denominator × scale.
     """
 
     __tablename__ = "indicators"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(64), unique=True)
+    owner: Mapped[str] = mapped_column(String(64), index=True)
     name_ru: Mapped[str] = mapped_column(String(1000))
     name_en: Mapped[str | None] = mapped_column(String(1000))
     description: Mapped[str | None] = mapped_column(Text)
@@ -34,6 +41,8 @@ class Indicator(Timestamped, Base):
     formula: Mapped[str | None] = mapped_column(Text)
     aggregation: Mapped[str | None] = mapped_column(String(10))
     time_aggregation: Mapped[str | None] = mapped_column(String(10))
+    scale: Mapped[Decimal | None] = mapped_column(Amount)
+    reporting_level: Mapped[str | None] = mapped_column(String(20))
     direction: Mapped[str] = mapped_column(String(20))
     periodicity: Mapped[str] = mapped_column(String(10))
     precision: Mapped[int] = mapped_column(Integer, default=1)

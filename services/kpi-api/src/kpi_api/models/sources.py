@@ -34,6 +34,8 @@ class SourceValue(Base):
     numerator: Mapped[Decimal | None] = mapped_column(Amount)
     denominator: Mapped[Decimal | None] = mapped_column(Amount)
     n: Mapped[int | None] = mapped_column(Integer)
+    # Survey satisfaction: answers dont_know to q1_process, kept out of the denominator (shown beside it).
+    dont_know: Mapped[int | None] = mapped_column(Integer)
     sample_ok: Mapped[bool | None] = mapped_column(Boolean)
     reason: Mapped[str | None] = mapped_column(String(100))
     data_as_of: Mapped[datetime] = mapped_column(AwareDateTime())

@@ -17,7 +17,12 @@ class IndicatorValue(Timestamped, Base):
 
     ``year`` and ``end_month`` (the period's last month, 1–12) are stored beside the period code so
     that a quarter, a year or a year-to-date window is one indexed range over the finer values (on
-    PostgreSQL an index-only one: the index includes ``value``).
+    PostgreSQL an index-only one: the index includes what analytics reads of a value).
+
+    Ratio inputs keep the ``numerator`` and ``denominator`` the value was computed from (roll-ups sum
+    them). ``entered_by`` is who last changed the figure and ``submitted_by`` who submitted it: neither
+    may approve it (four eyes). ``version`` changes with every write and is compared in the same
+    UPDATE statement that writes (compare-and-set).
     """
 
     __tablename__ = "indicator_values"
@@ -30,7 +35,7 @@ class IndicatorValue(Timestamped, Base):
             "year",
             "end_month",
             "org_unit_id",
-            postgresql_include=["value"],
+            postgresql_include=["value", "status", "numerator", "denominator"],
         ),
         Index("ix_indicator_values_org_unit_id", "org_unit_id", "period"),
     )
@@ -43,6 +48,8 @@ class IndicatorValue(Timestamped, Base):
     year: Mapped[int] = mapped_column(Integer)
     end_month: Mapped[int] = mapped_column(Integer)
     value: Mapped[Decimal] = mapped_column(Amount)
+    numerator: Mapped[Decimal | None] = mapped_column(Amount)
+    denominator: Mapped[Decimal | None] = mapped_column(Amount)
     comment: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default="draft")
     outlier: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -52,11 +59,14 @@ class IndicatorValue(Timestamped, Base):
     approved_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     approved_by: Mapped[str | None] = mapped_column(String(200))
     updated_by: Mapped[str] = mapped_column(String(200))
+    entered_by: Mapped[str | None] = mapped_column(String(200))
+    submitted_by: Mapped[str | None] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class AuditEvent(Base):
-    """Append-only trail of every change to a value or a target: who, when, before, after, why."""
+    """Append-only trail of every change to a value, a target or a definition (an indicator, a
+    deadline rule): who, when, before, after, why."""
 
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_entity", "entity", "entity_id", "id"),)
@@ -73,14 +83,24 @@ class AuditEvent(Base):
 
 
 class DeadlineRuleSetting(Base):
-    """An override of the default reporting deadline of one periodicity (see reporting_calendar)."""
+    """An owner's override of the default reporting deadline of one periodicity (see reporting_calendar).
+
+    ``owner`` ``RU`` overrides the national rule; a region's code sets that region's own deadline,
+    which its org units' values are judged by instead. A removed rule stays as a row with ``active``
+    false, so that its history keeps one id.
+    """
 
     __tablename__ = "deadline_rules"
+    __table_args__ = (UniqueConstraint("owner", "periodicity", name="uq_deadline_rules_owner_periodicity"),)
 
-    periodicity: Mapped[str] = mapped_column(String(10), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    periodicity: Mapped[str] = mapped_column(String(10))
     day_of_month: Mapped[int] = mapped_column(Integer)
     months_after: Mapped[int] = mapped_column(Integer)
     working_days: Mapped[bool] = mapped_column(Boolean, default=False)
     roll_forward: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
     updated_by: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow, onupdate=utcnow)

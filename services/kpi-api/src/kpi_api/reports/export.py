@@ -29,6 +29,8 @@ COLUMNS = (
     "status",
     "numerator",
     "denominator",
+    "approved_units",
+    "expected_units",
     "n",
     "sample_ok",
     "data_as_of",
@@ -41,6 +43,7 @@ COLUMNS = (
     "roadmaps_overdue_tasks",
     "completeness_expected",
     "completeness_received",
+    "completeness_approved",
     "completeness_on_time",
     "completeness_late",
     "sections_unavailable",
@@ -61,6 +64,7 @@ def _sections(report: QuarterlyReport, region: RegionReport) -> list[Cell]:
         roadmaps.overdue_tasks if roadmaps else None,
         done.expected,
         done.received,
+        done.approved,
         done.on_time,
         done.late,
         ",".join(s.value for s in report.sections_unavailable) or None,
@@ -69,7 +73,7 @@ def _sections(report: QuarterlyReport, region: RegionReport) -> list[Cell]:
 
 def _indicator(i: ReportIndicator | None) -> list[Cell]:
     if i is None:
-        return [None] * 13
+        return [None] * 15
     return [
         i.indicator_code,
         i.name_ru,
@@ -81,6 +85,8 @@ def _indicator(i: ReportIndicator | None) -> list[Cell]:
         i.status.value if i.status else None,
         i.numerator,
         i.denominator,
+        i.approved_units,
+        i.expected_units,
         i.n,
         i.sample_ok,
         i.data_as_of,

@@ -40,16 +40,22 @@ async def get_quarterly_report(
     region: Annotated[str | None, Query(max_length=64, description="One region; default every region")] = None,
     format: Annotated[ReportFormat, Query(description="json, csv (UTF-8 with BOM) or xlsx")] = ReportFormat.JSON,
 ) -> Response:
-    """Per region: every active indicator of a quarterly (or finer) periodicity computed in SQL over
-    the region's subtree with target and status (`GET /v1/analytics` for all regions at once;
-    survey and roadmap indicators with their pulled `n`, `sample_ok` and `data_as_of`); the
-    `survey` section (satisfaction share, NPS with its interval, sample, over every campaign, from
-    survey-api); the `roadmaps` section (plan execution over all roadmaps of the region as of the
-    quarter's end, overdue tasks, from roadmap-api); and `completeness` of the organisations'
-    reports. Both peers are asked once, concurrently, while the database works; one that does not
-    answer within `KPI_REPORT_PEER_BUDGET_S` (default 3 s) leaves its section null in every region and
-    is named in `sections_unavailable` — the report never waits longer. `federal` for every region;
-    `regional_admin` for its own region (another region is a 403)."""
+    """Per region: every active indicator of a quarterly (or finer) periodicity — the federal ones and
+    the region's own — computed in SQL over the region's subtree from **approved values only**, with
+    target and status (`GET /v1/analytics?data=approved` for all regions at once), and how many org
+    units' approved values each figure rests on (`approved_units`) of those expected to report it
+    (`expected_units`: the region's active units of the indicator's reporting level, organisations when
+    it has none); the `survey` section (satisfaction share with `dont_know` beside it, NPS with its
+    interval, sample, over the national questionnaire `nsi-standard`, from survey-api); the `roadmaps`
+    section (plan execution over all roadmaps of the region as of the quarter's end, overdue tasks, from
+    roadmap-api); and `completeness` of the reports expected (received, `approved`, late, drafts — the
+    same units as `expected_units`). Both peers are asked once, concurrently, while the database works,
+    and the pulled indicators (satisfaction, NPS, plan execution) are computed from those same answers,
+    so a figure never differs between a section and an indicator row. A peer that does not answer
+    within `KPI_REPORT_PEER_BUDGET_S` (default 3 s) leaves its section null in every region and is named
+    in `sections_unavailable` (its indicators then show their last pulled value with its `data_as_of`) —
+    the report never waits longer. `federal` for every region; `regional_admin` for its own region
+    (another region is a 403)."""
     settings = request.app.state.settings
     service = QuarterlyReportService(session, request.app.state.peers, clock, settings.report_peer_budget_s)
     report = await service.build(caller, period, region)

@@ -26,7 +26,11 @@ class Section(StrEnum):
 
 
 class ReportIndicator(BaseModel):
-    """One indicator of a region, as ``GET /v1/analytics`` computes it for the region's subtree."""
+    """One indicator of a region, as ``GET /v1/analytics`` computes it for the region's subtree from
+    **approved** values only (``data=approved``). ``approved_units`` of ``expected_units`` says how many
+    org units' approved values the figure rests on (a formula: its input with the fewest, against the
+    most expected of any input). Pulled survey and roadmap indicators come from the same peer answers as
+    the report's ``survey`` and ``roadmaps`` sections (they carry no unit counts)."""
 
     indicator_code: str
     name_ru: str
@@ -38,14 +42,27 @@ class ReportIndicator(BaseModel):
     status: Status | None = None
     numerator: JsonNumber | None = None
     denominator: JsonNumber | None = None
+    approved_units: int | None = Field(
+        default=None, description="Org units whose approved values the figure rests on (null: pulled indicators)"
+    )
+    expected_units: int | None = Field(
+        default=None,
+        description="Active org units of the region expected to report it (its reporting level; organisations "
+        "when it has none); 0 for another region's own indicator; null for pulled indicators",
+    )
     n: int | None = Field(default=None, description="Pulled indicators: survey sample or roadmap tasks due")
     sample_ok: bool | None = None
+    dont_know: int | None = Field(
+        default=None, description="Pulled satisfaction: answers dont_know, outside the share's denominator"
+    )
     data_as_of: datetime | None = Field(default=None, description="Pulled indicators: when the peer was read")
 
 
 class SurveySection(BaseModel):
-    """Satisfaction and NPS of the region's whole subtree over every campaign of the period (from
-    survey-api, summed from counts)."""
+    """Satisfaction and NPS of the region's whole subtree over the responses to the national
+    questionnaire ``nsi-standard`` in the period (from survey-api, summed from counts).
+    ``satisfaction_share`` = ``satisfied`` ÷ ``satisfaction_answered``; ``dont_know`` answers are
+    reported beside it, not in its denominator."""
 
     n: int
     satisfaction_share: float | None
@@ -54,6 +71,7 @@ class SurveySection(BaseModel):
     sample_ok: bool
     satisfied: int
     satisfaction_answered: int
+    dont_know: int = 0
     promoters: int
     passives: int
     detractors: int
@@ -76,14 +94,16 @@ class RoadmapsSection(BaseModel):
 
 
 class CompletenessSection(BaseModel):
-    """Reports expected from the region's organisations (manual input indicators of the period's
-    periodicity) and what arrived, as ``GET /v1/completeness`` counts them."""
+    """Reports expected from the region's org units (manual input indicators of the period's
+    periodicity, each from the units of its reporting level) and what arrived, as
+    ``GET /v1/completeness`` counts them; ``approved`` of them are in the indicator figures."""
 
     deadline: date
     organisations: int
     indicators: int
     expected: int
     received: int
+    approved: int = Field(default=0, description="Received and approved: what the indicator figures rest on")
     on_time: int
     late: int
     drafts: int
@@ -127,6 +147,7 @@ class QuarterlyReport(BaseModel):
                                     "denominator": 1536,
                                     "n": 1540,
                                     "sample_ok": True,
+                                    "dont_know": 4,
                                     "data_as_of": "2025-07-10T05:55:00Z",
                                 }
                             ],
@@ -148,6 +169,7 @@ class QuarterlyReport(BaseModel):
                                 "indicators": 6,
                                 "expected": 720,
                                 "received": 701,
+                                "approved": 650,
                                 "on_time": 690,
                                 "late": 11,
                                 "drafts": 4,

@@ -1,9 +1,16 @@
 """The federal quarterly report: indicators from analytics' SQL for every region at once, survey and
 roadmap sections pulled from the peers concurrently within a time budget, completeness in bulk.
 
+Only approved values reach it: every indicator row is analytics with ``data=approved``, and says how
+many org units' approved values it rests on (``approved_units``) of those expected to report it
+(``expected_units``: the region's active units of the indicator's reporting level, organisations when
+it has none — the same units the completeness section expects, whose ``approved`` count agrees). A
+region's rows are the federal indicators and the region's own.
+
 The peers are asked once each (a bulk call, not one per region) while the database work runs; a
 peer that does not answer within ``KPI_REPORT_PEER_BUDGET_S`` (timeouts, errors or a frozen
 process alike) leaves its section null in every region and is listed in ``sections_unavailable``.
+The pulled indicators are computed from those same answers (``kpi_api.reports.pulled``).
 """
 
 from __future__ import annotations
@@ -17,13 +24,17 @@ from typing import TypeVar
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kpi_api.analytics.schemas import AnalyticsRow, DataFilter
 from kpi_api.analytics.service import MAX_ROWS, AnalyticsQuery, AnalyticsService
 from kpi_api.deadlines.repository import DeadlineRepository
-from kpi_api.deadlines.rules_store import rules_in_force
-from kpi_api.indicators.rules import Periodicity, Source, can_report_for
-from kpi_api.models import OrgUnit
+from kpi_api.deadlines.rules_store import deadline_book
+from kpi_api.formulas import parse, referenced_codes
+from kpi_api.indicators.definition import applies_to_region, expected_level
+from kpi_api.indicators.rules import IndicatorKind, Periodicity, Source, can_report_for
+from kpi_api.models import Indicator, OrgUnit
 from kpi_api.org_units.repository import OrgUnitRepository
 from kpi_api.reporting_calendar import deadline_for
+from kpi_api.reports.pulled import live_figure, read_live, with_figure
 from kpi_api.reports.repository import ReportRepository
 from kpi_api.reports.schemas import (
     CompletenessSection,
@@ -67,6 +78,7 @@ class QuarterlyReportService:
         self.peers = peers
         self.clock = clock
         self.budget_s = budget_s
+        self.catalogue: dict[str, Indicator] = {}
 
     async def build(self, principal: Principal, period_text: str, region: str | None) -> QuarterlyReport:
         require_role(principal, *READERS)
@@ -101,6 +113,9 @@ class QuarterlyReportService:
             raise
         survey = await survey_task if survey_task else None
         roadmaps = await roadmap_task if roadmap_task else None
+        # The peers were asked when the report began: that is when their figures are from.
+        for code, rows in indicators.items():
+            indicators[code] = [self._pulled(row, code, survey, roadmaps, generated_at) for row in rows]
         unavailable = []
         if codes and survey is None:
             unavailable.append(Section.SURVEY)
@@ -140,76 +155,133 @@ class QuarterlyReportService:
             log.warning("report_section_unavailable", section=section.value, error=type(exc).__name__)
             return None
 
+    def _pulled(
+        self,
+        row: ReportIndicator,
+        region_code: str,
+        survey: OrgUnitAggregates | None,
+        roadmaps: RegionsExecution | None,
+        read_at: datetime,
+    ) -> ReportIndicator:
+        """A pulled indicator's row from the report's own peer answers (unchanged otherwise)."""
+        indicator = self.catalogue.get(row.indicator_code)
+        metric = read_live(indicator) if indicator is not None else None
+        if indicator is None or metric is None:
+            return row
+        figure = live_figure(metric, region_code, survey, roadmaps)
+        return row if figure is None else with_figure(row, indicator, figure, read_at)
+
     async def _indicators(
         self, principal: Principal, period: Period, regions: list[OrgUnit]
     ) -> dict[str, list[ReportIndicator]]:
-        """Every active indicator reportable for the quarter, for every region: analytics' GROUP BYs
-        over all regions at once (in chunks of indicators below analytics' row limit)."""
+        """Every active indicator reportable for the quarter, for every region it applies to (federal
+        ones, and a region's own): analytics' GROUP BYs over all regions at once from approved values
+        (in chunks of indicators below analytics' row limit)."""
         if not regions:
             return {}
+        self.catalogue = await self.repo.catalogue()
         catalogue = [
             i for i in await self.repo.active_indicators() if can_report_for(period, Periodicity(i.periodicity))
         ]
         by_code = {i.code: i for i in catalogue}
+        units = await self.repo.units_by_level([r.id for r in regions])
+        regions_by_code = {r.code: r for r in regions}
         found: dict[str, list[ReportIndicator]] = {}
         per_chunk = max(1, MAX_ROWS // len(regions))
         analytics = AnalyticsService(self.session, self.clock)
         for start in range(0, len(catalogue), per_chunk):
             chunk = [i.code for i in catalogue[start : start + per_chunk]]
-            query = AnalyticsQuery(indicators=chunk, org_units=[r.code for r in regions], periods=[period])
+            query = AnalyticsQuery(
+                indicators=chunk, org_units=list(regions_by_code), periods=[period], data=DataFilter.APPROVED
+            )
             answer = await analytics.run(principal, query)
             for row in answer.rows:
                 indicator = by_code[row.indicator_code]
-                found.setdefault(row.org_unit_code, []).append(
-                    ReportIndicator(
-                        indicator_code=row.indicator_code,
-                        name_ru=indicator.name_ru,
-                        unit=indicator.unit,
-                        source=Source(indicator.source),
-                        value=row.value,
-                        reason=row.reason,
-                        target=row.target,
-                        status=row.status,
-                        numerator=row.numerator,
-                        denominator=row.denominator,
-                        n=row.n,
-                        sample_ok=row.sample_ok,
-                        data_as_of=row.data_as_of,
-                    )
-                )
+                if not applies_to_region(indicator, row.org_unit_code):
+                    continue
+                counts = units.get(regions_by_code[row.org_unit_code].id, {})
+                found.setdefault(row.org_unit_code, []).append(self._row(indicator, row, counts))
         return found
 
+    def _row(self, indicator: Indicator, row: AnalyticsRow, counts: dict[str, int]) -> ReportIndicator:
+        pulled = indicator.source_metric is not None
+        return ReportIndicator(
+            indicator_code=row.indicator_code,
+            name_ru=indicator.name_ru,
+            unit=indicator.unit,
+            source=Source(indicator.source),
+            value=row.value,
+            reason=row.reason,
+            target=row.target,
+            status=row.status,
+            numerator=row.numerator,
+            denominator=row.denominator,
+            approved_units=None if pulled else row.reported_units,
+            expected_units=None if pulled else self._expected(indicator, counts),
+            n=row.n,
+            sample_ok=row.sample_ok,
+            dont_know=row.dont_know,
+            data_as_of=row.data_as_of,
+        )
+
+    def _expected(self, indicator: Indicator, counts: dict[str, int]) -> int:
+        """Units expected to report an input; for a formula, the most any of its entered inputs expects."""
+        if indicator.kind == IndicatorKind.INPUT:
+            return counts.get(expected_level(indicator), 0)
+        inputs = _entered_inputs(indicator, self.catalogue)
+        return max((counts.get(expected_level(i), 0) for i in inputs), default=0)
+
     async def _completeness(self, period: Period, regions: list[OrgUnit]) -> dict[int, CompletenessSection]:
-        rule = (await rules_in_force(self.session))[period.type]
+        book = await deadline_book(self.session)
         indicators = [
             i
             for i in await DeadlineRepository(self.session).input_indicators(period.type.value)
             if i.source == "manual"
         ]
         ids = [r.id for r in regions]
-        organisations = await self.repo.organisations(ids)
+        units = await self.repo.units_by_level(ids)
         reports = await self.repo.reports([i.id for i in indicators], ids, period.code)
-        deadline = deadline_for(period, rule)
         sections = {}
         for region in regions:
-            orgs = organisations.get(region.id, 0)
-            expected = orgs * len(indicators)
-            counts = reports.get(region.id)
-            received = counts.received if counts else 0
-            late = counts.late if counts else 0
+            counts = units.get(region.id, {})
+            mine = [i for i in indicators if applies_to_region(i, region.code)]
+            expected = sum(counts.get(expected_level(i), 0) for i in mine)
+            found = reports.get(region.id)
+            received = found.received if found else 0
+            late = found.late if found else 0
             sections[region.id] = CompletenessSection(
-                deadline=deadline,
-                organisations=orgs,
-                indicators=len(indicators),
+                deadline=deadline_for(period, book.for_region(region.code)[period.type]),
+                organisations=counts.get("organisation", 0),
+                indicators=len(mine),
                 expected=expected,
                 received=received,
+                approved=found.approved if found else 0,
                 on_time=received - late,
                 late=late,
-                drafts=counts.drafts if counts else 0,
+                drafts=found.drafts if found else 0,
                 completeness_pct=_pct(received, expected),
                 timeliness_pct=_pct(received - late, expected),
             )
         return sections
+
+
+def _entered_inputs(indicator: Indicator, catalogue: dict[str, Indicator]) -> list[Indicator]:
+    """The entered (manual input) indicators a formula reads, through other formulas."""
+    found: dict[str, Indicator] = {}
+    seen = {indicator.code}
+    pending = list(referenced_codes(parse(indicator.formula)).all) if indicator.formula else []
+    while pending:
+        code = pending.pop()
+        other = catalogue.get(code)
+        if code in seen or other is None:
+            continue
+        seen.add(code)
+        if other.kind == IndicatorKind.INPUT:
+            if other.source_metric is None:
+                found[code] = other
+        elif other.formula:
+            pending.extend(referenced_codes(parse(other.formula)).all)
+    return list(found.values())
 
 
 def _pct(part: int, whole: int) -> Decimal | None:
@@ -232,6 +304,7 @@ def _survey_section(answer: OrgUnitAggregates | None, code: str) -> SurveySectio
         sample_ok=row.sample_ok,
         satisfied=row.satisfied,
         satisfaction_answered=row.satisfaction_answered,
+        dont_know=row.dont_know,
         promoters=row.promoters,
         passives=row.passives,
         detractors=row.detractors,

@@ -43,6 +43,7 @@ class PulledValues:
             "denominator": plain(found.denominator),
             "n": found.n,
             "sample_ok": found.sample_ok,
+            "dont_know": found.dont_know,
             "data_as_of": found.data_as_of,
         }
 

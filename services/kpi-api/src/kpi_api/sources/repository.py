@@ -76,6 +76,7 @@ class SourceRepository:
                 self.session.add(row)
             row.value, row.numerator, row.denominator = figure.value, figure.numerator, figure.denominator
             row.n, row.sample_ok, row.reason, row.data_as_of = figure.n, figure.sample_ok, figure.reason, data_as_of
+            row.dont_know = figure.dont_know
         await self.session.flush()
         return len(figures)
 

@@ -31,7 +31,8 @@ async def refresh_sources(
     region: Annotated[str | None, Query(max_length=64, description="A region; absent: every org unit")] = None,
 ) -> RefreshResult:
     """Pull the values of the indicators with `source_metric` (survey: `satisfaction_share`, `nps`
-    over `source_campaign` or every campaign; roadmap: `execution_pct`) for the period, for every org
+    over `source_campaign`, or without one over the national questionnaire `nsi-standard`'s responses
+    only, `dont_know` kept beside the share; roadmap: `execution_pct`) for the period, for every org
     unit of the region (or of the federation), and cache them with their `data_as_of`; analytics and
     the quarterly report show the cached values. The same refresh runs every
     `KPI_SOURCE_REFRESH_INTERVAL_S`. A peer that does not answer is listed in `unavailable` and its

@@ -2,7 +2,10 @@
 how a peer's counts become a value (a ratio of counts, so that it also rolls up correctly).
 
 - ``satisfaction_share`` (source ``survey``): ``satisfied ÷ satisfaction_answered × 100`` of
-  ``q1_process`` in the org unit's subtree, over ``source_campaign`` or every campaign of the period;
+  ``q1_process`` in the org unit's subtree, over ``source_campaign``, or without one over the responses
+  to the national questionnaire ``nsi-standard`` only (survey-api's campaign-less roll-up: another
+  questionnaire never mixes in). ``dont_know`` answers are not in the denominator (the national
+  method has four answers) and are kept beside the value;
 - ``nps`` (source ``survey``): ``(promoters − detractors) ÷ answered × 100``;
 - ``execution_pct`` (source ``roadmap``): tasks completed by the period's end ÷ tasks due by then
   × 100 over every roadmap of the region (threshold 90 %).
@@ -75,6 +78,7 @@ class Figure:
     n: int | None
     sample_ok: bool | None
     reason: str | None = None
+    dont_know: int | None = None
 
 
 def _ratio(numerator: int, denominator: int) -> Decimal | None:
@@ -97,6 +101,7 @@ def survey_figure(row: OrgUnitAggregateRow, metric: SourceMetric) -> Figure:
         row.n,
         row.sample_ok,
         None if value is not None else "no_responses",
+        row.dont_know if metric is SourceMetric.SATISFACTION_SHARE else None,
     )
 
 

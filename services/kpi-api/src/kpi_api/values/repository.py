@@ -1,13 +1,25 @@
-"""All SQL of reported values."""
+"""All SQL of reported values.
+
+Writes to an existing value are compare-and-set: one ``UPDATE … WHERE id = :id AND version = :v``
+whose row count says whether this writer won; the version goes up by one in the same statement. New
+values are ``INSERT … ON CONFLICT DO NOTHING``: of concurrent creators one inserts, the others learn
+that the value exists and go on as writers of it. Nothing here raises on a lost race, so one item's
+race never aborts the other items of a request.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from kpi_api.models import Indicator, IndicatorValue, OrgUnit, Target
+
+UNIQUE_KEY = ["indicator_id", "period", "org_unit_id"]
 
 
 class ValueRepository:
@@ -115,8 +127,55 @@ class ValueRepository:
         result = await self.session.execute(query.order_by(IndicatorValue.id).limit(limit))
         return [(v, i, u) for v, i, u in result.all()]
 
-    def add(self, value: IndicatorValue) -> None:
-        self.session.add(value)
+    async def insert_new(self, fields: dict[str, Any]) -> IndicatorValue | None:
+        """Insert a value unless one exists for its indicator, period and org unit (then None)."""
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert(IndicatorValue)
+            .values(**fields)
+            .on_conflict_do_nothing(index_elements=UNIQUE_KEY)
+            .returning(IndicatorValue)
+        )
+        created: IndicatorValue | None = (await self.session.scalars(statement)).one_or_none()
+        return created
+
+    async def fresh(self, indicator_id: int, org_unit_id: int, period: str) -> IndicatorValue | None:
+        """The value as it is in the database now (another writer may have changed it since it was read)."""
+        result = await self.session.execute(
+            select(IndicatorValue)
+            .where(
+                IndicatorValue.indicator_id == indicator_id,
+                IndicatorValue.org_unit_id == org_unit_id,
+                IndicatorValue.period == period,
+            )
+            .execution_options(populate_existing=True)
+        )
+        return result.scalar_one_or_none()
+
+    async def refresh(self, value: IndicatorValue) -> None:
+        """Re-read ``value`` from the database into the same object."""
+        await self.session.execute(
+            select(IndicatorValue).where(IndicatorValue.id == value.id).execution_options(populate_existing=True)
+        )
+
+    async def compare_and_set(
+        self, value: IndicatorValue, changes: dict[str, Any], *, from_status: str | None = None
+    ) -> bool:
+        """Write ``changes`` and the next version only if the row is still at ``value.version`` (and in
+        ``from_status`` when given): one statement, the row count says who won. On success the object
+        carries the new state without being marked dirty (nothing is written twice)."""
+        expected = value.version
+        statement = update(IndicatorValue).where(IndicatorValue.id == value.id, IndicatorValue.version == expected)
+        if from_status is not None:
+            statement = statement.where(IndicatorValue.status == from_status)
+        written = {**changes, "version": expected + 1}
+        result = await self.session.execute(statement.values(**written).execution_options(synchronize_session=False))
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        for key, new in written.items():
+            set_committed_value(value, key, new)
+        return True
 
     async def flush(self) -> None:
         await self.session.flush()

@@ -28,16 +28,21 @@ class ItemOutcome(StrEnum):
 
 
 class ValueItem(BaseModel):
-    """One reported value. ``version`` (optional) is the version last read: a stale one is refused."""
+    """One reported value. A ``ratio`` indicator takes ``numerator`` and ``denominator`` (the value is
+    numerator ÷ denominator × scale; a ``value`` sent beside them must agree with it at the indicator's
+    precision); every other indicator takes ``value``. ``version`` (optional) is the version last read:
+    the write applies only if the value is still at it (compare-and-set), else it is refused (409)."""
 
     model_config = ConfigDict(extra="forbid")
 
     indicator_code: str = Field(min_length=1, max_length=64)
     org_unit_code: str = Field(min_length=1, max_length=64)
     period: PeriodField
-    value: InputNumber
+    value: InputNumber | None = None
+    numerator: InputNumber | None = Field(default=None, description="Ratio indicators: the count on top")
+    denominator: InputNumber | None = Field(default=None, description="Ratio indicators: the count below (> 0)")
     comment: str | None = Field(default=None, max_length=2000)
-    version: int | None = Field(default=None, ge=1)
+    version: int | None = Field(default=None, ge=1, le=2_147_483_647)
 
 
 # Items are validated one by one so that a bad item is rejected alone; the schema still documents them.
@@ -53,6 +58,13 @@ class ValuesPost(BaseModel):
                     "items": [
                         {"indicator_code": "PHYSICIANS", "org_unit_code": "MUR-GP1", "period": "2025Q2", "value": 45},
                         {"indicator_code": "POSITIONS", "org_unit_code": "MUR-GP1", "period": "2025Q2", "value": 60},
+                        {
+                            "indicator_code": "SCREENED_SHARE",
+                            "org_unit_code": "MUR-GP1",
+                            "period": "2025Q2",
+                            "numerator": 412,
+                            "denominator": 530,
+                        },
                     ],
                     "submit": True,
                 }
@@ -88,6 +100,8 @@ class ValueRead(BaseModel):
     org_unit_code: str
     period: str
     value: JsonNumber
+    numerator: JsonNumber | None = Field(default=None, description="Ratio indicators: the counts entered")
+    denominator: JsonNumber | None = None
     comment: str | None = None
     status: ValueStatus
     version: int
@@ -97,7 +111,9 @@ class ValueRead(BaseModel):
     late: bool | None = None
     approved_at: datetime | None = None
     approved_by: str | None = None
-    updated_by: str
+    updated_by: str = Field(description="Who made the last change of any kind (a write or a workflow step)")
+    entered_by: str | None = Field(default=None, description="Who last entered the figure: may not approve it")
+    submitted_by: str | None = Field(default=None, description="Who submitted it: may not approve it")
     created_at: datetime
     updated_at: datetime
 

@@ -1,5 +1,11 @@
 """Writing values in bulk: each item is checked and stored on its own; a bad item is rejected alone.
 
+Each item is one compare-and-set (``values.repository``): a stale or raced ``version`` rejects that
+item with 409 and the current version while the other items go on. Without a ``version`` the writer
+works on the state it read; when another writer changed it in between, the item is re-read and
+re-checked (an approved value is then locked) and written again, so that the audit trail's ``before``
+is always the state really replaced and every state gets its own version.
+
 Never commits: the request's session is committed once by the route.
 """
 
@@ -15,7 +21,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kpi_api.audit.repository import AuditRepository
-from kpi_api.deadlines.rules_store import DEFAULT_TIMEZONE, rules_in_force
+from kpi_api.deadlines.rules_store import DEFAULT_TIMEZONE, DeadlineBook, deadline_book
 from kpi_api.indicators.repository import IndicatorRepository
 from kpi_api.indicators.rules import Aggregation, Direction, IndicatorKind, Periodicity, is_outlier, period_matches
 from kpi_api.models import Indicator, IndicatorValue, OrgUnit
@@ -28,9 +34,11 @@ from kpi_api.targets.resolve import target_for
 from kpi_api.targets.rules import Status, Thresholds, status_vs_target
 from kpi_api.values.errors import ValueLocked
 from kpi_api.values.repository import ValueRepository
+from kpi_api.values.rules import Figure, ItemFault, entered_figure, level_problem, owner_problem
 from kpi_api.values.schemas import ItemOutcome, ValueItem, ValueResult, ValuesPost, ValuesResult, ValueStatus
 from zdrav_shared.auth import Principal, Role, require_role
 from zdrav_shared.logging import get_logger
+from zdrav_shared.orm import utcnow
 from zdrav_shared.periods import Period, PeriodType
 from zdrav_shared.problems import (
     Conflict,
@@ -46,15 +54,38 @@ log = get_logger(__name__)
 
 VALUE_WRITERS = (Role.MO_OPERATOR, Role.REGIONAL_ADMIN, Role.FEDERAL)
 HISTORY_POINTS = 12
+MAX_ATTEMPTS = 5
+"""Writes of one item without a version that lose a race are retried on the fresh state this often."""
+
+
+def _text(number: Decimal | None) -> str | None:
+    return None if number is None else format(plain(number), "f")
 
 
 def snapshot(value: IndicatorValue) -> dict[str, Any]:
-    """The audited state of a value."""
-    return {
-        "value": format(plain(value.value), "f") if value.value is not None else None,
-        "comment": value.comment,
-        "status": value.status,
-    }
+    """The audited state of a value (counts only for ratio indicators)."""
+    state: dict[str, Any] = {"value": _text(value.value), "comment": value.comment, "status": value.status}
+    if value.numerator is not None or value.denominator is not None:
+        state["numerator"], state["denominator"] = _text(value.numerator), _text(value.denominator)
+    return state
+
+
+def stale(value: IndicatorValue) -> Conflict:
+    """The 409 of a raced or stale version, with the version to read again."""
+    return Conflict(
+        f"the value changed since you read it (now at version {value.version}); read it again",
+        id=value.id,
+        current_version=value.version,
+    )
+
+
+def locked(value: IndicatorValue, indicator_code: str, unit_code: str) -> ValueLocked:
+    return ValueLocked(
+        f"the value of {indicator_code} for {unit_code} in {value.period} was approved"
+        f"{' by ' + value.approved_by if value.approved_by else ''} and is locked; "
+        "a regional_admin must reopen it first",
+        id=value.id,
+    )
 
 
 def _field(index: int, name: str, message: str) -> Unprocessable:
@@ -75,11 +106,16 @@ class _Context:
     existing: dict[tuple[int, int, str], IndicatorValue]
     targets: dict[tuple[int, int], dict[str, object]]
     history: dict[tuple[int, int], list[tuple[tuple[int, int], Decimal]]]
-    rules: dict[PeriodType, DeadlineRule]
+    deadlines: DeadlineBook
 
-    def timezone(self, unit: OrgUnit) -> str | None:
-        chain = [self.lineage[c] for c in path_codes(unit.path) if c in self.lineage]
-        return ResolvedUnit(unit, chain).timezone
+    def resolved(self, unit: OrgUnit) -> ResolvedUnit:
+        return ResolvedUnit(unit, [self.lineage[c] for c in path_codes(unit.path) if c in self.lineage])
+
+    def late(self, now: datetime, period: Period, unit: OrgUnit) -> bool:
+        """Past the deadline of the unit's region (its own rule, else the national one) in its time zone."""
+        resolved = self.resolved(unit)
+        rules = self.deadlines.for_region(resolved.region_code)
+        return deadline_late(now, period, rules, resolved.timezone)
 
 
 class ValueWriter:
@@ -104,9 +140,10 @@ class ValueWriter:
         valid = [i for i in items if isinstance(i, ValueItem)]
         context = await self._load(valid)
         now = self.clock()
-        results: list[ValueResult] = []
+        found: dict[int, ValueResult] = {}
         seen: dict[tuple[str, str, str], int] = {}
-        for index, item in enumerate(items):
+        for index in _write_order(items):
+            item = items[index]
             try:
                 if isinstance(item, ProblemError):
                     raise item
@@ -114,13 +151,12 @@ class ValueWriter:
                 if key in seen:
                     raise _field(index, "period", f"repeats item {seen[key]} (same indicator, org unit and period)")
                 seen[key] = index
-                results.append(await self._one(principal, index, item, context, now, body.submit))
+                found[index] = await self._one(principal, index, item, context, now, body.submit)
             except ProblemError as problem:
-                results.append(
-                    ValueResult(
-                        index=index, status=ItemOutcome.REJECTED, problem=Problem.model_validate(problem.to_problem())
-                    )
+                found[index] = ValueResult(
+                    index=index, status=ItemOutcome.REJECTED, problem=Problem.model_validate(problem.to_problem())
                 )
+        results = [found[index] for index in range(len(items))]
         await self.repo.flush()
         accepted = sum(r.status is not ItemOutcome.REJECTED for r in results)
         log.info("values_written", accepted=accepted, rejected=len(results) - accepted, by=principal.sub)
@@ -147,12 +183,44 @@ class ValueWriter:
             existing=await self.repo.existing(indicator_ids, unit_ids, periods),
             targets=await self.repo.targets(indicator_ids, unit_ids, years),
             history=history,
-            rules=await rules_in_force(self.session),
+            deadlines=await deadline_book(self.session),
         )
 
     async def _one(
         self, principal: Principal, index: int, item: ValueItem, ctx: _Context, now: datetime, submit: bool
     ) -> ValueResult:
+        indicator, unit = self._checked(principal, index, item, ctx)
+        try:
+            figure = entered_figure(indicator, item.value, item.numerator, item.denominator)
+        except ItemFault as fault:
+            raise _field(index, fault.field, fault.message) from None
+        key = (indicator.id, unit.id, item.period.code)
+        for _ in range(MAX_ATTEMPTS):
+            existing = ctx.existing.get(key)
+            if existing is None:
+                created = await self._create(principal, index, item, indicator, unit, figure, ctx, now, submit)
+                if created is not None:
+                    return created
+                # Another request created it meanwhile: this item now writes over that value.
+                existing = await self.repo.fresh(*key)
+                assert existing is not None
+                ctx.existing[key] = existing
+            if existing.status == ValueStatus.APPROVED:
+                raise locked(existing, indicator.code, unit.code)
+            if item.version is not None and item.version != existing.version:
+                raise stale(existing)
+            written = await self._update(principal, index, item, indicator, unit, figure, existing, ctx, now, submit)
+            if written is not None:
+                return written
+            await self.repo.refresh(existing)
+            if item.version is not None:
+                if existing.status == ValueStatus.APPROVED:
+                    raise locked(existing, indicator.code, unit.code)
+                raise stale(existing)
+        raise Conflict("the value kept changing while it was written; send it again", id=ctx.existing[key].id)
+
+    def _checked(self, principal: Principal, index: int, item: ValueItem, ctx: _Context) -> tuple[Indicator, OrgUnit]:
+        """The item's indicator and org unit, or the problem that rejects it (422 with a pointer, 403)."""
         indicator = ctx.indicators.get(item.indicator_code)
         if indicator is None:
             raise _field(index, "indicator_code", f"unknown indicator {item.indicator_code}")
@@ -161,13 +229,17 @@ class ValueWriter:
                 index, "indicator_code", f"{indicator.code} is a formula indicator: it is computed, not entered"
             )
         if not indicator.active:
-            raise _field(index, "indicator_code", f"{indicator.code} is no longer active")
+            raise _field(index, "indicator_code", f"{indicator.code} is switched off: it takes no values")
         unit = ctx.units.get(item.org_unit_code)
         if unit is None:
             raise _field(index, "org_unit_code", f"unknown org unit {item.org_unit_code}")
-        if not principal.covers(path_codes(unit.path)):
+        lineage = path_codes(unit.path)
+        if not principal.covers(lineage):
             message = f"org unit {unit.code} is outside your scope"
             raise Forbidden(message, errors=[FieldError(pointer=f"/items/{index}/org_unit_code", message=message)])
+        problem = level_problem(indicator, unit.level, unit.code) or owner_problem(indicator, lineage, unit.code)
+        if problem:
+            raise _field(index, "org_unit_code", problem)
         periodicity = Periodicity(indicator.periodicity)
         if not period_matches(item.period, periodicity):
             raise _field(
@@ -175,22 +247,19 @@ class ValueWriter:
                 "period",
                 f"{indicator.code} is reported per {periodicity.value}: {item.period} is a {item.period.type.value}",
             )
-        existing = ctx.existing.get((indicator.id, unit.id, item.period.code))
-        if existing is not None:
-            if existing.status == ValueStatus.APPROVED:
-                raise ValueLocked(
-                    f"the value of {indicator.code} for {unit.code} in {item.period} was approved"
-                    f"{' by ' + existing.approved_by if existing.approved_by else ''} and is locked; "
-                    "a regional_admin must reopen it first",
-                    id=existing.id,
-                )
-            if item.version is not None and item.version != existing.version:
-                raise Conflict(
-                    f"the value changed since you read it (now at version {existing.version}); read it again",
-                    id=existing.id,
-                    current_version=existing.version,
-                )
-        comment = item.comment if item.comment is not None else (existing.comment if existing else None)
+        return indicator, unit
+
+    def _judged(
+        self,
+        index: int,
+        item: ValueItem,
+        indicator: Indicator,
+        unit: OrgUnit,
+        figure: Figure,
+        comment: str | None,
+        ctx: _Context,
+    ) -> tuple[bool, str | None]:
+        """The off-track comment rule (422) and the outlier flag of the figure."""
         known = ctx.targets.get((indicator.id, unit.id), {})
         target, _ = target_for(
             item.period,
@@ -198,7 +267,7 @@ class ValueWriter:
             Aggregation(indicator.time_aggregation) if indicator.time_aggregation else None,
         )
         verdict = status_vs_target(
-            item.value,
+            figure.value,
             target,
             Direction(indicator.direction),
             Thresholds(indicator.on_track_ratio, indicator.at_risk_ratio),
@@ -207,51 +276,125 @@ class ValueWriter:
             raise _field(index, "comment", f"the value is off track ({verdict.reason}): explain it in a comment")
         position = (item.period.year, item.period.last_month)
         earlier = [v for at, v in ctx.history.get((indicator.id, unit.id), []) if at < position][-HISTORY_POINTS:]
-        flagged, outlier_reason = is_outlier(item.value, earlier, indicator.declared_min, indicator.declared_max)
+        flagged, reason = is_outlier(figure.value, earlier, indicator.declared_min, indicator.declared_max)
+        return flagged, reason
 
-        if existing is None:
-            value = IndicatorValue(
-                indicator_id=indicator.id,
-                org_unit_id=unit.id,
-                period=item.period.code,
-                period_type=item.period.type.value,
-                year=item.period.year,
-                end_month=item.period.last_month,
-                value=item.value,
-                comment=comment,
-                status=ValueStatus.DRAFT.value,
-                updated_by=principal.sub,
-                version=1,
-            )
-            before = None
-            outcome = ItemOutcome.CREATED
-        else:
-            value = existing
-            before = snapshot(value)
-            value.value, value.comment = item.value, comment
-            outcome = ItemOutcome.UPDATED
-        value.outlier, value.outlier_reason = flagged, outlier_reason
+    async def _create(
+        self,
+        principal: Principal,
+        index: int,
+        item: ValueItem,
+        indicator: Indicator,
+        unit: OrgUnit,
+        figure: Figure,
+        ctx: _Context,
+        now: datetime,
+        submit: bool,
+    ) -> ValueResult | None:
+        """Insert the value; None when another request inserted it first."""
+        flagged, outlier_reason = self._judged(index, item, indicator, unit, figure, item.comment, ctx)
+        fields: dict[str, Any] = {
+            "indicator_id": indicator.id,
+            "org_unit_id": unit.id,
+            "period": item.period.code,
+            "period_type": item.period.type.value,
+            "year": item.period.year,
+            "end_month": item.period.last_month,
+            "value": figure.value,
+            "numerator": figure.numerator,
+            "denominator": figure.denominator,
+            "comment": item.comment,
+            "status": ValueStatus.DRAFT.value,
+            "outlier": flagged,
+            "outlier_reason": outlier_reason,
+            "updated_by": principal.sub,
+            "entered_by": principal.sub,
+            "version": 1,
+        }
+        if submit:
+            fields |= self._submission(principal, item.period, unit, ctx, now)
+        value = await self.repo.insert_new(fields)
+        if value is None:
+            return None
+        ctx.existing[(indicator.id, unit.id, item.period.code)] = value
+        self.audit.record("value", value.id, "created", principal.sub, None, snapshot(value))
+        return _result(index, ItemOutcome.CREATED, value)
+
+    async def _update(
+        self,
+        principal: Principal,
+        index: int,
+        item: ValueItem,
+        indicator: Indicator,
+        unit: OrgUnit,
+        figure: Figure,
+        value: IndicatorValue,
+        ctx: _Context,
+        now: datetime,
+        submit: bool,
+    ) -> ValueResult | None:
+        """Compare-and-set the value from the state read; None when another writer got there first."""
+        comment = item.comment if item.comment is not None else value.comment
+        flagged, outlier_reason = self._judged(index, item, indicator, unit, figure, comment, ctx)
+        entered = {"value": figure.value, "numerator": figure.numerator, "denominator": figure.denominator}
+        changes: dict[str, Any] = {}
+        if any(_differs(getattr(value, k), v) for k, v in entered.items()) or comment != value.comment:
+            changes |= {**entered, "comment": comment, "entered_by": principal.sub}
+        if (flagged, outlier_reason) != (value.outlier, value.outlier_reason):
+            changes |= {"outlier": flagged, "outlier_reason": outlier_reason}
         if submit and value.status == ValueStatus.DRAFT:
-            value.status = ValueStatus.SUBMITTED.value
-            value.submitted_at = now
-            value.late = deadline_late(now, item.period, ctx.rules, ctx.timezone(unit))
+            changes |= self._submission(principal, item.period, unit, ctx, now)
+        if not changes:
+            return _result(index, ItemOutcome.UPDATED, value)
+        before = snapshot(value)
+        changes |= {"updated_by": principal.sub, "updated_at": utcnow()}
+        if not await self.repo.compare_and_set(value, changes):
+            return None
         after = snapshot(value)
-        if before is None:
-            self.repo.add(value)
-            ctx.existing[(indicator.id, unit.id, item.period.code)] = value
-            await self.repo.flush()
-            self.audit.record("value", value.id, "created", principal.sub, None, after)
-        elif before != after:
-            value.version += 1
-            value.updated_by = principal.sub
+        if after != before:
             self.audit.record("value", value.id, "updated", principal.sub, before, after)
-        return ValueResult(
-            index=index,
-            status=outcome,
-            id=value.id,
-            version=value.version,
-            workflow=ValueStatus(value.status),
-            outlier=value.outlier,
-            outlier_reason=value.outlier_reason,
-            late=value.late,
-        )
+        return _result(index, ItemOutcome.UPDATED, value)
+
+    @staticmethod
+    def _submission(
+        principal: Principal, period: Period, unit: OrgUnit, ctx: _Context, now: datetime
+    ) -> dict[str, Any]:
+        return {
+            "status": ValueStatus.SUBMITTED.value,
+            "submitted_at": now,
+            "submitted_by": principal.sub,
+            "late": ctx.late(now, period, unit),
+        }
+
+
+def _write_order(items: list[ValueItem | ProblemError]) -> list[int]:
+    """Item indexes in the order of their value's key, the same in every request: concurrent requests
+    then lock the rows they write (and the keys they insert) in one order and never deadlock. A repeated
+    key keeps its first item first."""
+
+    def key(index: int) -> tuple[int, tuple[str, str, str], int]:
+        item = items[index]
+        if isinstance(item, ProblemError):
+            return (0, ("", "", ""), index)
+        return (1, (item.indicator_code, item.org_unit_code, item.period.code), index)
+
+    return sorted(range(len(items)), key=key)
+
+
+def _differs(stored: Decimal | None, given: Decimal | None) -> bool:
+    if stored is None or given is None:
+        return stored is not given
+    return stored != given
+
+
+def _result(index: int, outcome: ItemOutcome, value: IndicatorValue) -> ValueResult:
+    return ValueResult(
+        index=index,
+        status=outcome,
+        id=value.id,
+        version=value.version,
+        workflow=ValueStatus(value.status),
+        outlier=value.outlier,
+        outlier_reason=value.outlier_reason,
+        late=value.late,
+    )

@@ -1,4 +1,8 @@
-"""The approval workflow of one value: submit, approve, reopen; and reading a value and its trail."""
+"""The approval workflow of one value: submit, approve, reopen; and reading a value and its trail.
+
+Each step is one compare-and-set on the version and the status it starts from, so of two racing
+approvers (or an approver racing a writer) exactly one wins; the other gets a 409. Approval is four
+eyes: whoever last entered the figure or submitted it may not approve it (403 ``four_eyes``)."""
 
 from __future__ import annotations
 
@@ -16,12 +20,15 @@ from kpi_api.org_units.service import OrgUnitService
 from kpi_api.scope import scope_of
 from kpi_api.values.errors import ValueLocked, ValueNotFound, WorkflowConflict
 from kpi_api.values.repository import ValueRepository
+from kpi_api.values.rules import four_eyes_problem
 from kpi_api.values.schemas import ValueRead, ValueStatus
 from kpi_api.values.service import VALUE_WRITERS, deadline_late, snapshot
 from zdrav_shared.auth import Principal, Role, require_role
 from zdrav_shared.etags import check_if_match
 from zdrav_shared.logging import get_logger
+from zdrav_shared.orm import utcnow
 from zdrav_shared.periods import Period
+from zdrav_shared.problems import Conflict, Forbidden
 
 log = get_logger(__name__)
 
@@ -37,6 +44,8 @@ def value_read(value: IndicatorValue, indicator_code: str, org_unit_code: str) -
         org_unit_code=org_unit_code,
         period=value.period,
         value=plain(value.value) or value.value,
+        numerator=plain(value.numerator),
+        denominator=plain(value.denominator),
         comment=value.comment,
         status=ValueStatus(value.status),
         version=value.version,
@@ -47,6 +56,8 @@ def value_read(value: IndicatorValue, indicator_code: str, org_unit_code: str) -
         approved_at=value.approved_at,
         approved_by=value.approved_by,
         updated_by=value.updated_by,
+        entered_by=value.entered_by,
+        submitted_by=value.submitted_by,
         created_at=value.created_at,
         updated_at=value.updated_at,
     )
@@ -91,20 +102,30 @@ class ValueWorkflow:
             if current is ValueStatus.APPROVED:
                 raise ValueLocked(f"value {value_id} is approved and locked; a regional_admin must reopen it first")
             raise WorkflowConflict(f"value {value_id} is {current.value}: cannot {action} ({HINTS[action]})")
+        if action == "approve":
+            problem = four_eyes_problem(principal.sub, value.entered_by, value.submitted_by)
+            if problem:
+                raise Forbidden(problem, reason="four_eyes", id=value.id)
         before = snapshot(value)
         now = self.clock()
-        value.status = to.value
+        changes: dict[str, object] = {"status": to.value, "updated_by": principal.sub, "updated_at": utcnow()}
         if action == "submit":
-            value.submitted_at = now
-            unit = await OrgUnitService(self.session).resolve(unit_code)
-            rules = await rules_in_force(self.session)
-            value.late = deadline_late(now, Period.parse(value.period), rules, unit.timezone)
+            resolved = await OrgUnitService(self.session).resolve(unit_code)
+            rules = await rules_in_force(self.session, resolved.region_code)
+            late = deadline_late(now, Period.parse(value.period), rules, resolved.timezone)
+            changes |= {"submitted_at": now, "submitted_by": principal.sub, "late": late}
         elif action == "approve":
-            value.approved_at, value.approved_by = now, principal.sub
+            changes |= {"approved_at": now, "approved_by": principal.sub}
         else:
-            value.approved_at, value.approved_by = None, None
-        value.version += 1
-        value.updated_by = principal.sub
+            changes |= {"approved_at": None, "approved_by": None}
+        if not await self.repo.compare_and_set(value, changes, from_status=allowed_from.value):
+            await self.repo.refresh(value)
+            raise Conflict(
+                f"value {value_id} changed while you were at it (now {value.status}, version {value.version}); "
+                "read it again",
+                id=value.id,
+                current_version=value.version,
+            )
         past = PAST[action]
         self.audit.record("value", value.id, past, principal.sub, before, snapshot(value), reason)
         await self.repo.flush()
