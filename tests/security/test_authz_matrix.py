@@ -119,6 +119,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         "submit_response": "201 201 | 201 403 | 201 403 | 403 403",
         # kiosk-only endpoint: user tokens are 401; the RU-MUR kiosk posting for RU-KYA is 403
         "submit_response_batch": "401 401 | 401 401 | 401 401 | 401 401",
+        # the kiosk app's setup: a kiosk token reads its own binding (there is no target to choose)
+        "get_kiosk_setup": "401 401 | 401 401 | 401 401 | 401 401",
         # another region's campaign is hidden (404), as for get_campaign
         "update_campaign": "200 200 | 200 404 | 403 403 | 403 403",
         "update_questionnaire_version": "200 200 | 403 403 | 403 403 | 403 403",  # = owner only
@@ -176,6 +178,7 @@ AUTH_FAILURES: dict[str, str] = {
     "survey-api submit_response": "kiosk=422,403",
     # The batch endpoint is the kiosk's: its own campaign and org unit 200, another region's 403.
     "survey-api submit_response_batch": "kiosk=200,403",
+    "survey-api get_kiosk_setup": "kiosk=200,200",
 }
 
 
@@ -481,6 +484,7 @@ SURVEY: dict[str, Builder] = {
     "update_questionnaire_version": _edit_draft,
     "publish_questionnaire_version": _publish_draft,
     "submit_response": lambda w, t: _r("POST", "/v1/responses", json=_response(t)),
+    "get_kiosk_setup": lambda w, t: _r("GET", "/v1/kiosk-setup"),
     "submit_response_batch": lambda w, t: _r(
         "POST",
         "/v1/responses/batch",
