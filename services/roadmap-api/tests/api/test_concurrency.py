@@ -25,14 +25,19 @@ async def journal(client: httpx.AsyncClient, path: str) -> list[dict[str, Any]]:
 
 
 class TestTaskCompareAndSet:
+    @pytest.mark.parametrize("via", ["if_match", "body"])
     async def test_sixteen_writers_with_one_etag_one_wins(
-        self, make_roadmap: Any, make_task: Any, client: httpx.AsyncClient
+        self, make_roadmap: Any, make_task: Any, client: httpx.AsyncClient, via: str
     ) -> None:
         tid = (await make_task((await make_roadmap())["id"]))["id"]
         etag = (await client.get(f"/v1/tasks/{tid}", headers=FEDERAL)).headers["etag"]
         assert etag == 'W/"1"'
 
         async def write(n: int) -> httpx.Response:
+            if via == "body":
+                return await client.patch(
+                    f"/v1/tasks/{tid}", json={"title": f"writer {n}", "version": 1}, headers=FEDERAL
+                )
             return await client.patch(
                 f"/v1/tasks/{tid}", json={"title": f"writer {n}"}, headers={**FEDERAL, "If-Match": etag}
             )

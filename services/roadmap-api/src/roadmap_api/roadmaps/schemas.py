@@ -60,6 +60,12 @@ class RoadmapUpdate(BaseModel):
 
     life_situation: str | None = Field(default=None, min_length=1, max_length=500)
     title: str | None = Field(default=None, min_length=1, max_length=500)
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        le=2_147_483_647,
+        description="The version read: a compare-and-set like If-Match, which wins if both are sent",
+    )
 
 
 class KpisReplace(BaseModel):

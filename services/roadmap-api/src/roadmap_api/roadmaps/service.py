@@ -196,10 +196,14 @@ class RoadmapService:
         )
 
     async def update(self, roadmap_id: int, data: RoadmapUpdate, if_match: str | None) -> RoadmapBundle:
+        changes = data.model_dump(exclude_unset=True)
+        read_version = changes.pop("version", None)
+        if if_match is None and read_version is not None:
+            if_match = str(read_version)
+
         async def attempt() -> RoadmapBundle:
             roadmap = await self.load_for_write(roadmap_id, if_match)
             open_for_changes(roadmap)
-            changes = data.model_dump(exclude_unset=True)
             for name, value in changes.items():
                 if value is None:
                     raise Unprocessable(f"{name} cannot be removed", pointer=f"/{name}")

@@ -80,6 +80,12 @@ class TaskUpdate(BaseModel):
     status: TaskStatus | None = None
     completed_on: Day | None = None
     progress_pct: int | None = Field(default=None, ge=0, le=100, description="How far along, in per cent")
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        le=2_147_483_647,
+        description="The version read (the number in the ETag): a compare-and-set like If-Match (which wins)",
+    )
     actual_result: str | None = Field(default=None, max_length=5000, description="What was achieved")
 
 

@@ -242,6 +242,9 @@ class TaskService:
 
     async def update(self, task_id: int, data: TaskUpdate, if_match: str | None) -> TaskRead:
         changes = data.model_dump(exclude_unset=True)
+        read_version = changes.pop("version", None)
+        if if_match is None and read_version is not None:
+            if_match = str(read_version)
         for name in REQUIRED:
             if name in changes and changes[name] is None:
                 raise Unprocessable(f"{name} cannot be removed", pointer=f"/{name}")
