@@ -116,7 +116,7 @@ def scenario(stack: Stack) -> dict[str, str]:
         assert values["results"][0]["status"] == "created"
         # The federal report shows approved values only; the region's admin approves (four eyes).
         ok(http.post(f"{kpi}/v1/values/{values['results'][0]['id']}/approve", headers=KYA_ADMIN))
-        # roadmap-api: a roadmap of the region with two due tasks, one completed on time.
+        # roadmap-api: an approved roadmap of the region with two due tasks, one completed on time.
         rid = ok(
             http.post(
                 f"{roadmap}/v1/roadmaps",
@@ -138,6 +138,8 @@ def scenario(stack: Stack) -> dict[str, str]:
             )["id"]
             for title in ("Открыть кабинет", "Обучить регистраторов")
         ]
+        # Draft roadmaps are not in a region's figures: the region approves it before the work.
+        ok(http.post(f"{roadmap}/v1/roadmaps/{rid}/status", json={"status": "approved"}, headers=KYA_ADMIN))
         ok(http.patch(f"{roadmap}/v1/tasks/{tasks[0]}", json={"status": "in_progress"}, headers=KYA_ADMIN))
         done = {"status": "done", "completed_on": (TODAY - timedelta(days=3)).isoformat()}
         ok(http.patch(f"{roadmap}/v1/tasks/{tasks[0]}", json=done, headers=KYA_ADMIN))

@@ -9,9 +9,10 @@ suite: a new endpoint must be classified here.
 
 Rules applied (DESIGN §5): anything without a valid token is 401; a kiosk token opens only the kiosk
 batch endpoint; nobody outside federal reads or writes another region (403 — or 404 where the
-resource's existence is hidden, or 200 with the other region filtered out for lists, which
-test_lists_never_show_the_other_region checks); catalogue writes (indicators, targets, deadline rules,
-questionnaires) are federal or regional_admin; analysts never write.
+resource's existence is hidden, as for every id in roadmap-api, or 200 with the other region
+filtered out for lists, which test_lists_never_show_the_other_region checks); catalogue writes
+(indicators, targets, deadline rules, questionnaires) are federal or regional_admin; analysts never
+write.
 """
 
 from __future__ import annotations
@@ -126,51 +127,59 @@ EXPECTED: dict[str, dict[str, str]] = {
         "update_questionnaire_version": "200 200 | 403 403 | 403 403 | 403 403",  # = owner only
     },
     "roadmap-api": {
-        "cast_ballot": "201 201 | 201 403 | 403 403 | 403 403",
-        "change_roadmap_status": "200 200 | 200 403 | 403 403 | 403 403",
+        # By-id calls answer another region's id like an absent one (404); a body naming another
+        # region (creates) and a region code in the path are 403: region codes are public.
+        "cast_ballot": "201 201 | 201 404 | 403 404 | 403 404",
+        "change_roadmap_status": "200 200 | 200 404 | 403 404 | 403 404",
         "create_improvement_project": "201 201 | 201 403 | 403 403 | 403 403",
-        "create_measure": "201 201 | 201 403 | 403 403 | 403 403",
-        "create_participant_evaluation": "201 201 | 201 403 | 403 403 | 403 403",
+        "create_measure": "201 201 | 201 404 | 403 404 | 403 404",
+        "create_participant_evaluation": "201 201 | 201 404 | 403 404 | 403 404",
         "create_programme": "201 201 | 201 403 | 403 403 | 403 403",
         "create_roadmap": "201 201 | 201 403 | 403 403 | 403 403",
-        "create_session_participant": "201 201 | 201 403 | 403 403 | 403 403",
-        "create_session_project": "201 201 | 201 403 | 403 403 | 403 403",
-        "create_session_section": "201 201 | 201 403 | 403 403 | 403 403",
+        "create_roadmap_revision": "201 201 | 201 404 | 403 404 | 403 404",
+        "create_session_participant": "201 201 | 201 404 | 403 404 | 403 404",
+        "create_session_project": "201 201 | 201 404 | 403 404 | 403 404",
+        "create_session_section": "201 201 | 201 404 | 403 404 | 403 404",
         "create_strategic_session": "201 201 | 201 403 | 403 403 | 403 403",
-        "create_task": "201 201 | 201 403 | 403 403 | 403 403",
-        "create_task_comment": "201 201 | 201 403 | 403 403 | 403 403",
-        "create_working_group": "201 201 | 201 403 | 403 403 | 403 403",
-        "get_improvement_project": "200 200 | 200 403 | 200 403 | 200 403",
-        "get_programme": "200 200 | 200 403 | 200 403 | 200 403",
-        "get_programme_financing": "200 200 | 200 403 | 200 403 | 200 403",
-        "get_programme_plan": "200 200 | 200 403 | 200 403 | 200 403",
+        "create_task": "201 201 | 201 404 | 403 404 | 403 404",
+        "create_task_comment": "201 201 | 201 404 | 403 404 | 403 404",
+        "create_working_group": "201 201 | 201 404 | 403 404 | 403 404",
+        "get_improvement_project": "200 200 | 200 404 | 200 404 | 200 404",
+        "get_programme": "200 200 | 200 404 | 200 404 | 200 404",
+        "get_programme_financing": "200 200 | 200 404 | 200 404 | 200 404",
+        "get_programme_plan": "200 200 | 200 404 | 200 404 | 200 404",
         "get_region_execution": "200 200 | 200 403 | 200 403 | 200 403",
-        "get_roadmap": "200 200 | 200 403 | 200 403 | 200 403",
-        "get_roadmap_execution": "200 200 | 200 403 | 200 403 | 200 403",
-        "get_roadmap_journal": "200 200 | 200 403 | 200 403 | 200 403",
-        "get_section_results": "200 200 | 200 403 | 200 403 | 200 403",
-        "get_strategic_session": "200 200 | 200 403 | 200 403 | 200 403",
-        "get_task": "200 200 | 200 403 | 200 403 | 200 403",
-        "get_task_journal": "200 200 | 200 403 | 200 403 | 200 403",
+        "get_roadmap": "200 200 | 200 404 | 200 404 | 200 404",
+        "get_roadmap_execution": "200 200 | 200 404 | 200 404 | 200 404",
+        "get_roadmap_journal": "200 200 | 200 404 | 200 404 | 200 404",
+        "get_roadmap_version": "200 200 | 200 404 | 200 404 | 200 404",
+        "get_section_results": "200 200 | 200 404 | 200 404 | 200 404",
+        "get_strategic_session": "200 200 | 200 404 | 200 404 | 200 404",
+        "get_task": "200 200 | 200 404 | 200 404 | 200 404",
+        "get_task_journal": "200 200 | 200 404 | 200 404 | 200 404",
         "list_due_tasks": "200 200 | 200 200 | 200 200 | 200 200",  # filtered
         "list_improvement_projects": "200 200 | 200 200 | 200 200 | 200 200",  # filtered
-        "list_participant_assessments": "200 200 | 200 403 | 200 403 | 200 403",
+        "list_participant_assessments": "200 200 | 200 404 | 200 404 | 200 404",
         "list_programmes": "200 200 | 200 200 | 200 200 | 200 200",  # filtered
         "list_regions_execution": "200 200 | 200 403 | 200 403 | 200 403",
-        "list_roadmap_deviations": "200 200 | 200 403 | 200 403 | 200 403",
+        "list_roadmap_deviations": "200 200 | 200 404 | 200 404 | 200 404",
+        "list_roadmap_versions": "200 200 | 200 404 | 200 404 | 200 404",
         "list_roadmaps": "200 200 | 200 200 | 200 200 | 200 200",  # filtered
         "list_strategic_sessions": "200 200 | 200 200 | 200 200 | 200 200",  # filtered
-        "list_task_comments": "200 200 | 200 403 | 200 403 | 200 403",
-        "list_tasks": "200 200 | 200 403 | 200 403 | 200 403",
-        "replace_improvement_metrics": "200 200 | 200 403 | 403 403 | 403 403",
-        "replace_improvement_stages": "200 200 | 200 403 | 403 403 | 403 403",
-        "replace_programme_financing": "200 200 | 200 403 | 403 403 | 403 403",
-        "replace_programme_plan": "200 200 | 200 403 | 403 403 | 403 403",
-        "replace_roadmap_kpis": "200 200 | 200 403 | 403 403 | 403 403",
-        "select_session_project": "200 200 | 200 403 | 403 403 | 403 403",
-        "update_improvement_project": "200 200 | 200 403 | 403 403 | 403 403",
-        "update_roadmap": "200 200 | 200 403 | 403 403 | 403 403",
-        "update_task": "200 200 | 200 403 | 403 403 | 403 403",
+        "list_task_comments": "200 200 | 200 404 | 200 404 | 200 404",
+        "list_task_reports": "200 200 | 200 404 | 200 404 | 200 404",
+        "list_tasks": "200 200 | 200 404 | 200 404 | 200 404",
+        # the seeded tasks have no org unit: the region's mo_operator may not report for them
+        "put_task_report": "201 201 | 201 404 | 403 404 | 403 404",
+        "replace_improvement_metrics": "200 200 | 200 404 | 403 404 | 403 404",
+        "replace_improvement_stages": "200 200 | 200 404 | 403 404 | 403 404",
+        "replace_programme_financing": "200 200 | 200 404 | 403 404 | 403 404",
+        "replace_programme_plan": "200 200 | 200 404 | 403 404 | 403 404",
+        "replace_roadmap_kpis": "200 200 | 200 404 | 403 404 | 403 404",
+        "select_session_project": "200 200 | 200 404 | 403 404 | 403 404",
+        "update_improvement_project": "200 200 | 200 404 | 403 404 | 403 404",
+        "update_roadmap": "200 200 | 200 404 | 403 404 | 403 404",
+        "update_task": "200 200 | 200 404 | 403 404 | 403 404",
     },
 }
 AUTH_FAILURES: dict[str, str] = {
@@ -583,6 +592,18 @@ async def _status(w: World, t: str) -> Request:
     return "POST", f"/v1/roadmaps/{roadmap['id']}/status", {"json": {"status": "approved"}}
 
 
+async def _revision(w: World, t: str) -> Request:
+    roadmap = await w.post("/v1/roadmaps", {"region_code": REGION[t], "life_situation": "ССЗ", "title": "ДК"})
+    await w.post(f"/v1/roadmaps/{roadmap['id']}/status", {"status": "approved"}, status=200)
+    return "POST", f"/v1/roadmaps/{roadmap['id']}/revisions", {"json": {"reason": "сроки сорваны"}}
+
+
+async def _report(w: World, t: str) -> Request:
+    body = {**_task(), "start_date": "2025-01-01", "due_date": "2025-12-31", "recurrence": "ongoing"}
+    task = await w.post(f"/v1/roadmaps/{w.ids['roadmap-' + t]}/tasks", body)
+    return "PUT", f"/v1/tasks/{task['id']}/reports/2025Q1", {"json": {"completed_on": "2025-03-28"}}
+
+
 def _sid(w: World, t: str) -> int:
     return int(w.ids[f"session-{t}"])
 
@@ -628,6 +649,9 @@ ROADMAP: dict[str, Builder] = {
         "POST", f"/v1/roadmaps/{w.ids['roadmap-' + t]}/measures", json={"problem": "очереди", "solution": "запись"}
     ),
     "change_roadmap_status": _status,
+    "create_roadmap_revision": _revision,
+    "list_roadmap_versions": lambda w, t: _r("GET", f"/v1/roadmaps/{w.ids['roadmap-' + t]}/versions"),
+    "get_roadmap_version": lambda w, t: _r("GET", f"/v1/roadmaps/{w.ids['roadmap-' + t]}/versions/1"),
     "list_tasks": lambda w, t: _r("GET", f"/v1/roadmaps/{w.ids['roadmap-' + t]}/tasks"),
     "create_task": lambda w, t: _r("POST", f"/v1/roadmaps/{w.ids['roadmap-' + t]}/tasks", json=_task()),
     "list_strategic_sessions": lambda w, t: _r("GET", "/v1/strategic-sessions", params={"region": REGION[t]}),
@@ -663,6 +687,8 @@ ROADMAP: dict[str, Builder] = {
     "list_task_comments": lambda w, t: _r("GET", f"/v1/tasks/{w.ids['task-' + t]}/comments"),
     "create_task_comment": lambda w, t: _r("POST", f"/v1/tasks/{w.ids['task-' + t]}/comments", json={"text": "ок"}),
     "get_task_journal": lambda w, t: _r("GET", f"/v1/tasks/{w.ids['task-' + t]}/journal"),
+    "put_task_report": _report,
+    "list_task_reports": lambda w, t: _r("GET", f"/v1/tasks/{w.ids['task-' + t]}/reports"),
 }
 
 BUILDERS = {"kpi-api": KPI, "survey-api": SURVEY, "roadmap-api": ROADMAP}

@@ -15,6 +15,7 @@ from roadmap_api.roadmaps.router import router as roadmaps_router
 from roadmap_api.sessions.router import router as sessions_router
 from roadmap_api.settings import RoadmapSettings
 from roadmap_api.tasks.router import router as tasks_router
+from roadmap_api.versions.router import router as versions_router
 from zdrav_shared.app import Startup, build_app
 from zdrav_shared.clients.kpi import KpiClient
 from zdrav_shared.clients.org_units import OrgUnitClient
@@ -25,7 +26,10 @@ VERSION = "0.1.0"
 PROGRAMME_BODY_BYTES = 2 * 1024 * 1024
 
 TAGS = [
-    {"name": "roadmaps", "description": "Roadmaps of a region and life situation: KPIs, measures, approval, journal"},
+    {
+        "name": "roadmaps",
+        "description": "Roadmaps of a region and life situation: KPIs, measures, approval, revisions, journal",
+    },
     {"name": "tasks", "description": "The task tree activity → task → subtask, comments and journal"},
     {"name": "execution", "description": "Plan execution, due lists and plan-vs-fact deviations"},
     {"name": "improvement-projects", "description": "Lean improvement projects with before/after effects"},
@@ -70,6 +74,7 @@ def create_app(settings: RoadmapSettings | None = None) -> FastAPI:
         version=VERSION,
         routers=[
             roadmaps_router,
+            versions_router,
             tasks_router,
             execution_router,
             programmes_router,

@@ -2,14 +2,24 @@
 results, a roadmap for RU-MUR and one for RU-KYA with tasks in various states, and the first
 Krasnoyarsk strategic session with its sections and winning projects.
 
-Written through the services (no HTTP) as a federal demo principal; the org-unit check is skipped
-(the demo org units are data/demo/org_units.csv). Idempotent: a database that already holds the
-Murmansk programme is left as it is.
+The RU-MUR roadmap has a history: approved on 2025-02-01 (by the governor and the national agency),
+revised on 2025-07-10 with a reason (the equipment purchase dropped, the operators' training given
+until 31 August, a task added, the KPI target lowered) and the revision approved on 2025-07-15 — so
+its execution as of 2025-06-30 is measured against version 1 (5 units due, 3 completed: 60 %) and as
+of 2025-09-30 against version 2 (6 due, 5 completed: 83.33 %). One of its tasks is carried out by
+the polyclinic MUR-GP1 (whose mo_operator may update it) and one is an ongoing activity reported
+quarter by quarter.
+
+Written through the services (no HTTP) as a federal demo principal, with the service clock set to
+the day each step happened; org units are checked against data/demo/org_units.csv (what kpi-api
+loads) instead of a peer call. Idempotent: a database that already holds the Murmansk programme is
+left as it is.
 """
 
 from __future__ import annotations
 
 import asyncio
+import csv
 import json
 import sys
 from datetime import UTC, date, datetime
@@ -32,7 +42,7 @@ from roadmap_api.programmes.schemas import (
     TermIn,
 )
 from roadmap_api.programmes.service import ProgrammeService
-from roadmap_api.roadmaps.schemas import KpiLink, MeasureCreate, RoadmapCreate
+from roadmap_api.roadmaps.schemas import KpiLink, MeasureCreate, RoadmapCreate, StatusChange
 from roadmap_api.roadmaps.service import RoadmapService
 from roadmap_api.sessions.rules import VotingMode
 from roadmap_api.sessions.schemas import (
@@ -44,10 +54,14 @@ from roadmap_api.sessions.schemas import (
     SessionCreate,
 )
 from roadmap_api.sessions.service import StrategicSessionService
-from roadmap_api.tasks.rules import RoadmapStatus
-from roadmap_api.tasks.schemas import TaskCreate, TaskUpdate
+from roadmap_api.tasks.reports import ReportService
+from roadmap_api.tasks.rules import Recurrence, RoadmapStatus, TaskStatus
+from roadmap_api.tasks.schemas import ReportPut, TaskCreate, TaskUpdate
 from roadmap_api.tasks.service import TaskService
+from roadmap_api.versions.service import VersionService
 from zdrav_shared.auth import Principal, Role
+from zdrav_shared.clients.org_units import OrgUnitClient
+from zdrav_shared.contracts.org_units import OrgUnitLevel, OrgUnitRef
 from zdrav_shared.db import Database
 from zdrav_shared.logging import get_logger
 
@@ -63,6 +77,45 @@ def reference_dir() -> Path:
         if (parent / "data" / "reference").is_dir():
             return parent / "data" / "reference"
     raise FileNotFoundError("data/reference not found above " + str(Path(__file__)))
+
+
+class DemoOrgUnits(OrgUnitClient):
+    """kpi-api's registry as ``make run`` loads it (data/demo/org_units.csv), without a peer call."""
+
+    def __init__(self, path: Path) -> None:  # no HTTP client: everything is in the file
+        with path.open(encoding="utf-8") as handle:
+            rows = {row["code"]: row for row in csv.DictReader(handle)}
+        self.units: dict[str, OrgUnitRef] = {}
+        for code, row in rows.items():
+            lineage = [code]
+            while rows[lineage[0]]["parent_code"]:
+                lineage.insert(0, rows[lineage[0]]["parent_code"])
+            region = lineage[1] if len(lineage) > 1 else None
+            self.units[code] = OrgUnitRef(
+                code=code,
+                name_ru=row["name_ru"],
+                level=OrgUnitLevel(row["level"]),
+                parent_code=row["parent_code"] or None,
+                path=lineage,
+                region_code=region,
+                timezone=rows[region]["timezone"] or None if region else None,
+            )
+
+    async def get(self, code: str) -> OrgUnitRef | None:
+        return self.units.get(code)
+
+
+class DemoClock:
+    """The services' clock during the demo load: each step happens on its own day."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2025, 1, 20, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def on(self, day: date) -> None:
+        self.now = datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)
 
 
 async def load_programme(session: AsyncSession, ref: Path) -> None:
@@ -135,8 +188,17 @@ async def load_lean(session: AsyncSession, ref: Path) -> None:
     )
 
 
-async def load_roadmap(session: AsyncSession, region: str, title: str, kpi_code: str) -> None:
-    roadmaps = RoadmapService(session, DEMO)
+GOVERNOR = {"RU-MUR": "Губернатор Мурманской области", "RU-KYA": "Губернатор Красноярского края"}
+AGENCY = "АНО «Агентство стратегических инициатив по продвижению новых проектов»"
+
+
+async def load_roadmap(
+    session: AsyncSession, org_units: OrgUnitClient, region: str, title: str, kpi_code: str, *, revise: bool
+) -> None:
+    clock = DemoClock()
+    roadmaps = RoadmapService(session, DEMO, org_units, clock)
+    tasks = TaskService(session, DEMO, org_units, clock)
+    reports = ReportService(session, DEMO, clock)
     bundle = await roadmaps.create(
         RoadmapCreate(
             region_code=region,
@@ -154,7 +216,7 @@ async def load_roadmap(session: AsyncSession, region: str, title: str, kpi_code:
         )
     )
     rid = bundle.roadmap.id
-    tasks = TaskService(session, DEMO)
+    polyclinic = "MUR-GP1" if region == "RU-MUR" else None
     activity = await tasks.create(
         rid,
         TaskCreate(
@@ -164,16 +226,15 @@ async def load_roadmap(session: AsyncSession, region: str, title: str, kpi_code:
             responsible="Министерство здравоохранения",
         ),
     )
-    specs: list[tuple[str, date, date, str | None, date | None]] = [
-        ("Утвердить схему маршрутизации", date(2025, 1, 15), date(2025, 3, 31), "done", date(2025, 3, 25)),
-        ("Открыть единый call-центр", date(2025, 2, 1), date(2025, 4, 30), "done", date(2025, 5, 20)),
-        ("Обучить операторов", date(2025, 3, 1), date(2025, 5, 31), "in_progress", None),
-        ("Закупить оборудование ЦАОП", date(2025, 4, 1), date(2025, 6, 30), "cancelled", None),
-        ("Мониторинг удовлетворённости", date(2025, 6, 1), date(2026, 12, 31), None, None),
+    specs: list[tuple[str, date, date, str | None]] = [
+        ("Утвердить схему маршрутизации", date(2025, 1, 15), date(2025, 3, 31), None),
+        ("Открыть единый call-центр", date(2025, 2, 1), date(2025, 4, 30), None),
+        ("Обучить операторов", date(2025, 3, 1), date(2025, 5, 31), polyclinic),
+        ("Закупить оборудование ЦАОП", date(2025, 4, 1), date(2025, 6, 30), None),
     ]
-    await roadmaps.change_status(rid, RoadmapStatus.APPROVED, None)
-    for name, start, due, status, completed in specs:
-        task = await tasks.create(
+    ids = []
+    for name, start, due, unit in specs:
+        created = await tasks.create(
             rid,
             TaskCreate(
                 title=name,
@@ -181,16 +242,76 @@ async def load_roadmap(session: AsyncSession, region: str, title: str, kpi_code:
                 start_date=start,
                 due_date=due,
                 responsible="МИАЦ",
+                responsible_bodies=["МИАЦ", "Министерство здравоохранения"] if unit is None else ["МИАЦ", unit],
                 co_assignees=["ТФОМС"],
+                org_unit_code=unit,
             ),
         )
-        if status in {"in_progress", "done"}:
-            await tasks.update(task.id, TaskUpdate(status="in_progress"), None)
-        if status == "done":
-            await tasks.update(task.id, TaskUpdate(status="done", completed_on=completed), None)
-        if status == "cancelled":
-            await tasks.update(task.id, TaskUpdate(status="cancelled"), None)
+        ids.append(created.id)
+    monitoring = await tasks.create(
+        rid,
+        TaskCreate(
+            title="Мониторинг удовлетворённости пациентов (ежеквартально)",
+            parent_id=activity.id,
+            start_date=date(2025, 4, 1),
+            due_date=date(2025, 12, 31),
+            responsible="МИАЦ",
+            recurrence=Recurrence.ONGOING,
+        ),
+    )
+    routing, call_centre, training, equipment = ids
+
+    async def step(day: date, task_id: int, status: TaskStatus, completed: date | None = None) -> None:
+        clock.on(day)
+        await tasks.update(task_id, TaskUpdate(status=status, completed_on=completed), None)
+
+    clock.on(date(2025, 2, 1))
+    approval = StatusChange(
+        status=RoadmapStatus.APPROVED,
+        approved_by_governor=GOVERNOR[region],
+        approved_by_agency=AGENCY,
+        approval_document="Распоряжение от 01.02.2025",
+    )
+    await roadmaps.change_status(rid, approval, None)
+    clock.on(date(2025, 2, 10))
     await roadmaps.change_status(rid, RoadmapStatus.IN_PROGRESS, None)
+    await step(date(2025, 3, 25), routing, TaskStatus.DONE, date(2025, 3, 25))  # on time
+    await step(date(2025, 3, 26), training, TaskStatus.IN_PROGRESS)
+    await step(date(2025, 5, 20), call_centre, TaskStatus.DONE, date(2025, 5, 20))  # late
+    await step(date(2025, 6, 10), equipment, TaskStatus.CANCELLED)  # after approval: still due
+    clock.on(date(2025, 6, 28))
+    await reports.put(monitoring.id, "2025Q2", ReportPut(completed_on=date(2025, 6, 28), note="Опрос: n = 412"))
+    if not revise:
+        return
+    clock.on(date(2025, 7, 10))
+    versions = VersionService(session, DEMO, clock)
+    await versions.open_revision(
+        rid,
+        "Закупка оборудования ЦАОП перенесена в программу модернизации; обучение операторов продлено "
+        "до 31.08.2025; добавлена запись через ЕПГУ; целевое значение КПЭ скорректировано",
+        None,
+    )
+    await tasks.update(training, TaskUpdate(due_date=date(2025, 8, 31)), None)
+    await tasks.create(
+        rid,
+        TaskCreate(
+            title="Запустить запись к кардиологу через ЕПГУ",
+            parent_id=activity.id,
+            start_date=date(2025, 7, 15),
+            due_date=date(2025, 9, 30),
+            responsible="МИАЦ",
+        ),
+    )
+    await roadmaps.replace_kpis(
+        rid, [KpiLink(indicator_code=kpi_code, baseline="61.5", target="72", target_period="2025")], None
+    )
+    clock.on(date(2025, 7, 15))
+    await roadmaps.change_status(
+        rid, approval.model_copy(update={"approval_document": "Распоряжение от 15.07.2025"}), None
+    )
+    await step(date(2025, 8, 20), training, TaskStatus.DONE, date(2025, 8, 20))  # on time against version 2
+    clock.on(date(2025, 9, 25))
+    await reports.put(monitoring.id, "2025Q3", ReportPut(completed_on=date(2025, 9, 25)))
 
 
 async def load_session(session: AsyncSession, ref: Path) -> None:
@@ -243,8 +364,10 @@ async def load_demo(database_url: str) -> None:
                 return
             await load_programme(session, ref)
             await load_lean(session, ref)
-            await load_roadmap(session, "RU-MUR", "Дорожная карта ЖС «ССЗ» — Мурманская область", "SAT_SHARE")
-            await load_roadmap(session, "RU-KYA", "Дорожная карта ЖС «ССЗ» — Красноярский край", "SAT_SHARE")
+            units = DemoOrgUnits(ref.parent / "demo" / "org_units.csv")
+            mur, kya = "Дорожная карта ЖС «ССЗ» — Мурманская область", "Дорожная карта ЖС «ССЗ» — Красноярский край"
+            await load_roadmap(session, units, "RU-MUR", mur, "SAT_SHARE", revise=True)
+            await load_roadmap(session, units, "RU-KYA", kya, "SAT_SHARE", revise=False)
             await load_session(session, ref)
             await session.commit()
             log.info("demo_roadmap_data_loaded")

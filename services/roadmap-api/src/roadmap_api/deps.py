@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -11,6 +13,7 @@ from zdrav_shared.auth import Principal, current_principal
 from zdrav_shared.clients.kpi import KpiClient
 from zdrav_shared.clients.org_units import OrgUnitClient
 from zdrav_shared.db import db_session
+from zdrav_shared.orm import utcnow
 
 
 def org_unit_client(request: Request) -> OrgUnitClient:
@@ -25,9 +28,16 @@ def kpi_client(request: Request) -> KpiClient:
     return client
 
 
+def get_clock() -> Callable[[], datetime]:
+    """The clock approvals, cancellations and "today in the region" are read from (tests replace
+    it through ``dependency_overrides``)."""
+    return utcnow
+
+
 Session = Annotated[AsyncSession, Depends(db_session)]
 Caller = Annotated[Principal, Depends(current_principal)]
 OrgUnits = Annotated[OrgUnitClient, Depends(org_unit_client)]
 Kpi = Annotated[KpiClient, Depends(kpi_client)]
+Clock = Annotated[Callable[[], datetime], Depends(get_clock)]
 # Ids are 32-bit INTEGER columns: a larger number in a path is a 422, not an overflow (500) in the driver.
 RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]

@@ -4,12 +4,15 @@ municipality and an organisation in RU-MUR), 404 for any other code, and no anal
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 import respx
+from fastapi import FastAPI
 
+from roadmap_api.deps import get_clock
 from roadmap_api.settings import RoadmapSettings
 from zdrav_shared.testing import auth
 
@@ -18,6 +21,8 @@ MUR_ADMIN = auth(["regional_admin"], ["RU-MUR"], sub="mur-admin")
 KYA_ADMIN = auth(["regional_admin"], ["RU-KYA"], sub="kya-admin")
 MUR_OPERATOR = auth(["mo_operator"], ["RU-MUR"])
 MUR_ANALYST = auth(["analyst"], ["RU-MUR"])
+GP1_OPERATOR = auth(["mo_operator"], ["MUR-GP1"], sub="gp1-operator")
+GP2_OPERATOR = auth(["mo_operator"], ["MUR-GP2"], sub="gp2-operator")
 
 
 def _unit(code: str, level: str, path: list[str], timezone: str | None = None) -> dict[str, Any]:
@@ -38,6 +43,7 @@ ORG_UNITS = {
     "RU-KYA": _unit("RU-KYA", "region", ["RU", "RU-KYA"], "Asia/Krasnoyarsk"),
     "RU-MUR-MUR": _unit("RU-MUR-MUR", "municipality", ["RU", "RU-MUR", "RU-MUR-MUR"], "Europe/Moscow"),
     "MUR-GP1": _unit("MUR-GP1", "organisation", ["RU", "RU-MUR", "RU-MUR-MUR", "MUR-GP1"], "Europe/Moscow"),
+    "MUR-GP2": _unit("MUR-GP2", "organisation", ["RU", "RU-MUR", "RU-MUR-MUR", "MUR-GP2"], "Europe/Moscow"),
     "KYA-GP1": _unit("KYA-GP1", "organisation", ["RU", "RU-KYA", "RU-KYA-KRS", "KYA-GP1"], "Asia/Krasnoyarsk"),
 }
 
@@ -85,3 +91,40 @@ def make_task(client: httpx.AsyncClient) -> TaskFactory:
         return dict(response.json())
 
     return make
+
+
+class FixedClock:
+    """The service's clock in a test: approvals take effect on its date in the region."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2025, 7, 1, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, day: str) -> None:
+        self.now = datetime.fromisoformat(f"{day}T09:00:00+00:00")
+
+
+@pytest.fixture
+def clock(app: FastAPI) -> Iterator[FixedClock]:
+    fixed = FixedClock()
+    app.dependency_overrides[get_clock] = lambda: fixed
+    yield fixed
+    app.dependency_overrides.pop(get_clock, None)
+
+
+Approve = Callable[..., Awaitable[dict[str, Any]]]
+
+
+@pytest.fixture
+def approve(client: httpx.AsyncClient) -> Approve:
+    """Approve a roadmap's open version (its draft or a revision)."""
+
+    async def go(roadmap_id: int, headers: dict[str, str] | None = None, **extra: Any) -> dict[str, Any]:
+        body = {"status": "approved", **extra}
+        response = await client.post(f"/v1/roadmaps/{roadmap_id}/status", json=body, headers=headers or FEDERAL)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    return go

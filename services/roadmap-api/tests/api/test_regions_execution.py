@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from .conftest import FEDERAL, KYA_ADMIN, MUR_ADMIN
+from .conftest import FEDERAL, KYA_ADMIN, MUR_ADMIN, Approve
 from .test_execution import SERVICE, done, hand_built
 
 
@@ -16,13 +16,15 @@ async def regions(client: httpx.AsyncClient, headers: dict[str, str] = SERVICE, 
 
 class TestRegionsExecution:
     async def test_equals_the_per_region_answers(
-        self, make_roadmap: Any, make_task: Any, client: httpx.AsyncClient
+        self, make_roadmap: Any, make_task: Any, client: httpx.AsyncClient, approve: Approve
     ) -> None:
-        await hand_built(make_roadmap, make_task, client)
+        await hand_built(make_roadmap, make_task, client, approve)
         kya = (await make_roadmap("RU-KYA"))["id"]
         task = (await make_task(kya, due_date="2025-04-01"))["id"]
+        await approve(kya)
         await done(client, task, "2025-03-30")
-        await make_roadmap("RU-MUR", title="Пустая ДК")
+        await approve((await make_roadmap("RU-MUR", title="Пустая ДК"))["id"])
+        await make_roadmap("RU-MUR", title="Черновик")  # a draft: not in the figures
         response = await regions(client)
         assert response.status_code == 200, response.text
         body = response.json()
@@ -34,13 +36,15 @@ class TestRegionsExecution:
             )
             assert single.json() == region
         mur = body["regions"][1]
-        assert mur["total"]["due"] == 4 and mur["total"]["execution_pct"] == 50.0 and mur["total"]["overdue"] == 2
+        # hand_built approved: 5 due, 2 completed, 3 overdue of which 1 cancelled after approval
+        assert (mur["total"]["due"], mur["total"]["execution_pct"], mur["total"]["overdue"]) == (5, 40.0, 3)
+        assert mur["total"]["cancelled_after_approval"] == 1
         assert len(mur["roadmaps"]) == 2 and mur["roadmaps"][1]["execution_pct"] is None
         assert body["regions"][0]["total"]["execution_pct"] == 100.0
 
-    async def test_filter_and_scope(self, make_roadmap: Any, client: httpx.AsyncClient) -> None:
-        await make_roadmap("RU-MUR")
-        await make_roadmap("RU-KYA")
+    async def test_filter_and_scope(self, make_roadmap: Any, client: httpx.AsyncClient, approve: Approve) -> None:
+        await approve((await make_roadmap("RU-MUR"))["id"])
+        await approve((await make_roadmap("RU-KYA"))["id"])
         only = await regions(client, FEDERAL, regions="RU-KYA")
         assert [r["region_code"] for r in only.json()["regions"]] == ["RU-KYA"]
         own = await regions(client, MUR_ADMIN)

@@ -1,5 +1,7 @@
-"""DESIGN §5: every write endpoint refuses another region's regional_admin and any mo_operator or
-analyst (403), and a test proves it for each one — the list below must cover every write operation."""
+"""DESIGN §5: every write endpoint refuses another region's regional_admin (404 for an id of that
+region — as if it did not exist —, 403 for a body naming the region) and the region's mo_operator
+and analyst (403; the operator's own hand on tasks is tested in test_operator_tasks.py), and a test
+proves it for each one — the list below must cover every write operation."""
 
 from __future__ import annotations
 
@@ -35,6 +37,8 @@ WRITES: dict[str, tuple[str, str, dict[str, Any]]] = {
     ),
     "update_task": ("PATCH", "/v1/tasks/{task}", {"title": "y"}),
     "create_task_comment": ("POST", "/v1/tasks/{task}/comments", {"text": "c"}),
+    "put_task_report": ("PUT", "/v1/tasks/{recurring}/reports/2025Q1", {"completed_on": "2025-03-28"}),
+    "create_roadmap_revision": ("POST", "/v1/roadmaps/{approved}/revisions", {"reason": "сроки сорваны"}),
     "create_programme": (
         "POST",
         "/v1/programmes",
@@ -111,6 +115,13 @@ async def world(client: httpx.AsyncClient) -> dict[str, int]:
 
     roadmap = await post("/v1/roadmaps", {"region_code": "RU-MUR", "life_situation": "x", "title": "x"})
     task = await post(f"/v1/roadmaps/{roadmap['id']}/tasks", WRITES["create_task"][2])
+    recurring = await post(
+        f"/v1/roadmaps/{roadmap['id']}/tasks",
+        {**WRITES["create_task"][2], "start_date": "2025-01-01", "due_date": "2025-12-31", "recurrence": "ongoing"},
+    )
+    approved = await post("/v1/roadmaps", {"region_code": "RU-MUR", "life_situation": "x", "title": "approved"})
+    approval = await client.post(f"/v1/roadmaps/{approved['id']}/status", json={"status": "approved"}, headers=FEDERAL)
+    assert approval.status_code == 200, approval.text
     programme = await post(
         "/v1/programmes", {"code": "P1", "region_code": "RU-MUR", "title_ru": "x", "start_year": 2021, "end_year": 2025}
     )
@@ -125,7 +136,9 @@ async def world(client: httpx.AsyncClient) -> dict[str, int]:
     participant = await post(f"/v1/strategic-sessions/{sid}/participants", {"name": "n", "category": "ministry"})
     return {
         "roadmap": roadmap["id"],
+        "approved": approved["id"],
         "task": task["id"],
+        "recurring": recurring["id"],
         "programme": programme["id"],
         "improvement": improvement["id"],
         "session": sid,
@@ -143,7 +156,9 @@ async def test_outsiders_cannot_write(
     if "participant_id" in body:
         body = {**body, "participant_id": world["participant"]}
     response = await client.request(method, template.format(**world), json=body, headers=OUTSIDERS[who])
-    assert response.status_code == 403, response.text
+    by_id = "{" in template
+    expected = 404 if who == "other_region_admin" and by_id else 403
+    assert response.status_code == expected, response.text
     assert response.headers["content-type"] == "application/problem+json"
 
 

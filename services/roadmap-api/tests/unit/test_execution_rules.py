@@ -25,13 +25,13 @@ def d(day: str) -> date:
     return date.fromisoformat(day)
 
 
-# A hand-built roadmap covering each case of the contract, judged as of 2025-03-31.
+# The units of a hand-built approved plan covering each case of the contract, judged as of 2025-03-31.
 ROADMAP = {
     "on_time_early": TaskFact(S.DONE, d("2025-03-01"), d("2025-02-28")),
     "on_time_same_day": TaskFact(S.DONE, d("2025-03-10"), d("2025-03-10")),
     "late": TaskFact(S.DONE, d("2025-03-05"), d("2025-03-20")),
     "overdue_in_progress": TaskFact(S.IN_PROGRESS, d("2025-03-15")),
-    "cancelled": TaskFact(S.CANCELLED, d("2025-03-20")),
+    "cancelled_after_approval": TaskFact(S.CANCELLED, d("2025-03-20"), None, d("2025-03-01")),
     "not_due_yet": TaskFact(S.PLANNED, d("2025-04-30")),
     "due_today_open": TaskFact(S.PLANNED, AS_OF),
     "done_after_as_of": TaskFact(S.DONE, d("2025-03-25"), d("2025-04-02")),
@@ -43,12 +43,14 @@ class TestComputeExecution:
     def test_hand_built_roadmap(self) -> None:
         result = compute_execution(ROADMAP.values(), AS_OF)
 
-        # due: both on-time, late, overdue_in_progress, due_today_open, done_after_as_of
-        assert result.due == 6
+        # due: both on-time, late, overdue_in_progress, cancelled_after_approval, due_today_open,
+        # done_after_as_of; 3 of 7 completed by as_of = 42.857… %
+        assert result.due == 7
         assert result.completed_on_time == 2
         assert result.completed_late == 1
-        assert result.overdue == 3
-        assert result.execution_pct == Decimal("50.00")
+        assert result.overdue == 4
+        assert result.cancelled_after_approval == 1
+        assert result.execution_pct == Decimal("42.86")
         assert result.threshold_pct == Decimal(90)
         assert result.meets_threshold is False
         assert result.as_of == AS_OF
@@ -61,7 +63,7 @@ class TestComputeExecution:
         assert (after.overdue, after.completed_late, after.execution_pct) == (0, 1, Decimal("100.00"))
 
     def test_nothing_due_gives_null_pct(self) -> None:
-        result = compute_execution([ROADMAP["not_due_yet"], ROADMAP["cancelled"]], AS_OF)
+        result = compute_execution([ROADMAP["not_due_yet"], ROADMAP["done_early_not_due"]], AS_OF)
         assert result.due == 0
         assert result.execution_pct is None
         assert result.meets_threshold is None
@@ -85,9 +87,16 @@ class TestComputeExecution:
         result = compute_execution([TaskFact(S.DONE, d("2025-01-10"), None)], AS_OF)
         assert (result.due, result.overdue, result.execution_pct) == (1, 1, Decimal("0.00"))
 
-    def test_cancelled_task_is_excluded_even_if_completed(self) -> None:
-        result = compute_execution([TaskFact(S.CANCELLED, d("2025-01-10"), d("2025-01-05"))], AS_OF)
-        assert result.due == 0
+    def test_cancelled_after_approval_stays_due_and_not_completed(self) -> None:
+        # Cancelled (after it was once done: the date is stale) — still due, never complete.
+        result = compute_execution([TaskFact(S.CANCELLED, d("2025-01-10"), d("2025-01-05"), d("2025-02-01"))], AS_OF)
+        assert (result.due, result.overdue, result.cancelled_after_approval) == (1, 1, 1)
+        assert result.execution_pct == Decimal("0.00")
+
+    def test_cancelled_counts_whatever_the_cancellation_date(self) -> None:
+        task = TaskFact(S.CANCELLED, d("2025-01-10"), None, d("2025-04-15"))
+        before = compute_execution([task], AS_OF)
+        assert (before.overdue, before.cancelled_after_approval) == (1, 1)
 
 
 task_facts = st.builds(
@@ -95,6 +104,7 @@ task_facts = st.builds(
     status=st.sampled_from(list(TaskStatus)),
     due_date=st.dates(date(2025, 1, 1), date(2025, 12, 31)),
     completed_on=st.none() | st.dates(date(2025, 1, 1), date(2025, 12, 31)),
+    cancelled_on=st.none() | st.dates(date(2025, 1, 1), date(2025, 12, 31)),
 )
 
 
@@ -104,7 +114,8 @@ class TestExecutionProperties:
     def test_identity_and_bounds(self, tasks: list[TaskFact], as_of: date) -> None:
         result = compute_execution(tasks, as_of)
         assert result.due == result.completed_on_time + result.completed_late + result.overdue
-        assert result.due == sum(1 for t in tasks if t.status is not S.CANCELLED and t.due_date <= as_of)
+        assert result.due == sum(1 for t in tasks if t.due_date <= as_of)
+        assert 0 <= result.cancelled_after_approval <= result.overdue
         if result.execution_pct is None:
             assert result.due == 0
         else:
@@ -116,8 +127,10 @@ class TestExecutionProperties:
     @settings(max_examples=100, deadline=None)
     @given(tasks=st.lists(task_facts, max_size=20), as_of=st.dates(date(2025, 1, 1), date(2025, 12, 31)))
     def test_overdue_agrees_with_list_view(self, tasks: list[TaskFact], as_of: date) -> None:
-        result = compute_execution(tasks, as_of)
-        assert result.overdue == sum(1 for t in tasks if classify(t, as_of) is DueState.OVERDUE)
+        # The list view shows open tasks: over the tasks that are not cancelled the two agree.
+        open_tasks = [t for t in tasks if t.status is not S.CANCELLED]
+        result = compute_execution(open_tasks, as_of)
+        assert result.overdue == sum(1 for t in open_tasks if classify(t, as_of) is DueState.OVERDUE)
 
 
 class TestDeviation:

@@ -123,12 +123,17 @@ class TestDates:
 
 
 S = TaskStatus
+# CONTRACT.md: any status directly from planned or in_progress; done and cancelled reopen to
+# in_progress only.
 ALLOWED = {
     (S.PLANNED, S.IN_PROGRESS),
+    (S.PLANNED, S.DONE),
     (S.PLANNED, S.CANCELLED),
+    (S.IN_PROGRESS, S.PLANNED),
     (S.IN_PROGRESS, S.DONE),
     (S.IN_PROGRESS, S.CANCELLED),
-    (S.DONE, S.CANCELLED),
+    (S.DONE, S.IN_PROGRESS),
+    (S.CANCELLED, S.IN_PROGRESS),
 }
 
 
@@ -164,7 +169,8 @@ R = RoadmapStatus
 
 class TestRoadmapStatus:
     @pytest.mark.parametrize(
-        ("current", "new"), [(R.DRAFT, R.APPROVED), (R.APPROVED, R.IN_PROGRESS), (R.IN_PROGRESS, R.COMPLETED)]
+        ("current", "new"),
+        [(R.DRAFT, R.APPROVED), (R.APPROVED, R.IN_PROGRESS), (R.IN_PROGRESS, R.COMPLETED), (R.COMPLETED, R.SCALED)],
     )
     def test_forward_steps(self, current: RoadmapStatus, new: RoadmapStatus) -> None:
         validate_roadmap_transition(current, new)
@@ -178,6 +184,9 @@ class TestRoadmapStatus:
             (R.COMPLETED, R.IN_PROGRESS),
             (R.COMPLETED, R.COMPLETED),
             (R.DRAFT, R.DRAFT),
+            (R.IN_PROGRESS, R.SCALED),
+            (R.SCALED, R.COMPLETED),
+            (R.APPROVED, R.APPROVED),
         ],
     )
     def test_illegal_steps(self, current: RoadmapStatus, new: RoadmapStatus) -> None:

@@ -1,12 +1,16 @@
 """Plan execution of a roadmap (исполнение плана ДК), deviations from the baseline, and due states.
 
-The execution figure follows CONTRACT.md (``GET /v1/roadmaps/{id}/execution``):
+The execution figure follows CONTRACT.md (``GET /v1/roadmaps/{id}/execution``) over the *units* of a
+plan — the leaf tasks, and each occurrence of a recurring one (:mod:`roadmap_api.execution.plan`
+says which units a plan has and which version is in force):
 
-* ``due`` — tasks, cancelled ones excluded, with ``due_date <= as_of``;
+* ``due`` — units with ``due_date <= as_of`` (the approved due date once the roadmap is approved);
 * ``execution_pct`` — those of them completed on or before ``as_of`` ÷ ``due`` × 100, ``None`` when
   nothing is due;
 * ``completed_late`` — completed after their ``due_date``;
-* ``overdue`` — due and not completed.
+* ``overdue`` — due and not completed; ``cancelled_after_approval`` counts those of them whose task
+  was cancelled after the version was approved (they stay due until a revised version is approved
+  without them).
 
 Decisions, all taken so that ``due == completed_on_time + completed_late + overdue`` holds:
 
@@ -17,8 +21,11 @@ Decisions, all taken so that ``due == completed_on_time + completed_late + overd
 * A task is complete when its status is ``done`` *and* it has a ``completed_on``; a ``done`` row
   without a date (legacy data — the task rules refuse it) cannot be shown to be complete by
   ``as_of`` and counts as overdue rather than inflating the figure.
-* Cancellation has no date in the contract, so a task cancelled today is excluded from every
-  ``as_of``, including past ones.
+* Which units are in the plan is the caller's business: a working plan (a roadmap never approved)
+  leaves cancelled tasks out, an approved version keeps every task it was approved with. A cancelled
+  unit passed here is therefore one cancelled after approval: not completed, and counted in
+  ``cancelled_after_approval`` — for every ``as_of``, also one before the cancellation (it was not
+  completed then either, and the label says what became of it).
 * A task due on ``as_of`` itself and not yet completed is overdue — the contract's ``due`` includes
   ``due_date == as_of``; the list-view classification agrees so that the two never disagree.
 * ``execution_pct`` is rounded half-up to ``precision`` places for presentation, while
@@ -46,6 +53,7 @@ class TaskFact:
     status: TaskStatus
     due_date: date
     completed_on: date | None = None
+    cancelled_on: date | None = None
 
     def completed_by(self, as_of: date) -> bool:
         """True when the task is done with a completion date on or before ``as_of``."""
@@ -64,6 +72,7 @@ class Execution:
     execution_pct: Decimal | None
     threshold_pct: Decimal
     meets_threshold: bool | None
+    cancelled_after_approval: int = 0
 
 
 def compute_execution(
@@ -73,19 +82,22 @@ def compute_execution(
     threshold_pct: Decimal = THRESHOLD_PCT,
     precision: int = 2,
 ) -> Execution:
-    """Compute the plan-execution figure of ``tasks`` as of ``as_of`` (see the module notes)."""
-    due = on_time = late = overdue = 0
+    """Compute the plan-execution figure of the units ``tasks`` as of ``as_of`` (module notes)."""
+    on_time = late = overdue = cancelled = 0
     for task in tasks:
-        if task.status is TaskStatus.CANCELLED or task.due_date > as_of:
+        if task.due_date > as_of:
             continue
-        due += 1
         if not task.completed_by(as_of):
             overdue += 1
+            if task.status is TaskStatus.CANCELLED:
+                cancelled += 1
         elif task.completed_on is not None and task.completed_on > task.due_date:
             late += 1
         else:
             on_time += 1
-    return execution_from_counts(as_of, on_time, late, overdue, threshold_pct=threshold_pct, precision=precision)
+    return execution_from_counts(
+        as_of, on_time, late, overdue, cancelled, threshold_pct=threshold_pct, precision=precision
+    )
 
 
 def execution_from_counts(
@@ -93,6 +105,7 @@ def execution_from_counts(
     on_time: int,
     late: int,
     overdue: int,
+    cancelled_after_approval: int = 0,
     *,
     threshold_pct: Decimal = THRESHOLD_PCT,
     precision: int = 2,
@@ -116,6 +129,7 @@ def execution_from_counts(
         execution_pct=pct,
         threshold_pct=threshold_pct,
         meets_threshold=meets,
+        cancelled_after_approval=cancelled_after_approval,
     )
 
 

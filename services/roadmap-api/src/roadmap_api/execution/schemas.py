@@ -18,7 +18,17 @@ __all__ = [
     "RegionExecution",
     "RegionsExecution",
     "RoadmapExecution",
+    "RoadmapExecutionFigure",
 ]
+
+
+class RoadmapExecutionFigure(ExecutionFigure):
+    """The contract's figure of one roadmap, and the version it was measured against."""
+
+    plan_version: int | None = Field(
+        description="The approved version in force on as_of (the first approved one for an earlier date); "
+        "null for a roadmap never approved, measured on its working plan"
+    )
 
 
 class DueTask(BaseModel):
@@ -72,4 +82,5 @@ class DeviationRead(BaseModel):
 class DeviationList(BaseModel):
     roadmap_id: int
     as_of: date
+    plan_version: int | None = Field(description="The approved version the dates are compared with")
     items: list[DeviationRead]

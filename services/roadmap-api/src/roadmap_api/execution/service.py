@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roadmap_api.execution.repository import DueQuery, ExecutionRepository, RoadmapCounts
+from roadmap_api.execution.plan import plan_rows, unit_facts, version_in_force
+from roadmap_api.execution.repository import ApprovedRoadmap, Counts, DueQuery, ExecutionRepository
 from roadmap_api.execution.rules import (
     DueState,
     Execution,
@@ -26,12 +28,14 @@ from roadmap_api.execution.schemas import (
     RegionExecution,
     RegionsExecution,
     RoadmapExecution,
+    RoadmapExecutionFigure,
 )
-from roadmap_api.regions import readable_regions, require_reader
+from roadmap_api.regions import Scope, readable_regions, require_reader
 from roadmap_api.roadmaps.service import RoadmapService
 from roadmap_api.tasks.rules import TaskStatus
 from roadmap_api.tasks.service import region_today
 from zdrav_shared.auth import Principal
+from zdrav_shared.orm import utcnow
 
 
 def figure(execution: Execution) -> ExecutionFigure:
@@ -41,44 +45,77 @@ def figure(execution: Execution) -> ExecutionFigure:
         completed_on_time=execution.completed_on_time,
         completed_late=execution.completed_late,
         overdue=execution.overdue,
+        cancelled_after_approval=execution.cancelled_after_approval,
         execution_pct=execution.execution_pct,
         threshold_pct=execution.threshold_pct,
         meets_threshold=execution.meets_threshold,
     )
 
 
-class ExecutionService:
-    def __init__(self, session: AsyncSession, principal: Principal) -> None:
-        self.repo = ExecutionRepository(session)
-        self.roadmaps = RoadmapService(session, principal)
-        self.principal = principal
+def _from_counts(day: date, counts: Counts) -> Execution:
+    return execution_from_counts(day, counts.on_time, counts.late, counts.overdue, counts.cancelled)
 
-    async def roadmap(self, roadmap_id: int, as_of: date | None) -> ExecutionFigure:
+
+class ExecutionService:
+    def __init__(self, session: AsyncSession, principal: Principal, clock: Callable[[], datetime] = utcnow) -> None:
+        self.repo = ExecutionRepository(session)
+        self.roadmaps = RoadmapService(session, principal, clock=clock)
+        self.principal = principal
+        self.clock = clock
+
+    def _today(self) -> date:
+        return self.clock().date()
+
+    async def roadmap(self, roadmap_id: int, as_of: date | None) -> RoadmapExecutionFigure:
+        """The figure against the version in force on ``as_of``; a roadmap never approved is
+        measured on its working plan (``plan_version`` null)."""
         roadmap = await self.roadmaps.load(roadmap_id)
-        day = as_of or region_today(roadmap)
-        return figure(compute_execution(await self.repo.task_facts(roadmap.id), day))
+        day = as_of or region_today(roadmap, self.clock())
+        approved = await self.repo.approved_roadmaps(None, roadmap.id)
+        version = version_in_force(approved[0].versions, day) if approved else None
+        if version is None:
+            nodes, live, reports = await self.repo.working_plan(roadmap.id)
+            execution = compute_execution(unit_facts(plan_rows(nodes), live, reports), day)
+            return RoadmapExecutionFigure(**figure(execution).model_dump(), plan_version=None)
+        counts = (await self.repo.version_counts([version.id], day)).get(version.id, Counts())
+        return RoadmapExecutionFigure(**figure(_from_counts(day, counts)).model_dump(), plan_version=version.number)
 
     async def region(self, region_code: str, as_of: date | None) -> RegionExecution:
         require_reader(self.principal, region_code)
-        day = as_of or datetime.now(UTC).date()
-        return _region(region_code, day, await self.repo.region_counts(region_code, day))
+        day = as_of or self._today()
+        return (await self._regions(day, [region_code])).get(region_code) or _region(region_code, day, [], {})
 
     async def regions(self, as_of: date | None, regions: list[str] | None) -> RegionsExecution:
-        """Every region's execution in one GROUP BY: ``regions`` (each checked against the caller's
-        scope) or every region the caller can read."""
-        day = as_of or datetime.now(UTC).date()
+        """Every region's execution: ``regions`` (each checked against the caller's scope) or every
+        region the caller can read. Regions without an approved roadmap are absent."""
+        day = as_of or self._today()
         if regions is not None:
             for code in regions:
                 require_reader(self.principal, code)
             wanted: list[str] | None = regions
         else:
             wanted = readable_regions(self.principal)
-        by_region: dict[str, list[RoadmapCounts]] = {}
-        for code, counts in await self.repo.regions_counts(day, wanted):
-            by_region.setdefault(code, []).append(counts)
-        return RegionsExecution(
-            as_of=day, regions=[_region(code, day, rows) for code, rows in sorted(by_region.items())]
-        )
+        found = await self._regions(day, wanted)
+        return RegionsExecution(as_of=day, regions=[found[code] for code in sorted(found)])
+
+    async def _regions(self, day: date, regions: list[str] | None) -> dict[str, RegionExecution]:
+        """Each approved roadmap measured against its version in force on ``day``: one GROUP BY over
+        the plan rows of all those versions."""
+        roadmaps = await self.repo.approved_roadmaps(regions)
+        chosen = {r.roadmap_id: version_in_force(r.versions, day) for r in roadmaps}
+        counts = await self.repo.version_counts([v.id for v in chosen.values() if v is not None], day)
+        by_region: dict[str, list[ApprovedRoadmap]] = {}
+        for r in roadmaps:
+            by_region.setdefault(r.region_code, []).append(r)
+        return {
+            code: _region(
+                code,
+                day,
+                rows,
+                {r.roadmap_id: counts.get(v.id, Counts()) for r in rows if (v := chosen[r.roadmap_id]) is not None},
+            )
+            for code, rows in by_region.items()
+        }
 
     async def due(
         self,
@@ -90,11 +127,11 @@ class ExecutionService:
         org_unit_code: str | None,
         limit: int,
     ) -> DueList:
-        day = as_of or datetime.now(UTC).date()
+        day = as_of or self._today()
         query = DueQuery(
             as_of=day,
             within_days=within_days,
-            regions=readable_regions(self.principal),
+            scope=Scope.of(self.principal),
             region_code=region_code,
             responsible=responsible,
             org_unit_code=org_unit_code,
@@ -137,12 +174,16 @@ class ExecutionService:
         )
 
     async def deviations(self, roadmap_id: int, as_of: date | None) -> DeviationList:
+        """Tasks of the version in force on ``as_of`` that moved from its approved dates."""
         roadmap = await self.roadmaps.load(roadmap_id)
-        day = as_of or region_today(roadmap)
+        day = as_of or region_today(roadmap, self.clock())
+        approved = await self.repo.approved_roadmaps(None, roadmap.id)
+        version = version_in_force(approved[0].versions, day) if approved else None
+        if version is None:
+            return DeviationList(roadmap_id=roadmap.id, as_of=day, plan_version=None, items=[])
         items = []
-        for task in await self.repo.baseline_tasks(roadmap.id):
-            assert task.baseline_due_date is not None  # the query selects baselined tasks only
-            dev = deviation(task.baseline_due_date, task.due_date, task.completed_on, day)
+        for plan, task in await self.repo.plan_tasks(version.id):
+            dev = deviation(plan.due_date, task.due_date, task.completed_on, day)
             if dev.reschedule_days == 0 and dev.delay_days == 0:
                 continue
             if not dev.settled and dev.reschedule_days == 0 and dev.delay_days <= 0:
@@ -153,8 +194,8 @@ class ExecutionService:
                     title=task.title,
                     responsible=task.responsible,
                     status=TaskStatus(task.status),
-                    baseline_start_date=task.baseline_start_date,
-                    baseline_due_date=task.baseline_due_date,
+                    baseline_start_date=plan.start_date,
+                    baseline_due_date=plan.due_date,
                     start_date=task.start_date,
                     due_date=task.due_date,
                     completed_on=task.completed_on,
@@ -163,21 +204,27 @@ class ExecutionService:
                     settled=dev.settled,
                 )
             )
-        return DeviationList(roadmap_id=roadmap.id, as_of=day, items=items)
+        return DeviationList(roadmap_id=roadmap.id, as_of=day, plan_version=version.number, items=items)
 
 
-def _region(region_code: str, day: date, rows: list[RoadmapCounts]) -> RegionExecution:
-    """A region's figure: each roadmap's, and the total over all their tasks (a ratio of sums)."""
+def _region(region_code: str, day: date, rows: list[ApprovedRoadmap], counts: dict[int, Counts]) -> RegionExecution:
+    """A region's figure: each approved roadmap's, and the total over all their units (a ratio of
+    sums, not an average of percentages)."""
     roadmaps = [
         RoadmapExecution(
             roadmap_id=r.roadmap_id,
             title=r.title,
             status=r.status,
-            **figure(execution_from_counts(day, r.on_time, r.late, r.overdue)).model_dump(),
+            **figure(_from_counts(day, counts.get(r.roadmap_id, Counts()))).model_dump(),
         )
         for r in rows
     ]
-    total = execution_from_counts(
-        day, sum(r.on_time for r in rows), sum(r.late for r in rows), sum(r.overdue for r in rows)
+    total = Counts(
+        sum(c.on_time for c in counts.values()),
+        sum(c.late for c in counts.values()),
+        sum(c.overdue for c in counts.values()),
+        sum(c.cancelled for c in counts.values()),
     )
-    return RegionExecution(region_code=region_code, as_of=day, total=figure(total), roadmaps=roadmaps)
+    return RegionExecution(
+        region_code=region_code, as_of=day, total=figure(_from_counts(day, total)), roadmaps=roadmaps
+    )

@@ -24,6 +24,7 @@ from roadmap_api.improvements.schemas import (
 from roadmap_api.models import ImprovementMetric, ImprovementProject, ImprovementStage
 from roadmap_api.regions import (
     check_org_unit_in_region,
+    in_scope,
     readable_regions,
     require_reader,
     require_writer,
@@ -74,7 +75,7 @@ class ImprovementService:
 
     async def load(self, project_id: int, *, write: bool = False, if_match: str | None = None) -> ImprovementProject:
         project = await self.repo.get(project_id)
-        if project is None:
+        if project is None or not in_scope(self.principal, project.region_code):  # another region's: as if absent
             raise ImprovementNotFound(project_id)
         if write:
             require_writer(self.principal, project.region_code)

@@ -14,6 +14,7 @@ from roadmap_api.models.sessions import (
     StrategicSession,
     WorkingGroup,
 )
+from roadmap_api.models.versions import PlanTask, RoadmapVersion, TaskReport
 
 __all__ = [
     "BallotPoints",
@@ -27,15 +28,18 @@ __all__ = [
     "Measure",
     "Participant",
     "ParticipantEvaluation",
+    "PlanTask",
     "Programme",
     "ProgrammeItem",
     "Roadmap",
     "RoadmapKpi",
+    "RoadmapVersion",
     "SessionBallot",
     "SessionProject",
     "SessionSection",
     "StrategicSession",
     "Task",
     "TaskComment",
+    "TaskReport",
     "WorkingGroup",
 ]

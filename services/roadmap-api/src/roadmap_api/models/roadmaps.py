@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, Numeric, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from roadmap_api.models.base import Base, Timestamped, utcnow
@@ -15,7 +15,14 @@ from zdrav_shared.orm import AwareDateTime
 
 class Roadmap(Timestamped, Base):
     """A region's roadmap for one life situation. ``timezone`` is the region's, kept from kpi-api at
-    creation so that "today" for completion dates is the region's local date without a peer call."""
+    creation so that "today" for completion dates is the region's local date without a peer call.
+
+    ``version`` is the row's concurrency version (the ETag): every write is a compare-and-set on it
+    (``version_id_col``: the UPDATE says ``WHERE id = :id AND version = :read``). The approved plans
+    are numbered separately in ``roadmap_versions``: ``plan_version`` is the one in force (null until
+    the first approval) and ``draft_version`` the one being edited (1 for a new roadmap, n + 1 while
+    a revision is open, null otherwise). ``approved_by``/``approved_at`` are those of the latest
+    approval."""
 
     __tablename__ = "roadmaps"
     __table_args__ = (Index("ix_roadmaps_region_code_status", "region_code", "status"),)
@@ -30,7 +37,11 @@ class Roadmap(Timestamped, Base):
     approved_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     created_by: Mapped[str] = mapped_column(String(200))
     source_project_id: Mapped[int | None] = mapped_column(Integer, doc="strategic-session project it came from")
+    plan_version: Mapped[int | None] = mapped_column(Integer)
+    draft_version: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
 
 
 class RoadmapKpi(Base):
@@ -61,8 +72,15 @@ class Measure(Timestamped, Base):
 
 
 class Task(Timestamped, Base):
-    """A node of a roadmap's tree activity → task → subtask. ``baseline_*`` are the dates of the
-    approved plan (set at approval, never changed afterwards)."""
+    """A node of a roadmap's tree activity → task → subtask: the working plan. The approved dates
+    live in the plan rows of each approved version (``roadmap_version_tasks``), not here.
+
+    ``org_unit_path`` is the lineage of ``org_unit_code`` as kpi-api gave it when the org unit was
+    set, ``/RU/RU-MUR/…/MUR-GP1/``: an ``mo_operator`` scoped to any code on it sees and updates the
+    task (a LIKE on the path, in the query). ``responsible`` is the contract's free label;
+    ``responsible_bodies`` the bodies one by one. ``recurrence`` says how the task is measured
+    (see ``roadmap_api.execution.plan``). ``version`` is the concurrency version (compare-and-set,
+    like ``Roadmap.version``)."""
 
     __tablename__ = "tasks"
     __table_args__ = (
@@ -78,14 +96,20 @@ class Task(Timestamped, Base):
     expected_result: Mapped[str | None] = mapped_column(Text)
     start_date: Mapped[date | None] = mapped_column(Date)
     due_date: Mapped[date] = mapped_column(Date)
-    baseline_start_date: Mapped[date | None] = mapped_column(Date)
-    baseline_due_date: Mapped[date | None] = mapped_column(Date)
+    recurrence: Mapped[str] = mapped_column(String(10), default="once")
     responsible: Mapped[str] = mapped_column(String(300))
+    responsible_bodies: Mapped[list[str]] = mapped_column(JSON, default=list)
     co_assignees: Mapped[list[str]] = mapped_column(JSON, default=list)
     org_unit_code: Mapped[str | None] = mapped_column(String(64), index=True)
+    org_unit_path: Mapped[str | None] = mapped_column(String(400))
     status: Mapped[str] = mapped_column(String(20), default="planned")
     completed_on: Mapped[date | None] = mapped_column(Date)
+    cancelled_on: Mapped[date | None] = mapped_column(Date)
+    progress_pct: Mapped[int | None] = mapped_column(SmallInteger)
+    actual_result: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
 
 
 class TaskComment(Base):

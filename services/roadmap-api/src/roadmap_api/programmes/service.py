@@ -21,7 +21,7 @@ from roadmap_api.programmes.schemas import (
     TermIn,
     YearAmount,
 )
-from roadmap_api.regions import readable_regions, require_reader, require_writer, resolve_region
+from roadmap_api.regions import in_scope, readable_regions, require_reader, require_writer, resolve_region
 from zdrav_shared.auth import Principal, Role, require_role
 from zdrav_shared.clients.org_units import OrgUnitClient
 from zdrav_shared.logging import get_logger
@@ -70,7 +70,7 @@ class ProgrammeService:
 
     async def load(self, programme_id: int, *, write: bool = False) -> Programme:
         programme = await self.repo.get(programme_id)
-        if programme is None:
+        if programme is None or not in_scope(self.principal, programme.region_code):  # another region's: as if absent
             raise ProgrammeNotFound(programme_id)
         if write:
             require_writer(self.principal, programme.region_code)

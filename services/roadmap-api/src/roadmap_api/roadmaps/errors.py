@@ -39,7 +39,7 @@ class BaselineLocked(Conflict):
     def __init__(self, roadmap_id: int, status: str, what: str) -> None:
         super().__init__(
             f"roadmap {roadmap_id} is {status}: its approved baseline ({what}) is locked; "
-            "changes after approval are tracked as deviations of the tasks, or need a new roadmap",
+            f"open a revision (POST /v1/roadmaps/{roadmap_id}/revisions with a reason) to change it",
             roadmap_id=roadmap_id,
             reason="baseline_locked",
         )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
-from roadmap_api.deps import Caller, Kpi, OrgUnits, RowId, Session
+from roadmap_api.deps import Caller, Clock, Kpi, OrgUnits, RowId, Session
 from roadmap_api.roadmaps.schemas import (
     JournalRead,
     KpisReplace,
@@ -49,11 +49,18 @@ async def _answer(bundle: RoadmapBundle, kpi: KpiClient | None, response: Respon
     responses=problem_responses(400, 401, 403, 413, 422, 503),
 )
 async def create_roadmap(
-    body: RoadmapCreate, session: Session, caller: Caller, org_units: OrgUnits, kpi: Kpi, response: Response
+    body: RoadmapCreate,
+    session: Session,
+    caller: Caller,
+    org_units: OrgUnits,
+    kpi: Kpi,
+    clock: Clock,
+    response: Response,
 ) -> RoadmapRead:
     """A draft roadmap of a region and life situation, with its KPIs (indicator codes of kpi-api)
-    and measures. Writers: `federal`, or `regional_admin` whose scope covers the region."""
-    bundle = await RoadmapService(session, caller, org_units).create(body)
+    and measures: version 1 of its plan, open for editing until approved. Writers: `federal`, or
+    `regional_admin` whose scope covers the region."""
+    bundle = await RoadmapService(session, caller, org_units, clock).create(body)
     response.headers["Location"] = f"/v1/roadmaps/{bundle.roadmap.id}"
     return await _answer(bundle, kpi, response)
 
@@ -88,7 +95,10 @@ async def list_roadmaps(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def get_roadmap(roadmap_id: RowId, session: Session, caller: Caller, kpi: Kpi, response: Response) -> RoadmapRead:
-    """Each KPI carries its current value from kpi-api's analytics for the region and target
+    """The working plan (while a revision is open, its edits; the approved versions are under
+    `/versions`). An id outside the caller's scope is a 404, as if it did not exist.
+
+    Each KPI carries its current value from kpi-api's analytics for the region and target
     period; when kpi-api is down or has no value, `current_value` is null and
     `current_value_reason` says why — the roadmap is served regardless."""
     service = RoadmapService(session, caller)
@@ -111,7 +121,8 @@ async def update_roadmap(
     response: Response,
     if_match: IfMatch = None,
 ) -> RoadmapRead:
-    """A stale `If-Match` is a 409; every changed field goes to the journal."""
+    """A stale `If-Match` is a 409 with the current ETag (a compare-and-set: of concurrent writers
+    with the same ETag one wins); every changed field goes to the journal."""
     bundle = await RoadmapService(session, caller).update(roadmap_id, body, if_match)
     return await _answer(bundle, kpi, response)
 
@@ -120,7 +131,7 @@ async def update_roadmap(
     "/{roadmap_id}/kpis",
     response_model=RoadmapRead,
     operation_id="replace_roadmap_kpis",
-    summary="Replace a draft roadmap's KPIs",
+    summary="Replace the KPIs of a draft roadmap or an open revision",
     responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
 async def replace_roadmap_kpis(
@@ -133,7 +144,7 @@ async def replace_roadmap_kpis(
     if_match: IfMatch = None,
 ) -> RoadmapRead:
     """KPIs with baselines and targets are part of the plan approved as the baseline: once the
-    roadmap is approved they are locked (409 with the reason)."""
+    roadmap is approved they are locked (409 with the reason) until a revision is opened."""
     bundle = await RoadmapService(session, caller).replace_kpis(roadmap_id, body.kpis, if_match)
     return await _answer(bundle, kpi, response)
 
@@ -143,11 +154,12 @@ async def replace_roadmap_kpis(
     status_code=status.HTTP_201_CREATED,
     response_model=MeasureRead,
     operation_id="create_measure",
-    summary="Add a measure to a draft roadmap",
+    summary="Add a measure to a draft roadmap or an open revision",
     responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
 async def create_measure(roadmap_id: RowId, body: MeasureCreate, session: Session, caller: Caller) -> MeasureRead:
-    """Problem, causes, solution and best practices used. Locked once the roadmap is approved."""
+    """Problem, causes, solution and best practices used. Locked once the roadmap is approved,
+    until a revision is opened."""
     m = await RoadmapService(session, caller).add_measure(roadmap_id, body)
     return MeasureRead(
         id=m.id, problem=m.problem, causes=m.causes, solution=m.solution, best_practices=m.best_practices
@@ -167,13 +179,20 @@ async def change_roadmap_status(
     session: Session,
     caller: Caller,
     kpi: Kpi,
+    clock: Clock,
     response: Response,
     if_match: IfMatch = None,
 ) -> RoadmapRead:
-    """draft → approved → in_progress → completed, one step at a time (409 otherwise). Approval
-    records who and when, and keeps every task's start and due dates as the baseline against which
-    later changes show as deviations."""
-    bundle = await RoadmapService(session, caller).change_status(roadmap_id, body.status, if_match)
+    """draft → approved → in_progress → completed → scaled, one step at a time (409 otherwise).
+
+    `approved` approves the open version — the first draft, or a revision opened with
+    `POST …/revisions` (an approved or running roadmap keeps its status). Approval records who
+    recorded it and when, the approvers the method names (`approved_by_governor`,
+    `approved_by_agency`, as text) and the act, and freezes the plan: the KPIs, the measures and
+    every task's dates. From the approval's date in the region, execution is measured against that
+    version; moving a date or cancelling a task afterwards shows as a deviation, not as a new plan.
+    Completing a roadmap with a revision open is a 409."""
+    bundle = await RoadmapService(session, caller, clock=clock).change_status(roadmap_id, body, if_match)
     return await _answer(bundle, kpi, response)
 
 

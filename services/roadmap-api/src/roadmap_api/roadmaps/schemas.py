@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -60,6 +60,12 @@ class RoadmapUpdate(BaseModel):
 
     life_situation: str | None = Field(default=None, min_length=1, max_length=500)
     title: str | None = Field(default=None, min_length=1, max_length=500)
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        le=2_147_483_647,
+        description="The version read: a compare-and-set like If-Match, which wins if both are sent",
+    )
 
 
 class KpisReplace(BaseModel):
@@ -68,12 +74,32 @@ class KpisReplace(BaseModel):
     kpis: list[KpiLink] = Field(max_length=100)
 
 
-class StatusChange(BaseModel):
-    """The next status: draft → approved → in_progress → completed."""
+Approver = Annotated[str, Field(min_length=1, max_length=500)]
 
-    model_config = ConfigDict(extra="forbid")
+
+class StatusChange(BaseModel):
+    """The next status: draft → approved → in_progress → completed → scaled. `approved` also
+    approves an open revision. The method has a roadmap approved by the region's highest official
+    (the governor) and by the national agency (АСИ): name both, as text, with the approval."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "status": "approved",
+                    "approved_by_governor": "Губернатор Мурманской области",
+                    "approved_by_agency": "АНО «Агентство стратегических инициатив»",
+                    "approval_document": "Распоряжение Губернатора от 20.07.2021 № 123-РГ",
+                }
+            ]
+        },
+    )
 
     status: RoadmapStatus
+    approved_by_governor: Approver | None = Field(default=None, description="Only with status approved")
+    approved_by_agency: Approver | None = Field(default=None, description="Only with status approved")
+    approval_document: Approver | None = Field(default=None, description="The act approving it (number, date)")
 
 
 class KpiRead(BaseModel):
@@ -95,8 +121,14 @@ class RoadmapRead(BaseModel):
     life_situation: str
     title: str
     status: RoadmapStatus
-    approved_by: str | None
+    approved_by: str | None = Field(description="Who recorded the latest approval")
     approved_at: datetime | None
+    approved_by_governor: str | None = Field(description="Of the version in force")
+    approved_by_agency: str | None = Field(description="Of the version in force")
+    plan_version: int | None = Field(description="The approved version in force; null until the first approval")
+    draft_version: int | None = Field(
+        description="The version being edited: 1 for a new roadmap, the open revision's number, else null"
+    )
     created_by: str
     source_project_id: int | None
     kpis: list[KpiRead]
@@ -114,6 +146,8 @@ class RoadmapSummary(BaseModel):
     life_situation: str
     title: str
     status: RoadmapStatus
+    plan_version: int | None
+    draft_version: int | None
     version: int
     updated_at: datetime
 

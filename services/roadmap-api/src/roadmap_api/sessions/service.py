@@ -21,7 +21,7 @@ from roadmap_api.models import (
     StrategicSession,
     WorkingGroup,
 )
-from roadmap_api.regions import readable_regions, require_reader, require_writer, resolve_region
+from roadmap_api.regions import in_scope, readable_regions, require_reader, require_writer, resolve_region
 from roadmap_api.roadmaps.schemas import RoadmapCreate
 from roadmap_api.roadmaps.service import RoadmapService
 from roadmap_api.sessions import rules
@@ -82,7 +82,7 @@ class StrategicSessionService:
 
     async def load(self, session_id: int, *, write: bool = False) -> StrategicSession:
         found = await self.repo.get(session_id)
-        if found is None:
+        if found is None or not in_scope(self.principal, found.region_code):  # another region's: as if absent
             raise SessionNotFound(session_id)
         if write:
             require_writer(self.principal, found.region_code)

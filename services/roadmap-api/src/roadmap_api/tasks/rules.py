@@ -8,10 +8,10 @@ Decisions:
 
 * The tree has three levels, activity → task → subtask (GLOSSARY: мероприятие, задача, подзадача).
   A node's level is its depth; a subtask cannot have children.
-* Status machine: ``planned → in_progress → done`` and any → ``cancelled``. ``done`` and
-  ``cancelled`` are final; re-sending the current status is a no-op, not an error (PATCH is
-  idempotent). A planned task cannot jump straight to ``done``: the contract's chain is followed
-  literally, the client sends ``in_progress`` first.
+* Status machine (CONTRACT.md): from ``planned`` or ``in_progress`` any status may be set directly
+  (a task finished without ever being marked in progress is sent straight to ``done`` with its
+  ``completed_on``); ``done`` and ``cancelled`` are reopened to ``in_progress`` only. Re-sending the
+  current status is a no-op, not an error (PATCH is idempotent).
 * ``completed_on`` is required for ``done`` and refused for every other status, so a task's
   completion date always means "it is done". It may not lie after ``today`` — the caller passes the
   current date *in the region's time zone* (Russia spans 11 zones), not the server's UTC date.
@@ -48,12 +48,24 @@ class TaskLevel(IntEnum):
 
 
 class RoadmapStatus(StrEnum):
-    """Life cycle of a roadmap."""
+    """Life cycle of a roadmap: ``scaled`` (тиражирована) follows ``completed`` once its solutions
+    are rolled out beyond the pilot."""
 
     DRAFT = "draft"
     APPROVED = "approved"
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"
+    SCALED = "scaled"
+
+
+class Recurrence(StrEnum):
+    """How a task is carried out: once by its due date, on an ongoing basis ("на постоянной
+    основе", confirmed every quarter) or every year ("ежегодно"). The execution rule of each is in
+    :mod:`roadmap_api.execution.plan`."""
+
+    ONCE = "once"
+    ONGOING = "ongoing"
+    YEARLY = "yearly"
 
 
 # -- errors -----------------------------------------------------------------------------------
@@ -245,10 +257,10 @@ def validate_dates(start_date: date | None, due_date: date) -> None:
 
 
 TASK_TRANSITIONS: Mapping[TaskStatus, frozenset[TaskStatus]] = {
-    TaskStatus.PLANNED: frozenset({TaskStatus.IN_PROGRESS, TaskStatus.CANCELLED}),
-    TaskStatus.IN_PROGRESS: frozenset({TaskStatus.DONE, TaskStatus.CANCELLED}),
-    TaskStatus.DONE: frozenset({TaskStatus.CANCELLED}),
-    TaskStatus.CANCELLED: frozenset(),
+    TaskStatus.PLANNED: frozenset({TaskStatus.IN_PROGRESS, TaskStatus.DONE, TaskStatus.CANCELLED}),
+    TaskStatus.IN_PROGRESS: frozenset({TaskStatus.PLANNED, TaskStatus.DONE, TaskStatus.CANCELLED}),
+    TaskStatus.DONE: frozenset({TaskStatus.IN_PROGRESS}),
+    TaskStatus.CANCELLED: frozenset({TaskStatus.IN_PROGRESS}),
 }
 
 
@@ -277,15 +289,18 @@ ROADMAP_TRANSITIONS: Mapping[RoadmapStatus, RoadmapStatus | None] = {
     RoadmapStatus.DRAFT: RoadmapStatus.APPROVED,
     RoadmapStatus.APPROVED: RoadmapStatus.IN_PROGRESS,
     RoadmapStatus.IN_PROGRESS: RoadmapStatus.COMPLETED,
-    RoadmapStatus.COMPLETED: None,
+    RoadmapStatus.COMPLETED: RoadmapStatus.SCALED,
+    RoadmapStatus.SCALED: None,
 }
+FINISHED_ROADMAP = frozenset({RoadmapStatus.COMPLETED, RoadmapStatus.SCALED})
 
 
 def validate_roadmap_transition(current: RoadmapStatus, new: RoadmapStatus) -> None:
-    """Allow only the next step ``draft → approved → in_progress → completed``.
+    """Allow only the next step ``draft → approved → in_progress → completed → scaled``.
 
     Skipping a step or going back raises :class:`IllegalRoadmapTransition`: an approved roadmap is
-    locked (GLOSSARY: approval), so reopening needs a new roadmap version, not a status edit.
+    locked (GLOSSARY: approval); changing its plan needs a revision (a new version), not a status
+    edit.
     """
     if ROADMAP_TRANSITIONS[current] != new:
         raise IllegalRoadmapTransition(current, new)
