@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from survey_api.aggregates.service import AggregateService
-from survey_api.deps import Caller, Session
+from survey_api.deps import Caller, ReadSession
 from zdrav_shared.contracts.survey import AggregateGroupBy, OrgUnitAggregates, SurveyAggregates
 from zdrav_shared.problems import Unprocessable, problem_responses
+from zdrav_shared.replica import data_as_of
 
 router = APIRouter(prefix="/v1/aggregates", tags=["aggregates"])
 
@@ -23,7 +24,7 @@ router = APIRouter(prefix="/v1/aggregates", tags=["aggregates"])
 )
 async def get_aggregates(
     request: Request,
-    session: Session,
+    session: ReadSession,
     caller: Caller,
     campaign: Annotated[str, Query(max_length=64, description="Campaign code")],
     org_unit: Annotated[str, Query(max_length=64, description="The figures cover this unit's whole subtree")],
@@ -37,7 +38,9 @@ async def get_aggregates(
     significance flags, and the suggested next target (current + 25 % of the gap to 90 %, or to 30
     for NPS). Rows: one without `group_by`; one per deployed org unit, channel, month or quarter with it."""
     service = AggregateService(session, request.app.state.campaigns, request.app.state.org_units)
-    return await service.aggregates(caller, campaign, org_unit, period, group_by)
+    answer = await service.aggregates(caller, campaign, org_unit, period, group_by)
+    answer.data_as_of = data_as_of(session)
+    return answer
 
 
 MAX_ORG_UNITS = 500
@@ -52,7 +55,7 @@ MAX_ORG_UNITS = 500
 )
 async def get_org_unit_aggregates(
     request: Request,
-    session: Session,
+    session: ReadSession,
     caller: Caller,
     org_units: Annotated[str, Query(max_length=40_000, description="Org-unit codes, comma-separated (at most 500)")],
     period: Annotated[str, Query(max_length=10, description="2025, 2025Q2 or 2025-04 (local dates)")],
@@ -70,4 +73,6 @@ async def get_org_unit_aggregates(
     if len(codes) > MAX_ORG_UNITS:
         raise Unprocessable(f"at most {MAX_ORG_UNITS} org units per request", pointer="/query/org_units")
     service = AggregateService(session, request.app.state.campaigns, request.app.state.org_units)
-    return await service.org_unit_aggregates(caller, codes, period, campaign)
+    answer = await service.org_unit_aggregates(caller, codes, period, campaign)
+    answer.data_as_of = data_as_of(session)
+    return answer
