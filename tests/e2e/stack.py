@@ -139,11 +139,12 @@ class Stack:
             asyncio.run(_admin(f'CREATE DATABASE "{name}"', self.admin_url))
             self.databases.append(name)
             url = make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
+            if self.service_url is not None:  # migrated the way the services connect, as a migration Job is
+                url = self.service_url(name)
             upgrade(url, importlib.import_module(f"{package}.app").MIGRATIONS_DIR)
             self.services[key] = ServiceProcess(
-                f"{key}-api", package, prefix, free_port(), self.service_url(name) if self.service_url else url,
-                self.workdir / f"{key}-api.log", database=name,
-            )  # fmt: skip
+                f"{key}-api", package, prefix, free_port(), url, self.workdir / f"{key}-api.log", database=name
+            )
 
     def start(self, *keys: str) -> None:
         env = self.env()
