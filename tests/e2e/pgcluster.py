@@ -170,6 +170,9 @@ class PgBouncer:
     upstream_port: int = 5432
     workdir: Path = field(default_factory=lambda: _own_dir("zdrav-pgbouncer-"))
     port: int = field(default_factory=free_port)
+    pool_size: int = 4
+    """Server connections per database and user. Few by default, for the tests: consecutive transactions
+    of one client then land on different servers, which is what the services must survive."""
     process: subprocess.Popen[bytes] | None = None
 
     def url(self, database: str) -> str:
@@ -192,9 +195,7 @@ class PgBouncer:
                     "auth_type = trust",
                     f"auth_file = {users}",
                     "pool_mode = transaction",
-                    # Few server connections for many clients: consecutive transactions of one client
-                    # land on different servers, which is what the services must survive.
-                    "default_pool_size = 4",
+                    f"default_pool_size = {self.pool_size}",
                     "max_client_conn = 400",
                     f"admin_users = {POSTGRES_USER}",
                     "",
