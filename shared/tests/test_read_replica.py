@@ -356,3 +356,14 @@ class TestThroughTheApp:
             assert response.status_code == 503 and response.headers["content-type"] == "application/problem+json"
             ready = await http.get("/readyz")
             assert ready.status_code == 503 and ready.json()["status"] == "not_ready"
+
+
+async def test_the_app_can_start_twice_with_its_read_metrics(database_url: str) -> None:
+    """The lifespan may run more than once per app (the fuzz tests restart it): metrics register once."""
+    app = await started(config(database_url, None))
+    for _ in range(2):
+        async with LifespanManager(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://replica.test") as http:
+                assert (await http.get("/read/notes")).status_code == 200
+                assert "zdrav_db_reads_total" in (await http.get("/metrics")).text

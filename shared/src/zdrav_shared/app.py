@@ -51,6 +51,8 @@ def build_app(
     Nothing is created at import time: the engine, the HTTP client and the
     token verifier live in the lifespan; ``startup`` may add the service's own resources."""
     registry = CollectorRegistry()
+    # Metrics are registered once per app: its lifespan may run more than once (tests restart it).
+    read_metrics = ReadMetrics(registry)
     head = alembic_head(migrations_dir)
 
     @asynccontextmanager
@@ -66,7 +68,7 @@ def build_app(
                 pgbouncer=settings.database_pgbouncer,
             )
             stack.push_async_callback(database.dispose)
-            app.state.reads = await stack.enter_async_context(_reads(settings, database, registry))
+            app.state.reads = await stack.enter_async_context(_reads(settings, database, read_metrics))
             http = httpx.AsyncClient(timeout=settings.http_timeout_s, limits=httpx.Limits(max_connections=100))
             stack.push_async_callback(http.aclose)
             secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
@@ -116,7 +118,7 @@ def build_app(
 
 
 @asynccontextmanager
-async def _reads(settings: ServiceSettings, primary: Database, registry: CollectorRegistry) -> AsyncIterator[Reads]:
+async def _reads(settings: ServiceSettings, primary: Database, metrics: ReadMetrics) -> AsyncIterator[Reads]:
     """Where the read-heavy calls read (``zdrav_shared.replica``): the replica's engine, when configured."""
     replica = None
     if settings.read_database_url:
@@ -134,7 +136,7 @@ async def _reads(settings: ServiceSettings, primary: Database, registry: Collect
             replica,
             retry_s=settings.read_database_retry_s,
             max_lag_s=settings.read_database_max_lag_s,
-            metrics=ReadMetrics(registry),
+            metrics=metrics,
         )
     finally:
         if replica is not None:
