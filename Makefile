@@ -62,6 +62,8 @@ k8s-validate: install ## Render the k8s overlays, validate them offline against 
 
 .PHONY: bench
 bench: install ## Benchmarks on PostgreSQL vs raw baselines → bench/results/<date>.json, docs/benchmarks.md (BENCH_QUICK=1: smoke)
+	@bash scripts/apt_install.sh wrk
+	@bash scripts/apt_install.sh pgbouncer
 	@$(UV) run --no-sync python -m bench
 
 .PHONY: fault

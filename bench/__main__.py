@@ -1,7 +1,10 @@
 """`make bench`: run every registered benchmark, print each figure beside its raw baseline, write
 ``bench/results/<date>.json`` and the generated part of ``docs/benchmarks.md``.
 
-    uv run python -m bench                 # everything (≈ 10 minutes on 2 cores)
+    uv run python -m bench                 # everything, growth curves at the default sizes (≈ 15 min, 2 cores)
+    BENCH_SCALE=national uv run python -m bench   # the curves up to a national year: 10^7 responses,
+                                           # ~12 M values (an hour or more, on a quiet machine)
+                                           # → bench/results/<date>-national.json
     BENCH_QUICK=1 uv run python -m bench   # smoke run with small sizes → var/bench/<date>-quick.json
     uv run python -m bench survey          # only benchmarks whose name contains "survey"
     BENCH_SURVEY_PHASES=single uv run python -m bench survey   # one phase of the survey benchmark
@@ -106,7 +109,8 @@ def generated(figures: list[Figure], info: dict[str, Any], notes: list[str]) -> 
         [
             BEGIN,
             "",
-            f"Measured {info['date']} (commit `{info['commit']}`, {info['duration_s']:.0f} s for the whole run) on "
+            f"Measured {info['date']} at scale `{info['scale']}` (commit `{info['commit']}`, "
+            f"{info['duration_s']:.0f} s for the whole run) on "
             f"{info['cores']} cores ({info['cpu']}), {info['memory_gib']} GiB RAM, Python {info['python']}, "
             f"PostgreSQL {info['postgresql']} (local, default settings). Load average before / after the run: "
             f"{load[0]:.2f} / {load[1]:.2f}.",
@@ -145,7 +149,8 @@ def main(argv: list[str]) -> int:
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="zdrav-bench-") as workdir:
         run = Run(Path(workdir))
-        print(f"bench: {', '.join(selected)}{' (BENCH_QUICK)' if run.quick else ''}; logs in {workdir}", flush=True)
+        info["scale"] = run.scale
+        print(f"bench: {', '.join(selected)} at scale {run.scale}; logs in {workdir}", flush=True)
         try:
             for name, function in selected.items():
                 found = function(run)
@@ -169,7 +174,7 @@ def main(argv: list[str]) -> int:
     target = (
         ROOT / "var" / "bench" / f"{info['date']}-{kind}.json"
         if run.quick or partial
-        else RESULTS / f"{info['date']}.json"
+        else RESULTS / f"{info['date']}{'-national' if run.scale == 'national' else ''}.json"
     )
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps([f.as_dict() for f in figures], indent=2, ensure_ascii=False) + "\n")

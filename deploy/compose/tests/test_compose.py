@@ -1,7 +1,8 @@
 """Structural checks on docker-compose.yml, which cannot be run here (no Docker engine in CI).
 
 They pin what the README promises: PostgreSQL with a database per service, a one-shot migration per
-service that must succeed before the service starts, the peer URLs and the host ports.
+service that must succeed before the service starts, PgBouncer in front of PostgreSQL, the peer URLs
+and the host ports.
 """
 
 from __future__ import annotations
@@ -53,7 +54,10 @@ def test_migration_is_a_one_shot_gate(compose: dict[str, Any], service: str) -> 
     url_var = f"{service.upper()}_DATABASE_URL"
     assert migrate["environment"][url_var] == api["environment"][url_var]
     assert api["environment"][url_var].startswith("postgresql+asyncpg://")
-    assert api["environment"][url_var].endswith(f"@postgres:5432/{service}")
+    # Through PgBouncer (transaction mode), which the service is told about.
+    assert api["environment"][url_var].endswith(f"@pgbouncer:6432/{service}")
+    assert api["environment"][f"{service.upper()}_DATABASE_PGBOUNCER"] == "true"
+    assert api["depends_on"]["pgbouncer"]["condition"] == "service_started"
 
 
 @pytest.mark.parametrize(("service", "port"), SERVICES.items())
@@ -71,3 +75,19 @@ def test_service_wiring(compose: dict[str, Any], service: str, port: int) -> Non
 def test_jwt_secret_comes_from_the_environment() -> None:
     text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
     assert re.search(r"ZDRAV_JWT_SECRET: \$\{ZDRAV_JWT_SECRET:-[^}]+\}", text)
+
+
+def test_pgbouncer_pools_every_service_database_with_the_kubernetes_configuration(compose: dict[str, Any]) -> None:
+    pgbouncer = compose["services"]["pgbouncer"]
+    assert pgbouncer["build"]["context"] == "deploy/pgbouncer"
+    assert (ROOT / "deploy/pgbouncer/Dockerfile").is_file()
+    mounted = {v.split(":")[1]: ROOT / v.split(":")[0] for v in pgbouncer["volumes"]}
+    ini = mounted["/etc/pgbouncer/pgbouncer.ini"].read_text(encoding="utf-8")
+    assert "pool_mode = transaction" in ini and "%include /etc/pgbouncer/databases.ini" in ini
+    databases = mounted["/etc/pgbouncer/databases.ini"].read_text(encoding="utf-8")
+    for service in SERVICES:
+        assert f"{service} = host=postgres port=5432 dbname={service} " in databases
+    (userlist,) = pgbouncer["configs"]
+    assert f"auth_file = {userlist['target']}" in ini
+    assert '"zdrav"' in compose["configs"][userlist["source"]]["content"]
+    assert pgbouncer["read_only"] is True and pgbouncer["cap_drop"] == ["ALL"]

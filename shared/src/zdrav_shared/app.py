@@ -26,6 +26,7 @@ from zdrav_shared.middleware import (
     RequestIdMiddleware,
 )
 from zdrav_shared.problems import Problem, install_problem_handlers
+from zdrav_shared.replica import ReadMetrics, Reads
 from zdrav_shared.settings import ServiceSettings
 
 Startup = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -50,6 +51,8 @@ def build_app(
     Nothing is created at import time: the engine, the HTTP client and the
     token verifier live in the lifespan; ``startup`` may add the service's own resources."""
     registry = CollectorRegistry()
+    # Metrics are registered once per app: its lifespan may run more than once (tests restart it).
+    read_metrics = ReadMetrics(registry)
     head = alembic_head(migrations_dir)
 
     @asynccontextmanager
@@ -62,8 +65,10 @@ def build_app(
                 pre_ping=settings.database_pool_pre_ping,
                 connect_timeout_s=settings.database_connect_timeout_s,
                 statement_timeout_ms=settings.database_statement_timeout_ms,
+                pgbouncer=settings.database_pgbouncer,
             )
             stack.push_async_callback(database.dispose)
+            app.state.reads = await stack.enter_async_context(_reads(settings, database, read_metrics))
             http = httpx.AsyncClient(timeout=settings.http_timeout_s, limits=httpx.Limits(max_connections=100))
             stack.push_async_callback(http.aclose)
             secret = settings.jwt_secret.get_secret_value() if settings.jwt_secret else None
@@ -110,6 +115,32 @@ def build_app(
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))
     app.add_middleware(RequestIdMiddleware)
     return app
+
+
+@asynccontextmanager
+async def _reads(settings: ServiceSettings, primary: Database, metrics: ReadMetrics) -> AsyncIterator[Reads]:
+    """Where the read-heavy calls read (``zdrav_shared.replica``): the replica's engine, when configured."""
+    replica = None
+    if settings.read_database_url:
+        replica = Database.from_url(
+            settings.read_database_url,
+            pool_size=settings.database_pool_size,
+            pre_ping=settings.database_pool_pre_ping,
+            connect_timeout_s=settings.database_connect_timeout_s,
+            statement_timeout_ms=settings.database_statement_timeout_ms,
+            pgbouncer=settings.database_pgbouncer,
+        )
+    try:
+        yield Reads(
+            primary,
+            replica,
+            retry_s=settings.read_database_retry_s,
+            max_lag_s=settings.read_database_max_lag_s,
+            metrics=metrics,
+        )
+    finally:
+        if replica is not None:
+            await replica.dispose()
 
 
 def _settle_garbage_collector() -> None:

@@ -26,6 +26,8 @@ class Readiness(BaseModel):
     migrations: str = "unknown"  # at_head | behind | ahead | none
     revision: str | None = None
     head: str | None = None
+    # With a read replica configured (<P>_READ_DATABASE_URL): whether it answers. null without one.
+    read_database: bool | None = None
 
 
 def alembic_head(script_location: Path) -> str | None:
@@ -70,21 +72,39 @@ def health_router() -> APIRouter:
 
     @router.get("/readyz", response_model=Readiness)
     async def readyz(request: Request) -> JSONResponse:
-        """Ready when the database answers and is migrated to this build's head."""
+        """Ready when the database answers and is migrated to this build's head.
+
+        With a read replica: while the primary does not answer but the replica does (and is at a
+        revision this build can read), the pod stays ready with status ``read_only`` — reads go on
+        from the replica and writes answer 503 with Retry-After — instead of every pod leaving the
+        load balancer together and reads stopping with the writes."""
         database: Database = request.app.state.db
         head: str | None = request.app.state.alembic_head
         known: frozenset[str] = request.app.state.alembic_revisions
+        reads = getattr(request.app.state, "reads", None)
+        replica: Database | None = reads.replica if reads is not None else None
         reachable = await database.ping()
         revision = await database.current_revision() if reachable else None
-        state = migration_state(revision, head, known) if reachable else "unknown"
-        ready = state in ("at_head", "ahead")
+        read_reachable = await replica.ping() if replica is not None else None
+        status = "not_ready"
+        if reachable:
+            state = migration_state(revision, head, known)
+            status = "ready" if state in ("at_head", "ahead") else "not_ready"
+        elif replica is not None and read_reachable:
+            revision = await replica.current_revision()
+            state = migration_state(revision, head, known)
+            status = "read_only" if state in ("at_head", "ahead") else "not_ready"
+        else:
+            state = "unknown"
+        ready = status != "not_ready"
         body = Readiness(
-            status="ready" if ready else "not_ready",
+            status=status,
             database=reachable,
             migrations_at_head=state == "at_head",
             migrations=state,
             revision=revision,
             head=head,
+            read_database=read_reachable,
         )
         return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 

@@ -13,6 +13,7 @@ import re
 import time
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -23,6 +24,7 @@ from zdrav_shared.logging import request_id_var
 from zdrav_shared.problems import PROBLEM_JSON, PayloadTooLarge, ProblemError
 
 REQUEST_ID_HEADER = "x-request-id"
+DATA_AS_OF_HEADER = "x-data-as-of"
 # Used with fullmatch: ``$`` alone also matches before a trailing newline, which would be echoed.
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
@@ -39,13 +41,18 @@ class RequestIdMiddleware:
             return
         incoming = _header(scope, REQUEST_ID_HEADER.encode())
         request_id = incoming if incoming and _VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
         token = request_id_var.set(request_id)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+                # Set by zdrav_shared.replica.read_session: how current the answer's data is.
+                as_of = state.get("data_as_of")
+                if as_of is not None:
+                    headers.append((DATA_AS_OF_HEADER.encode(), as_of_header(as_of).encode()))
                 message["headers"] = headers
             await send(message)
 
@@ -53,6 +60,11 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             request_id_var.reset(token)
+
+
+def as_of_header(value: datetime) -> str:
+    """``X-Data-As-Of``: RFC 3339 in UTC with milliseconds (replication lag is often below a second)."""
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class HttpMetrics:

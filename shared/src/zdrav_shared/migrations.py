@@ -13,6 +13,7 @@ from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from zdrav_shared.db import pgbouncer_connect_args
 from zdrav_shared.orm import AwareDateTime
 
 URL_ATTRIBUTE = "database_url"
@@ -69,7 +70,12 @@ def run_env(target_metadata: MetaData, default_url: str) -> None:
     _ensure_sqlite_dir(url)
 
     async def run_async() -> None:
-        engine = create_async_engine(url, poolclass=pool.NullPool)
+        # Statements that work behind PgBouncer in transaction mode too, so that a migration Job can use
+        # the services' own URL whether or not it goes through PgBouncer (a migration's few hundred
+        # statements do not miss the prepared-statement cache).
+        postgres = make_url(url).get_backend_name() == "postgresql"
+        connect_args = pgbouncer_connect_args() if postgres else {}
+        engine = create_async_engine(url, poolclass=pool.NullPool, connect_args=connect_args)
         async with engine.connect() as connection:
             await connection.run_sync(_do_run, target_metadata)
         await engine.dispose()

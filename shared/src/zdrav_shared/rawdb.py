@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -72,8 +73,10 @@ class RawPool:
         connect_timeout_s: float = 5.0,
         acquire_timeout_s: float = 5.0,
         statement_timeout_ms: int = 30_000,
+        pgbouncer: bool = False,
     ) -> None:
         self._dsn = asyncpg_dsn(url)
+        self._pgbouncer = pgbouncer
         self._size = size
         self._connect_timeout_s = connect_timeout_s
         self._acquire_timeout_s = acquire_timeout_s
@@ -93,9 +96,18 @@ class RawPool:
                         command_timeout=self._statement_timeout_ms / 1000 + 5,
                         max_inactive_connection_lifetime=300,
                         reset=_rollback_if_open,
-                        server_settings={"statement_timeout": str(self._statement_timeout_ms)},
+                        **self._statement_options(),
                     )
         return self._pool
+
+    def _statement_options(self) -> dict[str, Any]:
+        """Prepared statements, cached per connection (one round trip per statement once warm) —
+        or, behind PgBouncer in transaction mode, unnamed statements parsed again with every
+        execution, since the next statement may run on another server connection (see
+        :func:`zdrav_shared.db.pgbouncer_connect_args`; the cost is in docs/benchmarks.md)."""
+        if self._pgbouncer:
+            return {"statement_cache_size": 0}
+        return {"server_settings": {"statement_timeout": str(self._statement_timeout_ms)}}
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[asyncpg.Connection]:

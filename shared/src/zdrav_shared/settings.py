@@ -24,6 +24,17 @@ class ServiceSettings(BaseSettings):
     database_pool_pre_ping: bool = False
     database_connect_timeout_s: float = 5.0
     database_statement_timeout_ms: int = 30_000
+    # Behind PgBouncer in transaction mode (docs/scaling.md): no prepared statement outlives its
+    # transaction and no session setting is sent at connect. Applies to both database URLs.
+    database_pgbouncer: bool = False
+    # A streaming replica for the read-heavy calls (analytics, reports, aggregates, exports): see
+    # zdrav_shared.replica. Unset: they read the primary like everything else.
+    read_database_url: str | None = None
+    # After the replica failed to answer, reads go to the primary for this long before it is tried again.
+    read_database_retry_s: float = Field(default=5.0, ge=0)
+    # A replica further behind than this is passed over for the primary while the primary answers;
+    # 0: never passed over for its lag.
+    read_database_max_lag_s: float = Field(default=30.0, ge=0)
     log_level: str = "INFO"
     log_json: bool = True
     max_body_bytes: int = 1_048_576

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from zdrav_shared.auth import Principal, current_principal
 from zdrav_shared.db import db_session
 from zdrav_shared.orm import utcnow
+from zdrav_shared.replica import ReadSession as ReadSession
 
 Session = Annotated[AsyncSession, Depends(db_session)]
 Caller = Annotated[Principal, Depends(current_principal)]

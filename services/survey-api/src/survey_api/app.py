@@ -77,6 +77,7 @@ def _response_writers(database: Database, settings: SurveySettings) -> tuple[Wri
         size=settings.ingest_pool_size,
         connect_timeout_s=settings.database_connect_timeout_s,
         statement_timeout_ms=settings.database_statement_timeout_ms,
+        pgbouncer=settings.database_pgbouncer,
     )
     return raw_writers(pool), pool
 

@@ -14,6 +14,7 @@ from survey_api.kiosks.token_cache import AuthenticatedKiosk, KioskTokenCache
 from zdrav_shared.auth import Principal, current_principal
 from zdrav_shared.db import db_session
 from zdrav_shared.problems import TooManyRequests, Unauthorized
+from zdrav_shared.replica import ReadSession as ReadSession
 
 Session = Annotated[AsyncSession, Depends(db_session)]
 Caller = Annotated[Principal, Depends(current_principal)]

@@ -10,6 +10,7 @@ below the campaign's minimum sample. Figures are JSON numbers rounded half-up to
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -84,6 +85,9 @@ class SurveyAggregates(BaseModel):
     group_by: AggregateGroupBy | None = None
     minimum_sample: int
     rows: list[SurveyAggregateRow]
+    data_as_of: datetime | None = Field(
+        default=None, description="The counts include every response stored up to this moment (read replica lag)"
+    )
 
 
 class OrgUnitAggregateRow(BaseModel):
@@ -131,3 +135,6 @@ class OrgUnitAggregates(BaseModel):
     )
     minimum_sample: int
     rows: list[OrgUnitAggregateRow]
+    data_as_of: datetime | None = Field(
+        default=None, description="The counts include every response stored up to this moment (read replica lag)"
+    )

@@ -11,9 +11,10 @@ from kpi_api.analytics.export import to_csv, to_xlsx
 from kpi_api.analytics.params import analytics_query
 from kpi_api.analytics.schemas import AnalyticsAnswer
 from kpi_api.analytics.service import AnalyticsQuery, AnalyticsService
-from kpi_api.deps import Caller, Clock, Session
+from kpi_api.deps import Caller, Clock, ReadSession
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.problems import problem_responses
+from zdrav_shared.replica import data_as_of
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], route_class=CommittingRoute)
 
@@ -33,7 +34,7 @@ class ExportFormat(StrEnum):
     responses=problem_responses(401, 403, 422),
 )
 async def get_analytics(
-    query: Annotated[AnalyticsQuery, Depends(analytics_query)], session: Session, caller: Caller, clock: Clock
+    query: Annotated[AnalyticsQuery, Depends(analytics_query)], session: ReadSession, caller: Caller, clock: Clock
 ) -> Response:
     """One row per indicator × org unit × period. An org unit's value aggregates its whole subtree
     (`aggregation` over org units, after `time_aggregation` over the finer periods inside the period
@@ -48,6 +49,7 @@ async def get_analytics(
     = deviation ÷ target × 100. Only org units inside the caller's scope (others: 403). Computed in the
     database."""
     answer = await AnalyticsService(session, clock).run(caller, query)
+    answer.data_as_of = data_as_of(session, answer.data_as_of)
     # Serialised once, directly: the rows are built from checked values and can be many thousands.
     return Response(answer.model_dump_json(), media_type="application/json")
 
@@ -63,13 +65,14 @@ async def get_analytics(
 )
 async def export_analytics(
     query: Annotated[AnalyticsQuery, Depends(analytics_query)],
-    session: Session,
+    session: ReadSession,
     caller: Caller,
     clock: Clock,
     format: Annotated[ExportFormat, Query(description="csv (UTF-8 with BOM) or xlsx")] = ExportFormat.CSV,
 ) -> Response:
     """The rows of `GET /v1/analytics` with the same parameters as a spreadsheet file."""
     answer = await AnalyticsService(session, clock).run(caller, query)
+    answer.data_as_of = data_as_of(session, answer.data_as_of)
     stamp = answer.data_as_of.strftime("%Y%m%d-%H%M")
     if format is ExportFormat.XLSX:
         headers = {"Content-Disposition": f'attachment; filename="analytics-{stamp}.xlsx"'}

@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from kpi_api.deps import Caller, Clock, Session
+from kpi_api.deps import Caller, Clock, ReadSession
 from kpi_api.reports.export import to_csv, to_xlsx
 from kpi_api.reports.schemas import QuarterlyReport, ReportFormat
 from kpi_api.reports.service import QuarterlyReportService
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.problems import problem_responses
+from zdrav_shared.replica import data_as_of
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"], route_class=CommittingRoute)
 
@@ -33,7 +34,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 )
 async def get_quarterly_report(
     request: Request,
-    session: Session,
+    session: ReadSession,
     caller: Caller,
     clock: Clock,
     period: Annotated[str, Query(max_length=10, examples=["2025Q2"], description="A quarter")],
@@ -59,6 +60,7 @@ async def get_quarterly_report(
     settings = request.app.state.settings
     service = QuarterlyReportService(session, request.app.state.peers, clock, settings.report_peer_budget_s)
     report = await service.build(caller, period, region)
+    report.data_as_of = data_as_of(session, report.generated_at)
     stamp = f"quarterly-{report.period}" + (f"-{region}" if region else "")
     if format is ReportFormat.CSV:
         headers = {"Content-Disposition": f'attachment; filename="{stamp}.csv"'}

@@ -186,5 +186,10 @@ class QuarterlyReport(BaseModel):
 
     period: str
     generated_at: datetime
+    data_as_of: datetime | None = Field(
+        default=None,
+        description="kpi-api's figures include every change committed up to this moment (earlier than "
+        "generated_at when the report was read from a lagging replica)",
+    )
     regions: list[RegionReport]
     sections_unavailable: list[Section]

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Query, Request
 
 from survey_api.aggregates.service import AggregateService
 from survey_api.common import CampaignPurpose
-from survey_api.deps import Caller, Session
+from survey_api.deps import Caller, ReadSession
 from zdrav_shared.contracts.survey import AggregateGroupBy, OrgUnitAggregates, SurveyAggregates
 from zdrav_shared.problems import Unprocessable, problem_responses
+from zdrav_shared.replica import data_as_of
 
 router = APIRouter(prefix="/v1/aggregates", tags=["aggregates"])
 
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/v1/aggregates", tags=["aggregates"])
 )
 async def get_aggregates(
     request: Request,
-    session: Session,
+    session: ReadSession,
     caller: Caller,
     campaign: Annotated[str, Query(max_length=64, description="Campaign code")],
     org_unit: Annotated[str, Query(max_length=64, description="The figures cover this unit's whole subtree")],
@@ -43,7 +44,9 @@ async def get_aggregates(
     flags, and the suggested next target (current + 25 % of the gap to 90 %, or to 30 for NPS). Rows:
     one without `group_by`; one per deployed org unit, channel, month or quarter with it."""
     service = AggregateService(session, request.app.state.campaigns, request.app.state.org_units)
-    return await service.aggregates(caller, campaign, org_unit, period, group_by)
+    answer = await service.aggregates(caller, campaign, org_unit, period, group_by)
+    answer.data_as_of = data_as_of(session)
+    return answer
 
 
 MAX_ORG_UNITS = 500
@@ -58,7 +61,7 @@ MAX_ORG_UNITS = 500
 )
 async def get_org_unit_aggregates(
     request: Request,
-    session: Session,
+    session: ReadSession,
     caller: Caller,
     org_units: Annotated[str, Query(max_length=40_000, description="Org-unit codes, comma-separated (at most 500)")],
     period: Annotated[str, Query(max_length=10, description="2025, 2025Q2 or 2025-04 (local dates)")],
@@ -95,6 +98,8 @@ async def get_org_unit_aggregates(
     if len(codes) > MAX_ORG_UNITS:
         raise Unprocessable(f"at most {MAX_ORG_UNITS} org units per request", pointer="/query/org_units")
     service = AggregateService(session, request.app.state.campaigns, request.app.state.org_units)
-    return await service.org_unit_aggregates(
+    answer = await service.org_unit_aggregates(
         caller, codes, period, campaign, questionnaire, purpose.value if purpose else None
     )
+    answer.data_as_of = data_as_of(session)
+    return answer

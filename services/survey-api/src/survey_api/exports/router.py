@@ -10,11 +10,12 @@ from fastapi.responses import StreamingResponse
 
 from survey_api.aggregates.service import parse_query_period, resolve_subtree
 from survey_api.campaigns.errors import CampaignNotFound
-from survey_api.deps import Caller, Session
+from survey_api.deps import Caller, ReadSession
 from survey_api.exports.repository import stream_responses
 from survey_api.exports.service import csv_stream, xlsx_stream
 from zdrav_shared.auth import Role, require_role
 from zdrav_shared.problems import problem_responses
+from zdrav_shared.replica import read_engine
 
 router = APIRouter(prefix="/v1/exports", tags=["exports"])
 
@@ -39,7 +40,7 @@ class ExportFormat(StrEnum):
 )
 async def export_responses(
     request: Request,
-    session: Session,
+    session: ReadSession,
     caller: Caller,
     campaign: Annotated[str, Query(max_length=64)],
     period: Annotated[str, Query(max_length=10, description="2025, 2025Q2 or 2025-04")],
@@ -59,7 +60,7 @@ async def export_responses(
         raise CampaignNotFound(campaign)
     await resolve_subtree(caller, context, org_unit, request.app.state.org_units)
     batches = stream_responses(
-        request.app.state.db.engine,
+        read_engine(session),
         campaign_id=context.id,
         period=parsed,
         subtree_code=org_unit,
