@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import Query
 
 from kpi_api.analytics.service import AnalyticsQuery
+from kpi_api.org_units.filters import UnitFilter
+from kpi_api.population.rules import Subordination
 from zdrav_shared.contracts.org_units import OrgUnitLevel
 from zdrav_shared.periods import MIN_YEAR, InvalidPeriod, Period
 from zdrav_shared.problems import Unprocessable
@@ -31,6 +33,12 @@ def analytics_query(
     level: Annotated[OrgUnitLevel | None, Query(description="With parent: the units of this level below it")] = None,
     ytd: Annotated[bool, Query(description="Year to date: from January up to and including each period")] = False,
     previous: Annotated[bool, Query(description="Add the value of the previous period to each row")] = False,
+    kind: Annotated[
+        str | None, Query(max_length=1_000, description="Roll up only org units of these kinds, comma-separated")
+    ] = None,
+    subordination: Annotated[
+        str | None, Query(max_length=200, description="Roll up only org units of this subordination: regional, …")
+    ] = None,
 ) -> AnalyticsQuery:
     """FastAPI dependency: the analytics query, or a 422 pointing at the bad parameter."""
     codes = _split(indicators, "indicators", MAX_INDICATORS)
@@ -48,6 +56,12 @@ def analytics_query(
         parsed.append(period)
     if not parsed:
         raise Unprocessable("name at least one period", pointer="/query/periods")
+    subordinations = _split(subordination, "subordination", len(Subordination))
+    unknown = [s for s in subordinations if s not in set(Subordination)]
+    if unknown:
+        allowed = ", ".join(Subordination)
+        raise Unprocessable(f"unknown subordination {unknown[0]} (one of {allowed})", pointer="/query/subordination")
+    unit_filter = UnitFilter(tuple(_split(kind, "kind", 20)), tuple(subordinations))
     return AnalyticsQuery(
         indicators=codes,
         org_units=_split(org_units, "org_units", MAX_UNITS),
@@ -56,4 +70,5 @@ def analytics_query(
         previous=previous,
         parent=parent,
         level=level,
+        unit_filter=unit_filter or None,
     )

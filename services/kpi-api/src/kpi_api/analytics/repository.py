@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kpi_api.models import IndicatorValue, OrgUnit, Target
+from kpi_api.org_units.filters import UnitFilter
 from kpi_api.scope import Scope
 
 # Wide enough for sums of many values; on SQLite (floats inside) the scale rounds away binary noise.
@@ -113,6 +114,7 @@ class AnalyticsRepository:
         roots: Sequence[OrgUnit],
         window: Window,
         scope: Scope,
+        unit_filter: UnitFilter | None = None,
     ) -> list[Aggregate]:
         """The indicators of ``groups`` (ids by their aggregation pair) over the subtrees of ``roots``.
 
@@ -120,7 +122,7 @@ class AnalyticsRepository:
         the others take one statement each."""
         if not roots or not any(groups.values()):
             return []
-        tree, root_ids = self._tree(roots, scope)
+        tree, root_ids = self._tree(roots, scope, unit_filter)
         found: list[tuple[int, str, Decimal | None, int]] = []
         collapsed: dict[bool, dict[int, str]] = {}
         for methods, ids in sorted(groups.items(), key=lambda g: (g[0].over_units, g[0].over_time or "")):
@@ -232,9 +234,11 @@ class AnalyticsRepository:
         return [(i, r, val, n) for i, r, val, n in result.all()]
 
     @staticmethod
-    def _tree(roots: Sequence[OrgUnit], scope: Scope) -> tuple[Subquery, dict[str, int]]:
+    def _tree(
+        roots: Sequence[OrgUnit], scope: Scope, unit_filter: UnitFilter | None = None
+    ) -> tuple[Subquery, dict[str, int]]:
         """``(root_path, unit_id, unit_code)`` for every unit in each root's subtree (inside the scope),
-        and the root's id by its path.
+        and the root's id by its path. ``unit_filter`` keeps only the units of some kinds or subordinations.
 
         A unit is in a root's subtree when its path starts with the root's: its first ``len(root path)``
         characters equal the root's path. One branch per length of the roots' paths (regions share
@@ -255,6 +259,8 @@ class AnalyticsRepository:
             limit = scope.clause(OrgUnit.path)
             if limit is not None:
                 branch = branch.where(limit)
+            if unit_filter:
+                branch = branch.where(*unit_filter.clauses())
             branches.append(branch)
         tree = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("tree")
         return tree, {root.path: root.id for root in roots}
