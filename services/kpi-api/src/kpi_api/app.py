@@ -21,6 +21,7 @@ from kpi_api.reports.router import router as reports_router
 from kpi_api.settings import KpiSettings
 from kpi_api.sources.router import router as sources_router
 from kpi_api.sources.task import peers_and_refresh
+from kpi_api.suggested_targets.router import router as suggested_targets_router
 from kpi_api.targets.router import router as targets_router
 from kpi_api.values.router import router as values_router
 from zdrav_shared.app import build_app
@@ -45,6 +46,7 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
             population_router,
             indicators_router,
             targets_router,
+            suggested_targets_router,
             values_router,
             analytics_router,
             deadlines_router,
