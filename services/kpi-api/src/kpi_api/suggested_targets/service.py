@@ -94,4 +94,6 @@ class SuggestedTargetService:
             .limit(1)
         )
         found = result.first()
-        return None if found is None else (found[0], found[1])
+        if found is None or found[1] is None:
+            return None
+        return found[0], found[1]
