@@ -192,3 +192,17 @@ class TestExport:
         adult = next(r for r in values if r[0] == "Взрослые поликлиники (отделения)")
         assert adult[11] == 19 and adult[1] == 50
         assert sheet.freeze_panes is not None
+
+    async def test_csv_one_cell_a_line(self, client: httpx.AsyncClient) -> None:
+        await put(client, "RU-MUR", MUR)
+        response = await client.get(
+            "/v1/lean-reports/summary", params={"as_of": DATE, "format": "csv"}, headers=FEDERAL
+        )
+        lines = response.content.decode("utf-8-sig").splitlines()
+        assert lines[0].startswith("Таблица;Тип подразделений;Графа;")
+        share = next(line.split(";") for line in lines if line.startswith("1;взрослые поликлиники (отделения);9;"))
+        assert share[4:8] == ["75", "30", "40", "1"]
+        plain = await client.get(
+            "/v1/lean-reports/summary", params={"as_of": DATE, "format": "csv", "dialect": "plain"}, headers=FEDERAL
+        )
+        assert plain.content.decode("utf-8-sig").splitlines()[0].startswith("table,row_type,col,")

@@ -12,8 +12,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from kpi_api.export_words import HEADERS_RU, WORDS_RU
 from kpi_api.lean_reports.form import Form
 from kpi_api.lean_reports.schemas import LeanSummary
+from zdrav_shared.spreadsheets import Dialect, csv_bytes
 
 PHASE_RU = {"before": "Было", "after": "Стало"}
 WRAP = Alignment(wrap_text=True, vertical="top")
@@ -96,3 +98,43 @@ def _merged(sheet: object, row: int, column: int) -> bool:
 
 def _ru_date(day: date) -> str:
     return day.strftime("%d.%m.%Y")
+
+
+CSV_COLUMNS = (
+    "table",
+    "row_type",
+    "col",
+    "column_name_ru",
+    "value",
+    "numerator",
+    "denominator",
+    "n",
+    "aggregation",
+    "weighted",
+    "not_applicable",
+)
+
+
+def to_csv(summary: LeanSummary, form: Form, dialect: Dialect = Dialect.EXCEL) -> bytes:
+    """The totals one cell a line (table, row type, graph), for a spreadsheet or a script."""
+    rows = []
+    for table, data in zip(form.tables, summary.tables, strict=True):
+        for row in data.rows:
+            for column in table.columns:
+                cell = row.cells[str(column.col)]
+                rows.append(
+                    [
+                        table.table,
+                        row.row_type.value,
+                        column.col,
+                        column.name_ru,
+                        cell.value,
+                        cell.numerator,
+                        cell.denominator,
+                        cell.n,
+                        cell.aggregation.value,
+                        cell.weighted,
+                        cell.not_applicable,
+                    ]
+                )
+    return csv_bytes(CSV_COLUMNS, rows, dialect, HEADERS_RU, WORDS_RU)

@@ -9,13 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Response
 
 from kpi_api.deps import Caller, Session
-from kpi_api.lean_reports.export import to_xlsx
+from kpi_api.lean_reports.export import to_csv, to_xlsx
 from kpi_api.lean_reports.form import form
 from kpi_api.lean_reports.schemas import LeanForm, LeanReportPut, LeanReportRead, LeanSummary
 from kpi_api.lean_reports.service import LeanReportService, form_read
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.etags import etag
 from zdrav_shared.problems import problem_responses
+from zdrav_shared.spreadsheets import Dialect
 
 router = APIRouter(prefix="/v1/lean-reports", tags=["lean-reports"], route_class=CommittingRoute)
 
@@ -26,6 +27,7 @@ AsOf = Annotated[date, Path(description="The report date, e.g. 2019-07-01 for th
 
 class SummaryFormat(StrEnum):
     JSON = "json"
+    CSV = "csv"
     XLSX = "xlsx"
 
 
@@ -50,7 +52,10 @@ async def get_lean_report_form(caller: Caller) -> LeanForm:
     operation_id="get_lean_report_summary",
     summary="New-model report totals for the federation (or a region) on a date",
     responses={
-        200: {"content": {XLSX: {}}, "description": "The totals (JSON), or the printed layout as XLSX"},
+        200: {
+            "content": {"text/csv": {}, XLSX: {}},
+            "description": "The totals (JSON), one cell a line (CSV), or the printed layout (XLSX)",
+        },
         **problem_responses(401, 403, 422),
     },
 )
@@ -59,7 +64,10 @@ async def get_lean_report_summary(
     caller: Caller,
     as_of: Annotated[date, Query(description="The report date")],
     region: Annotated[str | None, Query(max_length=64, description="One region; default all you may see")] = None,
-    format: Annotated[SummaryFormat, Query(description="json, or xlsx in the printed layout")] = SummaryFormat.JSON,
+    format: Annotated[
+        SummaryFormat, Query(description="json; csv (one cell a line); xlsx in the printed layout")
+    ] = SummaryFormat.JSON,
+    dialect: Annotated[Dialect, Query(description="CSV: excel (Russian Excel) or plain")] = Dialect.EXCEL,
 ) -> Response:
     """Every cell of tables 1–3 per row type: counts summed; percent graphs as a ratio of sums (Σ numerator
     ÷ Σ denominator × 100, with the summed counts); times and visits as the mean over the reports, weighted
@@ -67,10 +75,13 @@ async def get_lean_report_summary(
     counts the reports giving the cell; «х» cells are `not_applicable`. A federal caller gets the
     federation; others the regions of their scope (`region` outside it: 403)."""
     summary = await LeanReportService(session).summary(caller, as_of, region)
+    name = f"lean-report-{as_of.isoformat()}" + (f"-{region}" if region else "")
     if format is SummaryFormat.XLSX:
-        name = f"lean-report-{as_of.isoformat()}" + (f"-{region}" if region else "")
         headers = {"Content-Disposition": f'attachment; filename="{name}.xlsx"'}
         return Response(to_xlsx(summary, form()), media_type=XLSX, headers=headers)
+    if format is SummaryFormat.CSV:
+        headers = {"Content-Disposition": f'attachment; filename="{name}.csv"'}
+        return Response(to_csv(summary, form(), dialect), media_type="text/csv; charset=utf-8", headers=headers)
     return Response(summary.model_dump_json(), media_type="application/json")
 
 

@@ -106,7 +106,7 @@ def _read(code: str, report: LeanReport, cells: list[LeanReportCell]) -> LeanRep
     rows: dict[tuple[int, str], dict[str, CellRead]] = {}
     for cell in cells:
         rows.setdefault((cell.table_no, cell.row_type), {})[str(cell.col)] = CellRead(
-            value=present(cell.value, SHOWN_PLACES) if cell.numerator is not None else plain(cell.value),
+            value=plain(present(cell.value, SHOWN_PLACES)) if cell.numerator is not None else plain(cell.value),
             numerator=plain(cell.numerator),
             denominator=plain(cell.denominator),
         )

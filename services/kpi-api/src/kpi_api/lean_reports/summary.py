@@ -45,7 +45,7 @@ def total_cell(aggregation: Aggregation, totals: CellTotals | None) -> SummaryCe
         numerator, denominator = totals.numerator_sum, totals.denominator_sum
         value = None
         if numerator is not None and denominator:
-            value = present(Decimal(numerator) * HUNDRED / Decimal(denominator), SHOWN_PLACES)
+            value = plain(present(Decimal(numerator) * HUNDRED / Decimal(denominator), SHOWN_PLACES))
         return SummaryCell(
             value=value, numerator=plain(numerator), denominator=plain(denominator), n=totals.n, aggregation=aggregation
         )
@@ -55,4 +55,4 @@ def total_cell(aggregation: Aggregation, totals: CellTotals | None) -> SummaryCe
         mean = Decimal(totals.weighted_sum) / Decimal(totals.weight_sum)
     else:
         mean = Decimal(totals.value_sum or 0) / totals.n
-    return SummaryCell(value=present(mean, SHOWN_PLACES), n=totals.n, aggregation=aggregation, weighted=weighted)
+    return SummaryCell(value=plain(present(mean, SHOWN_PLACES)), n=totals.n, aggregation=aggregation, weighted=weighted)
