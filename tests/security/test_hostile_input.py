@@ -368,7 +368,7 @@ async def test_survey_export_escapes_formula_comments(clients: dict[str, httpx.A
     batch = await survey.post("/v1/responses/batch", json={"responses": items}, headers=KIOSK)
     assert batch.status_code == 200, batch.text
     assert {r["status"] for r in batch.json()["results"]} == {"accepted"}, batch.text
-    params = {"campaign": "sec-2025", "period": "2025Q2"}
+    params = {"campaign": "sec-2025", "period": "2025Q2", "dialect": "plain"}
     response = await survey.get("/v1/exports/responses", params={**params, "format": "csv"}, headers=FEDERAL)
     assert response.status_code == 200, response.text
     comments = sorted(r["comment"] for r in csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))

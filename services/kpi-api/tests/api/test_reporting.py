@@ -3,6 +3,7 @@ zone and the Russian production calendar, timeliness per region (hand-computed d
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -332,3 +333,24 @@ class TestSubmissionRules:
             ("RU-KYA", "2027-11-01", "on_time", False),
             ("RU-MUR", "2027-11-03", "missing", True),
         ]
+
+
+class TestConcurrentUpserts:
+    async def test_two_first_posts_record_one_obligation(self, client: httpx.AsyncClient) -> None:
+        body = {"report_type": "regional_centre_change", "org_unit_code": "RU-MUR", "event_date": "2027-11-03"}
+        answers = await asyncio.gather(
+            *(client.post("/v1/report-submissions", json=body, headers=SERVICE) for _ in range(4))
+        )
+        assert sorted(a.status_code for a in answers) == [200, 200, 200, 201]
+        assert len({a.json()["id"] for a in answers}) == 1
+
+    async def test_two_completions_one_wins(self, client: httpx.AsyncClient) -> None:
+        body = {"report_type": "regional_centre_change", "org_unit_code": "RU-MUR", "event_date": "2027-11-03"}
+        await submit(client, SERVICE, **body)
+        times = ["2027-11-05T10:00:00+03:00", "2027-11-09T10:00:00+03:00"]
+        answers = await asyncio.gather(
+            *(client.post("/v1/report-submissions", json=body | {"submitted_at": t}, headers=MUR_ADMIN) for t in times)
+        )
+        assert sorted(a.status_code for a in answers) == [200, 409]
+        winner = next(a.json() for a in answers if a.status_code == 200)
+        assert winner["version"] == 2

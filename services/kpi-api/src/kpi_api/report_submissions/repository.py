@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kpi_api.models import OrgUnit, ReportSubmission
@@ -66,8 +67,25 @@ class SubmissionRepository:
         )
         return [(s, u) for s, u in result.all()]
 
-    def add(self, row: ReportSubmission) -> None:
-        self.session.add(row)
+    async def insert(self, row: ReportSubmission) -> bool:
+        """Insert a new obligation; False when a concurrent request inserted the same one first."""
+        try:
+            async with self.session.begin_nested():
+                self.session.add(row)
+                await self.session.flush()
+        except IntegrityError:
+            return False
+        return True
 
-    async def flush(self) -> None:
-        await self.session.flush()
+    async def complete(self, row: ReportSubmission, submitted_at: datetime, on_time: bool, by: str) -> bool:
+        """Mark an open obligation submitted, compare-and-set on its version and on being still open;
+        False (and ``row`` re-read) when another request changed it first."""
+        s = ReportSubmission
+        result = await self.session.execute(
+            update(s)
+            .where(s.id == row.id, s.version == row.version, s.submitted_at.is_(None))
+            .values(submitted_at=submitted_at, on_time=on_time, submitted_by=by, version=s.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.refresh(row)
+        return bool(getattr(result, "rowcount", 0) == 1)

@@ -161,25 +161,25 @@ class SubmissionService:
             if submitted_at is not None:
                 row.submitted_at, row.submitted_by = submitted_at, principal.sub
                 row.on_time = is_on_time(submitted_at, due, timezone)
-            self.repo.add(row)
-            await self.repo.flush()
-            action = "submitted" if submitted_at is not None else "opened"
-            self.audit.record(ENTITY, row.id, action, principal.sub, None, _snapshot(row))
-            log.info("report_obligation_recorded", report_type=report_type.code, unit=resolved.unit.code, action=action)
-            return Submitted(row, True)
-        if existing.submitted_at is None:
-            if submitted_at is None:
-                return Submitted(existing, False)  # the event's obligation again: nothing new
+            if await self.repo.insert(row):
+                action = "submitted" if submitted_at is not None else "opened"
+                self.audit.record(ENTITY, row.id, action, principal.sub, None, _snapshot(row))
+                log.info(
+                    "report_obligation_recorded", report_type=report_type.code, unit=resolved.unit.code, action=action
+                )
+                return Submitted(row, True)
+            # Another request recorded it first: continue as the upsert it is.
+            existing = await self.repo.get(report_type.id, resolved.unit.id, key)
+            assert existing is not None
+        if existing.submitted_at is None and submitted_at is not None:
             before = _snapshot(existing)
-            existing.submitted_at, existing.submitted_by = submitted_at, principal.sub
-            existing.on_time = is_on_time(submitted_at, existing.due_date, existing.timezone)
-            existing.version += 1
-            await self.repo.flush()
-            self.audit.record(ENTITY, existing.id, "submitted", principal.sub, before, _snapshot(existing))
-            log.info(
-                "report_submitted", report_type=report_type.code, unit=resolved.unit.code, on_time=existing.on_time
-            )
-            return Submitted(existing, False)
+            on_time = is_on_time(submitted_at, existing.due_date, existing.timezone)
+            if await self.repo.complete(existing, submitted_at, on_time, principal.sub):
+                self.audit.record(ENTITY, existing.id, "submitted", principal.sub, before, _snapshot(existing))
+                log.info("report_submitted", report_type=report_type.code, unit=resolved.unit.code, on_time=on_time)
+                return Submitted(existing, False)
+        if existing.submitted_at is None:
+            return Submitted(existing, False)  # the event's obligation again: nothing new
         if body.submitted_at is not None and existing.submitted_at != body.submitted_at:
             raise Conflict(
                 f"{report_type.code} of {resolved.unit.code} for {key} was already submitted at "

@@ -15,6 +15,7 @@ from survey_api.exports.repository import stream_responses
 from survey_api.exports.service import csv_stream, xlsx_stream
 from zdrav_shared.auth import Role, require_role
 from zdrav_shared.problems import problem_responses
+from zdrav_shared.spreadsheets import Dialect
 
 router = APIRouter(prefix="/v1/exports", tags=["exports"])
 
@@ -45,11 +46,16 @@ async def export_responses(
     period: Annotated[str, Query(max_length=10, description="2025, 2025Q2 or 2025-04")],
     org_unit: Annotated[str, Query(max_length=64, description="The export covers this unit's subtree")] = "RU",
     format: ExportFormat = ExportFormat.CSV,
+    dialect: Annotated[
+        Dialect, Query(description="excel: Russian Excel (; , decimal comma, Russian headers and words); plain")
+    ] = Dialect.EXCEL,
 ) -> StreamingResponse:
     """One row per response in the caller's scope: id, org unit, channel, device and server times, clock
-    skew, local month, then one column per question (multiple choices joined by `;`). CSV is UTF-8 with
-    a BOM for Excel. Cells starting with `=`, `+`, `-` or `@` get a leading `'` so that spreadsheets
-    do not run them as formulas. Streamed from a server-side cursor."""
+    skew, local month, then one column per question (multiple choices joined by `;`). By default what a
+    Russian Excel opens with a double-click: CSV with `;`, decimal commas, a BOM, Russian headers and the
+    answers in words; XLSX with real dates (UTC), a frozen header row and widths. `dialect=plain` keeps
+    English column names, answer codes, `,` and ISO times. Cells starting with `=`, `+`, `-` or `@` get
+    a leading `'` so that spreadsheets do not run them as formulas. Streamed from a server-side cursor."""
     require_role(caller, *EXPORT_ROLES)
     parsed = parse_query_period(period)
     context = await request.app.state.campaigns.get(session, campaign)
@@ -67,5 +73,5 @@ async def export_responses(
     name = f"{context.code}_{parsed.code}_{org_unit}.{format.value}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format is ExportFormat.XLSX:
-        return StreamingResponse(xlsx_stream(batches, codes), media_type=XLSX, headers=headers)
-    return StreamingResponse(csv_stream(batches, codes), media_type="text/csv; charset=utf-8", headers=headers)
+        return StreamingResponse(xlsx_stream(batches, codes, dialect), media_type=XLSX, headers=headers)
+    return StreamingResponse(csv_stream(batches, codes, dialect), media_type="text/csv; charset=utf-8", headers=headers)
