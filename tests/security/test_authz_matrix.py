@@ -98,6 +98,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "get_lean_report_summary": "200 200 | 200 403 | 200 403 | 200 403",
         "put_lean_report": "200 200 | 200 403 | 403 403 | 403 403",
         "get_lean_report": "200 200 | 200 403 | 200 403 | 200 403",
+        "list_lean_report_changes": "200 200 | 200 403 | 200 403 | 200 403",
         "get_suggested_target": "200 200 | 200 403 | 200 403 | 200 403",
     },
     "survey-api": {
@@ -386,6 +387,7 @@ KPI: dict[str, Builder] = {
         json={"rows": [{"table": 1, "row_type": "adult_polyclinic", "cells": {"2": 3}}]},
     ),
     "get_lean_report": lambda w, t: _r("GET", f"/v1/lean-reports/{REGION[t]}/2019-07-01"),
+    "list_lean_report_changes": lambda w, t: _r("GET", f"/v1/lean-reports/{REGION[t]}/2019-07-01/history"),
     "get_suggested_target": lambda w, t: _r(
         "GET", "/v1/indicators/BEDS/suggested-target", params={"org_unit": ORG[t], "period": "2025Q2", "long_term": 10}
     ),

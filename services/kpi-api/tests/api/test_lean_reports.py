@@ -150,6 +150,10 @@ class TestEntry:
         assert second["version"] == 2 and [r["table"] for r in second["rows"]] == [2]
         stale = await put(client, "RU-MUR", MUR, status=409, **{"If-Match": 'W/"1"'})
         assert "version 2" in stale["detail"]
+        history = (await client.get(f"/v1/lean-reports/RU-MUR/{DATE}/history", headers=MUR_ANALYST)).json()
+        assert [h["action"] for h in history] == ["created", "updated"]
+        assert [1, "adult_polyclinic", 9, "75", "30", "40"] in history[0]["after"]["cells"]
+        assert history[1]["before"] == history[0]["after"] and history[1]["actor"] == "tester"
         read = (await client.get(f"/v1/lean-reports/RU-MUR/{DATE}", headers=MUR_ANALYST)).json()
         assert read["rows"][0]["cells"] == {
             "2": {"value": 4, "numerator": None, "denominator": None},

@@ -195,3 +195,21 @@ class TestOrgUnitAttributes:
         assert bad.status_code == 422 and bad.json()["errors"][0]["pointer"] == "/subordination"
         changed = await client.patch("/v1/org-units/MUR-C", json={"subordination": "municipal"}, headers=FEDERAL)
         assert changed.json()["subordination"] == "municipal"
+
+    async def test_list_by_kind_subordination_and_settlement(self, client: httpx.AsyncClient) -> None:
+        await client.patch(
+            "/v1/org-units/MUR-A", json={"kind": "adult_polyclinic", "subordination": "municipal"}, headers=FEDERAL
+        )
+        await client.patch(
+            "/v1/org-units/MUR-B", json={"subordination": "regional", "settlement_type": "rural"}, headers=FEDERAL
+        )
+        found = await client.get("/v1/org-units", params={"subordination": "municipal"}, headers=MUR_ANALYST)
+        assert [u["code"] for u in found.json()["items"]] == ["MUR-A"]
+        rural = await client.get("/v1/org-units", params={"settlement_type": "rural"}, headers=MUR_ANALYST)
+        assert [u["code"] for u in rural.json()["items"]] == ["MUR-B"]
+        kind = await client.get(
+            "/v1/org-units", params={"kind": "adult_polyclinic", "under": "RU-MUR"}, headers=FEDERAL
+        )
+        assert [u["code"] for u in kind.json()["items"]] == ["MUR-A"]
+        bad = await client.get("/v1/org-units", params={"subordination": "state"}, headers=FEDERAL)
+        assert bad.status_code == 422

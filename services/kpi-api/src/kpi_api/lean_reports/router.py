@@ -15,6 +15,7 @@ from kpi_api.lean_reports.schemas import LeanForm, LeanReportPut, LeanReportRead
 from kpi_api.lean_reports.service import LeanReportService, form_read
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.etags import etag
+from zdrav_shared.ownership import DefinitionChange
 from zdrav_shared.problems import problem_responses
 from zdrav_shared.spreadsheets import Dialect
 
@@ -125,3 +126,18 @@ async def get_lean_report(
     read = await LeanReportService(session).get(caller, region_code, as_of)
     response.headers["ETag"] = etag(read.version)
     return read
+
+
+@router.get(
+    "/{region_code}/{as_of}/history",
+    response_model=list[DefinitionChange],
+    operation_id="list_lean_report_changes",
+    summary="Who entered or changed a region's New-model report, when, and why",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def list_lean_report_changes(
+    region_code: RegionCode, as_of: AsOf, session: Session, caller: Caller
+) -> list[DefinitionChange]:
+    """Oldest first; `before` and `after` list the cells as `[table, row_type, graph, value, numerator,
+    denominator]`."""
+    return await LeanReportService(session).history(caller, region_code, as_of)

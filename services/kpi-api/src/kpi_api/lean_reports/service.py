@@ -39,6 +39,7 @@ from zdrav_shared.auth import Principal, Role, require_role, require_scope
 from zdrav_shared.contracts.org_units import OrgUnitLevel
 from zdrav_shared.etags import check_if_match
 from zdrav_shared.logging import get_logger
+from zdrav_shared.ownership import DefinitionChange
 from zdrav_shared.problems import Conflict, NotFound, Unprocessable
 
 log = get_logger(__name__)
@@ -195,6 +196,17 @@ class LeanReportService:
         if report is None:
             raise LeanReportNotFound(f"no New-model report of {code} on {as_of.isoformat()}")
         return _read(code, report, await self.repo.cells(report.id))
+
+    async def history(self, principal: Principal, code: str, as_of: date) -> list[DefinitionChange]:
+        """Every change of a report, oldest first (the cells before and after, who, when, why)."""
+        unit = await self._unit(principal, code)
+        report = await self.repo.get(unit.id, as_of)
+        if report is None:
+            raise LeanReportNotFound(f"no New-model report of {code} on {as_of.isoformat()}")
+        return [
+            DefinitionChange(at=e.at, actor=e.actor, action=e.action, before=e.before, after=e.after, reason=e.reason)
+            for e in await self.audit.events(ENTITY, [report.id])
+        ]
 
     async def summary(self, principal: Principal, as_of: date, region: str | None) -> LeanSummary:
         scope = await scope_of(self.session, principal)
