@@ -163,9 +163,7 @@ async def import_org_units_csv(
     response: Response,
     file: Annotated[
         UploadFile,
-        File(
-            description="CSV: code,name_ru,level,parent_code[,name_en,kind,timezone,rural,subordination,settlement_type]"
-        ),
+        File(description="CSV: code,name_ru,level,parent_code[,name_en,kind,timezone,rural,subordination,…]"),
     ],
     dry_run: Annotated[bool, Query(description="Check only; apply nothing")] = False,
 ) -> ImportReport:
