@@ -252,7 +252,7 @@ class TestSubmissionRules:
         [
             ({"report_type": "nope", "org_unit_code": "RU-MUR", "period": "2027-10"}, "/report_type"),
             ({"report_type": "federal_monthly", "org_unit_code": "NOPE", "period": "2027-10"}, "/org_unit_code"),
-            ({"report_type": "federal_monthly", "org_unit_code": "MUR-A", "period": "2027-10"}, "/org_unit_code"),
+            ({"report_type": "federal_monthly", "org_unit_code": "RU", "period": "2027-10"}, "/org_unit_code"),
             ({"report_type": "federal_monthly", "org_unit_code": "RU-MUR", "period": "2027Q3"}, "/period"),
             ({"report_type": "federal_monthly", "org_unit_code": "RU-MUR"}, "/period"),
             ({"report_type": "federal_monthly", "org_unit_code": "RU-MUR", "period": "2027-13"}, "/period"),
@@ -296,6 +296,17 @@ class TestSubmissionRules:
             headers=MUR_ANALYST,
         )
         assert [r["org_unit_code"] for r in listed.json()["rows"]] == ["RU-MUR"]
+        # An organisation may submit a region's report too: listed beside the expected region.
+        await submit(client, MUR_OPERATOR, org_unit_code="MUR-A", **body)
+        listed = await client.get(
+            "/v1/report-submissions",
+            params={"report_type": "federal_monthly", "period": "2025-05"},
+            headers=MUR_ANALYST,
+        )
+        assert [(r["org_unit_code"], r["status"]) for r in listed.json()["rows"]] == [
+            ("MUR-A", "on_time"),
+            ("RU-MUR", "on_time"),
+        ]
         other = await client.get(
             "/v1/report-submissions",
             params={"report_type": "federal_monthly", "period": "2025-05", "region": "RU-KYA"},

@@ -23,7 +23,8 @@ class LeanRowBody(BaseModel):
     table: int = Field(ge=1, le=3)
     row_type: RowType
     cells: dict[str, InputNumber | RatioCell] = Field(
-        description='Graph number → a number, or {numerator, denominator} for a percent graph; "x" graphs are left out'
+        max_length=40,
+        description='Graph number → a number, or {numerator, denominator} for a percent graph; "x" graphs are left out',
     )
 
 

@@ -37,7 +37,7 @@ async def submit_report(
     (200), and a different `submitted_at` for a submitted one is a 409. 201 when recorded first. `due_at`
     is the last second of the due day in the org unit's time zone (working days: the Russian production
     calendar of that year); `on_time` is null while open. Writers: federal, service, and regional_admin or
-    mo_operator inside their scope; the org unit must be of the type's `expected_level`. Audited."""
+    mo_operator inside their scope. Audited."""
     service = SubmissionService(session, clock)
     done = await service.submit(caller, body)
     if not done.created:

@@ -2,7 +2,8 @@
 who owes a report for a period with its due date, when it came and whether on time.
 
 Who is expected: for a period report, every active org unit of the report type's ``expected_level``
-in the region(s) asked about (``region``: the region itself) — each owes one report per period; for
+in the region(s) asked about (``region``: the region itself) — each owes one report per period, and
+is ``missing`` until it submits; a unit of another level may submit too and is listed beside them; for
 an event report, only the obligations recorded for events (by the caller, or by roadmap-api for a
 change of the regional centre) — nobody owes a notice of an event that did not happen.
 
@@ -43,6 +44,7 @@ from kpi_api.report_types.service import due_rule_of
 from kpi_api.reporting_calendar import zone
 from kpi_api.scope import scope_of
 from zdrav_shared.auth import Principal, Role, require_role, require_scope
+from zdrav_shared.contracts.org_units import OrgUnitLevel
 from zdrav_shared.logging import get_logger
 from zdrav_shared.periods import InvalidPeriod, Period
 from zdrav_shared.problems import Conflict, Unprocessable
@@ -128,12 +130,8 @@ class SubmissionService:
         except OrgUnitNotFound as exc:
             raise Unprocessable(f"there is no org unit {body.org_unit_code}", pointer="/org_unit_code") from exc
         require_scope(principal, [u.code for u in resolved.lineage], resolved.unit.code)
-        if resolved.unit.level != report_type.expected_level:
-            raise Unprocessable(
-                f"{report_type.code} is owed by org units of level {report_type.expected_level}; "
-                f"{resolved.unit.code} is a {resolved.unit.level}",
-                pointer="/org_unit_code",
-            )
+        if resolved.unit.level == OrgUnitLevel.FEDERATION:
+            raise Unprocessable("reports are submitted by regions and the units inside them", pointer="/org_unit_code")
         period, event_date = self._when(report_type, body.period, body.event_date)
         timezone = resolved.timezone or DEFAULT_TIMEZONE
         now = self.clock()

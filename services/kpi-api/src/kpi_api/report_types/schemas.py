@@ -8,7 +8,7 @@ from kpi_api.indicators.rules import Periodicity
 from kpi_api.report_types.rules import DueRuleKind
 from zdrav_shared.contracts.org_units import OrgUnitLevel
 
-CODE_PATTERN = r"^[a-z][a-z0-9_]{1,63}$"
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 
 
 class DueRuleBody(BaseModel):
@@ -47,14 +47,18 @@ class ReportTypeCreate(BaseModel):
         },
     )
 
-    code: str = Field(pattern=CODE_PATTERN, description="Lower-case slug, e.g. regional_centre_change")
+    code: str = Field(
+        pattern=CODE_PATTERN, description="Letters, digits, '_', '-' and '.', e.g. regional_centre_change"
+    )
     name_ru: str = Field(min_length=1, max_length=500)
     description: str | None = Field(default=None, max_length=5000)
     owner: str | None = Field(default=None, max_length=64, description="RU (federal) or a region's code")
     due: DueRuleBody
     periodicity: Periodicity | None = Field(default=None, description="Period reports only: month, quarter or year")
     expected_level: OrgUnitLevel = Field(
-        default=OrgUnitLevel.REGION, description="Which org units owe it: the region itself, or its units of a level"
+        default=OrgUnitLevel.REGION,
+        description="Which org units are expected to submit it (missing when they have not): the region itself, "
+        "or its units of a level",
     )
 
 
