@@ -43,13 +43,20 @@ def to_xlsx(summary: LeanSummary, form: Form) -> bytes:
             sheet.append(phases)
         sheet.append([1] + [c.col for c in table.columns])
         numbers_row = sheet.max_row
-        _merge_runs(sheet, header_row, groups)
-        _merge_runs(sheet, header_row + 1, names)
-        # The label spans every header row; a graph without a group spans its two name rows.
-        sheet.merge_cells(start_row=header_row, start_column=1, end_row=numbers_row - 1, end_column=1)
-        for index, column in enumerate(table.columns, start=2):
-            if column.group_ru is None and not _merged(sheet, header_row, index):
-                sheet.merge_cells(start_row=header_row, start_column=index, end_row=header_row + 1, end_column=index)
+        # Row 1 of the header: a group over its graphs, or a graph's own name over its Было/Стало pair,
+        # which then also takes the (empty) second header row.
+        for first, last in _runs(groups):
+            ungrouped = all(table.columns[i - 1].group_ru is None for i in range(max(first, 1), last + 1))
+            bottom = header_row + 1 if first > 0 and ungrouped else header_row
+            if first == 0:
+                bottom = numbers_row - 1  # the row label spans every header row
+            if (first, bottom) != (last, header_row):
+                sheet.merge_cells(start_row=header_row, start_column=first + 1, end_row=bottom, end_column=last + 1)
+        for first, last in _runs(names):
+            if first != last:
+                sheet.merge_cells(
+                    start_row=header_row + 1, start_column=first + 1, end_row=header_row + 1, end_column=last + 1
+                )
         for row in data.rows:
             cells: list[object] = [row.name_ru]
             for column in table.columns:
@@ -78,22 +85,17 @@ def to_xlsx(summary: LeanSummary, form: Form) -> bytes:
     return buffer.getvalue()
 
 
-def _merge_runs(sheet: object, row: int, texts: Sequence[str | None]) -> None:
-    """Merge neighbouring equal header texts (a group over its graphs, a name over Было/Стало)."""
+def _runs(texts: Sequence[str | None]) -> list[tuple[int, int]]:
+    """``(first, last)`` indexes of each run of equal, non-empty neighbouring header texts."""
+    runs: list[tuple[int, int]] = []
     start = 0
     for index in range(1, len(texts) + 1):
         if index < len(texts) and texts[index] is not None and texts[index] == texts[start]:
             continue
-        if texts[start] is not None and index - 1 > start:
-            sheet.merge_cells(start_row=row, start_column=start + 1, end_row=row, end_column=index)  # type: ignore[attr-defined]
+        if texts[start] is not None:
+            runs.append((start, index - 1))
         start = index
-
-
-def _merged(sheet: object, row: int, column: int) -> bool:
-    return any(
-        r.min_row <= row <= r.max_row and r.min_col <= column <= r.max_col
-        for r in sheet.merged_cells.ranges  # type: ignore[attr-defined]
-    )
+    return runs
 
 
 def _ru_date(day: date) -> str:
