@@ -33,7 +33,7 @@ from kpi_api.reporting_calendar import (
     next_working_day,
     zone,
 )
-from zdrav_shared.periods import Period, PeriodType
+from zdrav_shared.periods import Period
 
 MAX_DAYS_AFTER_EVENT = 60
 MAX_MONTHS_AFTER_EVENT = 24
@@ -144,11 +144,3 @@ def obligation_key(period: Period | None, event_date: date | None) -> str:
     if event_date is None:
         raise ValueError("an obligation has a period or an event date")
     return event_date.isoformat()
-
-
-def period_window(period: Period) -> tuple[date, date]:
-    """First and last day of a period (event reports are listed by the period their event falls in)."""
-    return period.start, period.end
-
-
-PERIOD_TYPE_OF = {"month": PeriodType.MONTH, "quarter": PeriodType.QUARTER, "year": PeriodType.YEAR}
