@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kpi_api.audit.repository import AuditRepository
@@ -196,15 +197,20 @@ class ReportTypeService:
         ]
 
     async def ensure_federal_seeds(self) -> int:
-        """Insert the federal report types that are missing (never changes an existing one)."""
+        """Insert the federal report types that are missing (never changes an existing one). Replicas
+        starting together may race: a row another one inserted first is simply there."""
         added = 0
         for seed in FEDERAL_REPORT_TYPES:
             if await self.repo.get(seed["code"]) is not None:
                 continue
             row = ReportType(owner=FEDERAL_OWNER, expected_level="region", active=True, version=1, **_seed_fields(seed))
-            self.repo.add(row)
+            try:
+                async with self.repo.session.begin_nested():
+                    self.repo.add(row)
+                    await self.repo.flush()
+            except IntegrityError:
+                continue
             added += 1
-        await self.repo.flush()
         return added
 
 
