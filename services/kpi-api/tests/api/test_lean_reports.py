@@ -3,6 +3,7 @@ their counts, totals as sums, ratios of sums and weighted means (hand-computed),
 
 from __future__ import annotations
 
+import asyncio
 import io
 from typing import Any
 
@@ -210,3 +211,20 @@ class TestExport:
             "/v1/lean-reports/summary", params={"as_of": DATE, "format": "csv", "dialect": "plain"}, headers=FEDERAL
         )
         assert plain.content.decode("utf-8-sig").splitlines()[0].startswith("table,row_type,col,")
+
+
+class TestConcurrentWriters:
+    async def test_of_two_writers_at_one_version_one_wins(self, client: httpx.AsyncClient) -> None:
+        await put(client, "RU-MUR", MUR)
+        bodies = [[row(2, "adult_polyclinic", c2=n)] for n in (4, 5)]
+        answers = await asyncio.gather(
+            *(
+                client.put(
+                    f"/v1/lean-reports/RU-MUR/{DATE}", json={"rows": b}, headers={**FEDERAL, "If-Match": 'W/"1"'}
+                )
+                for b in bodies
+            )
+        )
+        assert sorted(a.status_code for a in answers) == [200, 409]
+        read = (await client.get(f"/v1/lean-reports/RU-MUR/{DATE}", headers=FEDERAL)).json()
+        assert read["version"] == 2

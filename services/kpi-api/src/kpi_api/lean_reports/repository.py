@@ -7,13 +7,14 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Numeric, and_, delete, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Numeric, and_, delete, func, or_, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from kpi_api.lean_reports.form import WEIGHT_CELL
 from kpi_api.models import LeanReport, LeanReportCell, OrgUnit
 from kpi_api.scope import Scope
+from zdrav_shared.orm import utcnow
 
 AGG = Numeric(38, 10)
 
@@ -62,6 +63,17 @@ class LeanRepository:
         await self.session.execute(delete(LeanReportCell).where(LeanReportCell.report_id == report_id))
         self.session.add_all(cells)
         await self.session.flush()
+
+    async def bump(self, report: LeanReport, by: str) -> bool:
+        """Next version of ``report`` if it is still at the version read; ``report`` is re-read either way."""
+        result = await self.session.execute(
+            update(LeanReport)
+            .where(LeanReport.id == report.id, LeanReport.version == report.version)
+            .values(version=LeanReport.version + 1, updated_by=by, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.refresh(report)
+        return bool(getattr(result, "rowcount", 0) == 1)
 
     def add(self, row: LeanReport) -> None:
         self.session.add(row)

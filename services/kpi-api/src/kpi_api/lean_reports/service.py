@@ -179,11 +179,14 @@ class LeanReportService:
         ]
         after = _snapshot(stored)
         if before != after:
+            # Compare-and-set: of two writers that read the same version, one changes the report.
+            if before is not None and not await self.repo.bump(report, principal.sub):
+                raise Conflict(
+                    f"the report of {code} on {as_of.isoformat()} changed meanwhile (now version {report.version}); "
+                    "read it again and retry",
+                    reason="concurrent_change",
+                )
             await self.repo.replace_cells(report.id, stored)
-            if before is not None:
-                report.version += 1
-            report.updated_by = principal.sub
-            await self.repo.flush()
             self.audit.record(
                 ENTITY, report.id, "created" if before is None else "updated", principal.sub, before, after, body.reason
             )

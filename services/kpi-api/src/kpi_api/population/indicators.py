@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kpi_api.indicators.repository import IndicatorRepository
@@ -35,25 +36,29 @@ async def ensure_population_indicators(
         code = INDICATOR_OF_KIND[kind]
         if await repo.get(code) is not None:
             continue
-        session.add(
-            Indicator(
-                code=code,
-                name_ru=NAMES_RU[kind],
-                description="Values come from POST /v1/org-units/{code}/population; entered values are not read.",
-                unit="чел.",
-                kind="input",
-                aggregation="sum",
-                time_aggregation="last",
-                direction="higher_is_better",
-                periodicity="month",
-                precision=0,
-                source=Source.POPULATION.value,
-                on_track_ratio=Decimal("0.95"),
-                at_risk_ratio=Decimal("0.85"),
-                active=True,
-                version=1,
-            )
+        row = Indicator(
+            code=code,
+            name_ru=NAMES_RU[kind],
+            description="Values come from POST /v1/org-units/{code}/population; entered values are not read.",
+            unit="чел.",
+            kind="input",
+            aggregation="sum",
+            time_aggregation="last",
+            direction="higher_is_better",
+            periodicity="month",
+            precision=0,
+            source=Source.POPULATION.value,
+            on_track_ratio=Decimal("0.95"),
+            at_risk_ratio=Decimal("0.85"),
+            active=True,
+            version=1,
         )
+        try:
+            # Two first figures at once may both get here: the second finds the input there.
+            async with session.begin_nested():
+                session.add(row)
+                await session.flush()
+        except IntegrityError:
+            continue
         added += 1
-    await session.flush()
     return added
