@@ -213,3 +213,34 @@ class TestOrgUnitAttributes:
         assert [u["code"] for u in kind.json()["items"]] == ["MUR-A"]
         bad = await client.get("/v1/org-units", params={"subordination": "state"}, headers=FEDERAL)
         assert bad.status_code == 422
+
+
+class TestFormulaFirst:
+    async def test_a_formula_may_name_the_population_before_any_figure(self, client: httpx.AsyncClient) -> None:
+        listed = await client.get("/v1/indicators", headers=FEDERAL)
+        assert "POPULATION_ATTACHED" not in {i["code"] for i in listed.json()["items"]}
+        await create_indicator(client, "DOCTORS")
+        await create_indicator(client, "PER_10K", formula="DOCTORS * 10000 / POPULATION_ATTACHED")
+        await post_values(client, [item("DOCTORS", "MUR-A", "2025Q2", 30)], submit=True)
+        rows = await analytics(client, indicators="PER_10K,POPULATION_ATTACHED", org_units="MUR-A", periods="2025Q2")
+        assert rows[("POPULATION_ATTACHED", "MUR-A", "2025Q2")]["reason"] == "no_population_figure"
+        assert rows[("PER_10K", "MUR-A", "2025Q2")]["reason"] == "missing_input:POPULATION_ATTACHED"
+        await population(client, "MUR-A", "2025-04-01", 15000)
+        rows = await analytics(client, indicators="PER_10K", org_units="MUR-A", periods="2025Q2")
+        assert rows[("PER_10K", "MUR-A", "2025Q2")]["value"] == 20  # 30 × 10 000 ÷ 15 000
+        source = await client.get("/v1/indicators/POPULATION_ATTACHED", headers=FEDERAL)
+        assert source.json()["source"] == "population"
+        refused = await client.post(
+            "/v1/indicators",
+            json={
+                "code": "MY_POP",
+                "name_ru": "x",
+                "unit": "чел.",
+                "kind": "input",
+                "direction": "higher_is_better",
+                "periodicity": "month",
+                "source": "population",
+            },
+            headers=FEDERAL,
+        )
+        assert refused.status_code == 422 and refused.json()["errors"][0]["pointer"] == "/source"

@@ -10,6 +10,7 @@ formula over them is a ratio of sums like any other.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
@@ -62,3 +63,14 @@ async def ensure_population_indicators(
             continue
         added += 1
     return added
+
+
+_REFERENCE = re.compile(r"\bPOPULATION_(ATTACHED|RESIDENT)\b")
+
+
+async def ensure_for_formula(session: AsyncSession, formula: str | None) -> None:
+    """Make the population inputs a formula names exist, so that ``DOCTORS * 10000 /
+    POPULATION_ATTACHED`` can be defined before the first figure is recorded."""
+    kinds = tuple(PopulationKind(m.lower()) for m in dict.fromkeys(_REFERENCE.findall(formula or "")))
+    if kinds:
+        await ensure_population_indicators(session, kinds)
