@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Query
 
 from kpi_api.analytics.service import AnalyticsQuery
+from kpi_api.codes import TEXT
 from kpi_api.org_units.filters import UnitFilter
 from kpi_api.population.rules import Subordination
 from zdrav_shared.contracts.org_units import OrgUnitLevel
@@ -34,7 +35,8 @@ def analytics_query(
     ytd: Annotated[bool, Query(description="Year to date: from January up to and including each period")] = False,
     previous: Annotated[bool, Query(description="Add the value of the previous period to each row")] = False,
     kind: Annotated[
-        str | None, Query(max_length=1_000, description="Roll up only org units of these kinds, comma-separated")
+        str | None,
+        Query(max_length=1_000, pattern=TEXT, description="Roll up only org units of these kinds, comma-separated"),
     ] = None,
     subordination: Annotated[
         str | None, Query(max_length=200, description="Roll up only org units of this subordination: regional, …")

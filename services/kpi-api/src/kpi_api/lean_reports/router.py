@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response
 
+from kpi_api.codes import CODE
 from kpi_api.deps import Caller, Session
 from kpi_api.lean_reports.export import to_csv, to_xlsx
 from kpi_api.lean_reports.form import form
@@ -22,7 +23,9 @@ from zdrav_shared.spreadsheets import Dialect
 router = APIRouter(prefix="/v1/lean-reports", tags=["lean-reports"], route_class=CommittingRoute)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-RegionCode = Annotated[str, Path(max_length=64, description="A region's code, or RU for federation-level figures")]
+RegionCode = Annotated[
+    str, Path(max_length=64, pattern=CODE, description="A region's code, or RU for federation-level figures")
+]
 AsOf = Annotated[date, Path(description="The report date, e.g. 2019-07-01 for the first half of 2019")]
 
 
@@ -64,7 +67,9 @@ async def get_lean_report_summary(
     session: Session,
     caller: Caller,
     as_of: Annotated[date, Query(description="The report date")],
-    region: Annotated[str | None, Query(max_length=64, description="One region; default all you may see")] = None,
+    region: Annotated[
+        str | None, Query(max_length=64, pattern=CODE, description="One region; default all you may see")
+    ] = None,
     format: Annotated[
         SummaryFormat, Query(description="json; csv (one cell a line); xlsx in the printed layout")
     ] = SummaryFormat.JSON,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile, status
 
+from kpi_api.codes import TEXT
 from kpi_api.deps import Caller, Session
 from kpi_api.org_units.importer import import_org_units
 from kpi_api.org_units.schemas import ImportReport, OrgUnitCreate, OrgUnitRead, OrgUnitUpdate
@@ -55,7 +56,9 @@ async def list_org_units(
     level: OrgUnitLevel | None = None,
     under: Annotated[str | None, Query(max_length=64, description="Only the subtree of this code")] = None,
     q: Annotated[str | None, Query(max_length=100, description="Substring of name or code")] = None,
-    kind: Annotated[str | None, Query(max_length=64, description="adult_polyclinic, hospital, fap…")] = None,
+    kind: Annotated[
+        str | None, Query(max_length=64, pattern=TEXT, description="adult_polyclinic, hospital, fap…")
+    ] = None,
     subordination: Subordination | None = None,
     settlement_type: SettlementType | None = None,
 ) -> Page[OrgUnitRead]:

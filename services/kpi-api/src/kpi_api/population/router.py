@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
+from kpi_api.codes import CODE
 from kpi_api.deps import Caller, Session
 from kpi_api.population.schemas import PopulationFigureCreate, PopulationRead
 from kpi_api.population.service import PopulationService
@@ -14,7 +15,7 @@ from zdrav_shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1/org-units", tags=["org-units"], route_class=CommittingRoute)
 
-Code = Annotated[str, Path(max_length=64, description="Org unit code")]
+Code = Annotated[str, Path(max_length=64, pattern=CODE, description="Org unit code")]
 
 
 @router.post(

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
+from kpi_api.codes import CODE, PERIOD
 from kpi_api.deps import Caller, Clock, Session
 from kpi_api.models import OrgUnit
 from kpi_api.report_submissions.schemas import SubmissionCreate, SubmissionList, SubmissionRead
@@ -59,16 +60,19 @@ async def list_report_submissions(
     session: Session,
     caller: Caller,
     clock: Clock,
-    report_type: Annotated[str, Query(max_length=64, examples=["federal_monthly"])],
+    report_type: Annotated[str, Query(max_length=64, pattern=CODE, examples=["federal_monthly"])],
     period: Annotated[
         str,
         Query(
             max_length=10,
+            pattern=PERIOD,
             examples=["2027-10"],
             description="The period; for event reports the window their events fall in",
         ),
     ],
-    region: Annotated[str | None, Query(max_length=64, description="One region (or any org unit's subtree)")] = None,
+    region: Annotated[
+        str | None, Query(max_length=64, pattern=CODE, description="One region (or any org unit's subtree)")
+    ] = None,
 ) -> SubmissionList:
     """Period reports: one row per expected org unit (the type's `expected_level` in the region — the
     region itself by default) with `status` on_time, late or missing, plus rows of any other unit that

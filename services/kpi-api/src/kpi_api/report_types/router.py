@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
+from kpi_api.codes import CODE
 from kpi_api.deps import Caller, Session
 from kpi_api.report_types.schemas import ReportTypeCreate, ReportTypeRead, ReportTypeUpdate
 from kpi_api.report_types.service import ReportTypeService, read
@@ -16,7 +17,7 @@ from zdrav_shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1/report-types", tags=["reporting"], route_class=CommittingRoute)
 
-Code = Annotated[str, Path(max_length=64, description="Report type code, e.g. federal_monthly")]
+Code = Annotated[str, Path(max_length=64, pattern=CODE, description="Report type code, e.g. federal_monthly")]
 
 
 @router.post(

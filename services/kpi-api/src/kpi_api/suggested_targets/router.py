@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from kpi_api.codes import CODE, PERIOD
 from kpi_api.deps import Caller, Clock, Session
 from kpi_api.suggested_targets.schemas import SuggestedTarget
 from kpi_api.suggested_targets.service import SuggestedTargetService
@@ -24,12 +25,14 @@ router = APIRouter(prefix="/v1/indicators", tags=["targets"], route_class=Commit
     responses=problem_responses(401, 403, 404, 422),
 )
 async def get_suggested_target(
-    code: Annotated[str, Path(max_length=64)],
+    code: Annotated[str, Path(max_length=64, pattern=CODE)],
     session: Session,
     caller: Caller,
     clock: Clock,
-    org_unit: Annotated[str, Query(max_length=64, description="The org unit (its whole subtree)")],
-    period: Annotated[str, Query(max_length=10, examples=["2025Q2", "2025"], description="The current period")],
+    org_unit: Annotated[str, Query(max_length=64, pattern=CODE, description="The org unit (its whole subtree)")],
+    period: Annotated[
+        str, Query(max_length=10, pattern=PERIOD, examples=["2025Q2", "2025"], description="The current period")
+    ],
     long_term: Annotated[
         Decimal | None, Query(allow_inf_nan=False, max_digits=20, decimal_places=6, description="The long-term level")
     ] = None,
