@@ -21,6 +21,7 @@ import itertools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -91,6 +92,24 @@ EXPECTED: dict[str, dict[str, str]] = {
         # = BEDS is federal (owner RU): only federal changes it (owners: test_definition_owners_kpi)
         "update_indicator": "200 200 | 403 403 | 403 403 | 403 403",
         "update_org_unit": "200 200 | 200 403 | 403 403 | 403 403",
+        # = reporting obligations: a catalogue owned by RU or a region (default: the caller's own)
+        "create_report_type": "201 201 | 201 201 | 403 403 | 403 403",
+        "list_report_types": "200 200 | 200 200 | 200 200 | 200 200",  # =
+        "get_report_type": "200 200 | 200 200 | 200 200 | 200 200",  # =
+        "list_report_type_changes": "200 200 | 200 200 | 200 200 | 200 200",  # =
+        # only the owner: "own" is a type owned by RU-MUR, "other" the federal centre's (owner RU)
+        "update_report_type": "403 200 | 200 403 | 403 403 | 403 403",
+        # the region's report: its admin or operator; a service (roadmap-api) for any region
+        "submit_report": "201 201 | 201 403 | 201 403 | 403 403",
+        "list_report_submissions": "200 200 | 200 403 | 200 403 | 200 403",
+        "record_population": "201 201 | 201 403 | 201 403 | 403 403",
+        "get_population": "200 200 | 200 200 | 200 200 | 200 200",  # registry data: readable by all
+        "get_lean_report_form": "200 200 | 200 200 | 200 200 | 200 200",  # =
+        "get_lean_report_summary": "200 200 | 200 403 | 200 403 | 200 403",
+        "put_lean_report": "200 200 | 200 403 | 403 403 | 403 403",
+        "get_lean_report": "200 200 | 200 403 | 200 403 | 200 403",
+        "list_lean_report_changes": "200 200 | 200 403 | 200 403 | 200 403",
+        "get_suggested_target": "200 200 | 200 403 | 200 403 | 200 403",
     },
     "survey-api": {
         "create_campaign": "201 201 | 201 403 | 403 403 | 403 403",
@@ -261,6 +280,21 @@ async def kpi_seed(world: World) -> None:
     await world.post("/v1/indicators", indicator_body("BEDS"))
     for target in TARGETS:
         world.ids[f"value-{target}"] = await kpi_value(world, target)
+    mur_type = {
+        "code": "mur_notice",
+        "name_ru": "Уведомление",
+        "due": {"rule": "working_days_after_event", "days": 3},
+    }
+    created = await world.client.post("/v1/report-types", json=mur_type, headers=caller_headers("regional_admin"))
+    assert created.status_code == 201, created.text
+    for target in TARGETS:
+        lean = {"rows": [{"table": 1, "row_type": "adult_polyclinic", "cells": {"2": 3}}]}
+        await world.client.put(f"/v1/lean-reports/{REGION[target]}/2019-07-01", json=lean, headers=FEDERAL)
+
+
+def _event_date(world: World) -> str:
+    """A fresh event date per call, so each submission is recorded anew (201)."""
+    return (date(2020, 1, 1) + timedelta(days=next(world.periods))).isoformat()
 
 
 async def kpi_value(world: World, target: str, submit: bool = False) -> int:
@@ -345,6 +379,47 @@ KPI: dict[str, Builder] = {
     ),
     "get_value": lambda w, t: _r("GET", f"/v1/values/{w.ids['value-' + t]}"),
     "list_value_changes": lambda w, t: _r("GET", f"/v1/values/{w.ids['value-' + t]}/history"),
+    "create_report_type": lambda w, t: _r(
+        "POST",
+        "/v1/report-types",
+        json={"code": w.unique("rt_").lower(), "name_ru": "x", "due": {"rule": "months_after_event", "months": 1}},
+    ),
+    "list_report_types": lambda w, t: _r("GET", "/v1/report-types"),
+    "get_report_type": lambda w, t: _r("GET", "/v1/report-types/federal_monthly"),
+    "list_report_type_changes": lambda w, t: _r("GET", "/v1/report-types/federal_monthly/history"),
+    "update_report_type": lambda w, t: _r(
+        "PATCH",
+        f"/v1/report-types/{'mur_notice' if t == 'own' else 'federal_monthly'}",
+        json={"name_ru": w.unique("N")},
+    ),
+    "submit_report": lambda w, t: _r(
+        "POST",
+        "/v1/report-submissions",
+        json={"report_type": "regional_centre_change", "org_unit_code": REGION[t], "event_date": _event_date(w)},
+    ),
+    "list_report_submissions": lambda w, t: _r(
+        "GET",
+        "/v1/report-submissions",
+        params={"report_type": "federal_monthly", "period": "2025-05", "region": REGION[t]},
+    ),
+    "record_population": lambda w, t: _r(
+        "POST", f"/v1/org-units/{ORG[t]}/population", json={"as_of": _event_date(w), "value": 1000}
+    ),
+    "get_population": lambda w, t: _r("GET", f"/v1/org-units/{ORG[t]}/population"),
+    "get_lean_report_form": lambda w, t: _r("GET", "/v1/lean-reports/form"),
+    "get_lean_report_summary": lambda w, t: _r(
+        "GET", "/v1/lean-reports/summary", params={"as_of": "2019-07-01", "region": REGION[t]}
+    ),
+    "put_lean_report": lambda w, t: _r(
+        "PUT",
+        f"/v1/lean-reports/{REGION[t]}/2019-07-01",
+        json={"rows": [{"table": 1, "row_type": "adult_polyclinic", "cells": {"2": 3}}]},
+    ),
+    "get_lean_report": lambda w, t: _r("GET", f"/v1/lean-reports/{REGION[t]}/2019-07-01"),
+    "list_lean_report_changes": lambda w, t: _r("GET", f"/v1/lean-reports/{REGION[t]}/2019-07-01/history"),
+    "get_suggested_target": lambda w, t: _r(
+        "GET", "/v1/indicators/BEDS/suggested-target", params={"org_unit": ORG[t], "period": "2025Q2", "long_term": 10}
+    ),
 }
 
 

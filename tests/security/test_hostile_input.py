@@ -333,7 +333,7 @@ def _assert_neutralised(cell: str, original: str) -> None:
 
 async def test_kpi_analytics_export_escapes_formula_cells(clients: dict[str, httpx.AsyncClient]) -> None:
     """INJ's unit (a free label) is '=cmd|…': escaped in CSV and stored as text (not a formula) in XLSX."""
-    params = {"indicators": "INJ,A", "org_units": "RU-MUR", "periods": "2025Q2"}
+    params = {"indicators": "INJ,A", "org_units": "RU-MUR", "periods": "2025Q2", "dialect": "plain"}
     response = await clients["kpi-api"].get("/v1/analytics/export", params={**params, "format": "csv"}, headers=FEDERAL)
     assert response.status_code == 200, response.text
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -368,7 +368,7 @@ async def test_survey_export_escapes_formula_comments(clients: dict[str, httpx.A
     batch = await survey.post("/v1/responses/batch", json={"responses": items}, headers=KIOSK)
     assert batch.status_code == 200, batch.text
     assert {r["status"] for r in batch.json()["results"]} == {"accepted"}, batch.text
-    params = {"campaign": "sec-2025", "period": "2025Q2"}
+    params = {"campaign": "sec-2025", "period": "2025Q2", "dialect": "plain"}
     response = await survey.get("/v1/exports/responses", params={**params, "format": "csv"}, headers=FEDERAL)
     assert response.status_code == 200, response.text
     comments = sorted(r["comment"] for r in csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))

@@ -1,5 +1,5 @@
-"""kpi-api: org units, indicators and formulas, targets, values, approval, deadlines, analytics and
-the federal quarterly report."""
+"""kpi-api: org units, indicators and formulas, targets, values, approval, deadlines, analytics, the
+federal quarterly report, reporting obligations and the lean New-model report."""
 
 from __future__ import annotations
 
@@ -8,14 +8,20 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kpi_api.analytics.router import router as analytics_router
+from kpi_api.builtins import with_builtins
 from kpi_api.deadlines.router import router as deadlines_router
 from kpi_api.imports.router import router as imports_router
 from kpi_api.indicators.router import router as indicators_router
+from kpi_api.lean_reports.router import router as lean_reports_router
 from kpi_api.org_units.router import router as org_units_router
+from kpi_api.population.router import router as population_router
+from kpi_api.report_submissions.router import router as report_submissions_router
+from kpi_api.report_types.router import router as report_types_router
 from kpi_api.reports.router import router as reports_router
 from kpi_api.settings import KpiSettings
 from kpi_api.sources.router import router as sources_router
 from kpi_api.sources.task import peers_and_refresh
+from kpi_api.suggested_targets.router import router as suggested_targets_router
 from kpi_api.targets.router import router as targets_router
 from kpi_api.values.router import router as values_router
 from zdrav_shared.app import build_app
@@ -37,17 +43,22 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
         version=VERSION,
         routers=[
             org_units_router,
+            population_router,
             indicators_router,
             targets_router,
+            suggested_targets_router,
             values_router,
             analytics_router,
             deadlines_router,
             imports_router,
             sources_router,
             reports_router,
+            report_types_router,
+            report_submissions_router,
+            lean_reports_router,
         ],
         migrations_dir=MIGRATIONS_DIR,
-        startup=peers_and_refresh(settings),
+        startup=with_builtins(peers_and_refresh(settings)),
         body_limits={
             path: settings.max_import_bytes + 65_536
             for path in ("/v1/org-units/import", "/v1/values/import", "/v1/indicators/import")
@@ -62,5 +73,10 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
             {"name": "imports", "description": "Bulk CSV/XLSX uploads of values and of indicators with targets"},
             {"name": "sources", "description": "Values pulled from survey-api and roadmap-api"},
             {"name": "reports", "description": "The federal quarterly report"},
+            {"name": "reporting", "description": "Reporting obligations: report types, submissions, timeliness"},
+            {
+                "name": "lean-reports",
+                "description": "The federal centre's New-model (lean polyclinic) report, tables 1–3",
+            },
         ],
     )

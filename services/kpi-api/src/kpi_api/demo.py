@@ -1,5 +1,6 @@
 """Demo content for ``make run``: the org-unit registry from ``data/demo/org_units.csv``, then the
-indicator catalogue, targets and generated values (:mod:`kpi_api.demo_monitoring`).
+indicator catalogue, targets and generated values (:mod:`kpi_api.demo_monitoring`), then reporting
+obligations, population figures and the New-model report (:mod:`kpi_api.demo_reporting`).
 
 Idempotent: an already loaded database is left as it is. Other features add their demo loaders here.
 """
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 from kpi_api.demo_monitoring import load_monitoring_demo
+from kpi_api.demo_reporting import load_reporting_demo
 from kpi_api.org_units.importer import import_org_units
 from kpi_api.org_units.repository import OrgUnitRepository
 from zdrav_shared.auth import Principal, Role
@@ -44,6 +46,9 @@ async def load_demo(database_url: str) -> None:
             await session.commit()
         async with database.sessionmaker() as session:
             await load_monitoring_demo(session, DEMO_PRINCIPAL, repo_root() / "data" / "reference")
+            await session.commit()
+        async with database.sessionmaker() as session:
+            await load_reporting_demo(session, DEMO_PRINCIPAL, repo_root() / "data" / "reference")
             await session.commit()
     finally:
         await database.dispose()

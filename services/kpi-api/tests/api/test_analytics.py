@@ -7,10 +7,12 @@ Staffing (× 1.2 part-time coefficient): A 90 %, B 30 %; the region is the ratio
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import httpx
 import pytest
+from openpyxl import load_workbook
 
 from .conftest import FEDERAL, KYA_ADMIN, MUR_ANALYST, MUR_OPERATOR, create_indicator, item
 from .conftest import post_values as post_drafts
@@ -318,7 +320,7 @@ class TestQueries:
         assert response.json()["errors"][0]["pointer"] == pointer
 
     async def test_export_csv_and_xlsx(self, client: httpx.AsyncClient, staffing: None) -> None:
-        params = {"indicators": "STAFFING", "org_units": "RU-MUR", "periods": "2025Q2"}
+        params = {"indicators": "STAFFING", "org_units": "RU-MUR", "periods": "2025Q2", "dialect": "plain"}
         csv_response = await client.get("/v1/analytics/export", params=params, headers=FEDERAL)
         assert csv_response.status_code == 200
         text = csv_response.content.decode("utf-8")
@@ -327,3 +329,27 @@ class TestQueries:
         xlsx = await client.get("/v1/analytics/export", params={**params, "format": "xlsx"}, headers=FEDERAL)
         assert xlsx.status_code == 200
         assert xlsx.content[:2] == b"PK"
+
+    async def test_export_for_a_russian_excel_by_default(self, client: httpx.AsyncClient, staffing: None) -> None:
+        params = {"indicators": "STAFFING", "org_units": "RU-MUR", "periods": "2025Q2"}
+        response = await client.get("/v1/analytics/export", params=params, headers=FEDERAL)
+        assert response.content.startswith(b"\xef\xbb\xbf")
+        lines = response.content.decode("utf-8-sig").splitlines()
+        header = lines[0].split(";")
+        assert header[:5] == [
+            "Код показателя",
+            "Код организации / территории",
+            "Период",
+            "Нарастающим итогом",
+            "Значение",
+        ]
+        cells = dict(zip(header, lines[1].split(";"), strict=True))
+        assert cells["Нарастающим итогом"] == "нет"
+        assert cells["Значение"] == "66,0"
+        assert cells["Статус"] in {"достигнуто", "близко к цели", "под угрозой", "не достигнуто", "нет цели", ""}
+        xlsx = await client.get("/v1/analytics/export", params={**params, "format": "xlsx"}, headers=FEDERAL)
+        sheet = load_workbook(io.BytesIO(xlsx.content))["Аналитика"]
+        assert sheet.freeze_panes == "A2"
+        assert sheet["A1"].value == "Код показателя" and sheet["A1"].font.bold
+        assert sheet.column_dimensions["A"].width >= len("Код показателя")
+        assert isinstance(sheet["E2"].value, int | float)

@@ -75,3 +75,48 @@ async def test_murmansk_shares_are_ratios_of_sums(client: httpx.AsyncClient, set
     doctors = next(i for i in mur["indicators"] if i["indicator_code"] == "DOCTORS")
     assert doctors["approved_units"] == 0 and doctors["value"] is None  # 2025Q3 is submitted, not approved
     assert mur["completeness"]["received"] > 0 and mur["completeness"]["approved"] == 0
+
+
+async def test_demo_shows_the_lean_report_obligations_and_population(
+    client: httpx.AsyncClient, settings: KpiSettings
+) -> None:
+    await load_demo(settings.database_url)
+    await load_demo(settings.database_url)  # idempotent
+    lean = (await client.get("/v1/lean-reports/summary", params={"as_of": "2019-06-01"}, headers=FEDERAL)).json()
+    assert lean["reports"] == ["RU"]
+    table1 = {r["row_type"]: r["cells"]["2"]["value"] for r in lean["tables"][0]["rows"]}
+    assert table1 == {"adult_polyclinic": 959, "children_polyclinic": 663, "mixed_polyclinic": 227}
+    monthly = (
+        await client.get(
+            "/v1/report-submissions", params={"report_type": "federal_monthly", "period": "2025-10"}, headers=FEDERAL
+        )
+    ).json()
+    assert {r["org_unit_code"]: r["status"] for r in monthly["rows"]} == {
+        "RU-MUR": "on_time",
+        "RU-KYA": "late",  # 23:10 in Moscow is 03:10 the next day in Krasnoyarsk
+        "RU-SAK": "missing",
+    }
+    notices = (
+        await client.get(
+            "/v1/report-submissions",
+            params={"report_type": "regional_centre_change", "period": "2025-11"},
+            headers=FEDERAL,
+        )
+    ).json()
+    assert [(r["org_unit_code"], r["due_date"], r["status"]) for r in notices["rows"]] == [
+        ("RU-MUR", "2025-11-07", "on_time")
+    ]
+    per_10k = (
+        await client.get(
+            "/v1/analytics",
+            params={"indicators": "DOCTORS_PER_10K_ATTACHED", "org_units": "RU-MUR", "periods": "2025Q2"},
+            headers=FEDERAL,
+        )
+    ).json()["rows"][0]
+    assert per_10k["value"] is not None and per_10k["denominator"] > 0
+    regional = await client.get(
+        "/v1/analytics",
+        params={"indicators": "DOCTORS", "org_units": "RU-MUR", "periods": "2025Q2", "subordination": "regional"},
+        headers=FEDERAL,
+    )
+    assert regional.json()["rows"][0]["value"] is not None

@@ -86,7 +86,7 @@ class TestEnteredRatios:
     async def test_the_export_carries_the_counts(self, client: httpx.AsyncClient, shares: None) -> None:
         response = await client.get(
             "/v1/analytics/export",
-            params={"indicators": "SCREENED", "org_units": "RU-MUR", "periods": "2025Q2"},
+            params={"indicators": "SCREENED", "org_units": "RU-MUR", "periods": "2025Q2", "dialect": "plain"},
             headers=FEDERAL,
         )
         text = response.content.decode("utf-8-sig")

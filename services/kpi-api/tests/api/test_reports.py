@@ -169,7 +169,7 @@ class TestQuarterlyReport:
         assert response.json()["errors"][0]["pointer"] == pointer
 
     async def test_csv_is_flat_escaped_with_bom(self, client: httpx.AsyncClient, data: None) -> None:
-        response = await report(client, format="csv")
+        response = await report(client, format="csv", dialect="plain")
         assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
         assert response.content.startswith(b"\xef\xbb\xbf")
         lines = response.content.decode("utf-8-sig").splitlines()
@@ -180,17 +180,29 @@ class TestQuarterlyReport:
 
     async def test_xlsx(self, client: httpx.AsyncClient, data: None, peers: respx.MockRouter) -> None:
         peers["survey"].mock(return_value=httpx.Response(503))
-        response = await report(client, format="xlsx", region="RU-MUR")
+        response = await report(client, format="xlsx", region="RU-MUR", dialect="plain")
         assert response.status_code == 200
-        sheet = load_workbook(io.BytesIO(response.content)).active
-        assert sheet is not None
-        values = list(sheet.values)
+        book = load_workbook(io.BytesIO(response.content))
+        assert book.sheetnames == ["indicators", "survey", "roadmaps", "completeness"]
+        values = list(book["indicators"].values)
         header = values[0]
         assert header[:4] == ("period", "region_code", "region_name_ru", "indicator_code")
         assert len(values) == 1 + 3
-        first = dict(zip(header, values[1], strict=True))
-        assert first["sections_unavailable"] == "survey" and first["survey_n"] is None
-        assert first["roadmaps_execution_pct"] == 70
+        survey = dict(zip(*list(book["survey"].values), strict=True))
+        assert survey["sections_unavailable"] == "survey" and survey["n"] is None
+        roadmaps = dict(zip(*list(book["roadmaps"].values), strict=True))
+        assert roadmaps["execution_pct"] == 70 and roadmaps["region_code"] == "RU-MUR"
+        completeness = dict(zip(*list(book["completeness"].values), strict=True))
+        assert completeness["expected"] is not None
+        assert book["indicators"].freeze_panes == "A2"
+
+    async def test_files_for_a_russian_excel(self, client: httpx.AsyncClient, data: None) -> None:
+        response = await report(client, format="csv", region="RU-MUR")
+        lines = response.content.decode("utf-8-sig").splitlines()
+        assert lines[0].startswith("Период;Код региона;Регион;Код показателя")
+        book = load_workbook(io.BytesIO((await report(client, format="xlsx", region="RU-MUR")).content))
+        assert book.sheetnames == ["Показатели", "Опрос", "Дорожные карты", "Полнота отчётности"]
+        assert book["Показатели"]["A1"].value == "Период"
 
     async def test_no_regions_no_peer_calls(self, client: httpx.AsyncClient, peers: respx.MockRouter) -> None:
         response = await report(client, auth(["regional_admin"], ["MUR-A"]))

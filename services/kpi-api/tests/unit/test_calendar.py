@@ -14,10 +14,15 @@ from kpi_api.reporting_calendar import (
     DeadlineRule,
     InvalidTimezone,
     WorkCalendar,
+    add_months,
+    add_working_days,
     deadline_for,
     deadline_instant,
     is_late,
     is_valid_timezone,
+    next_working_day,
+    non_working_days,
+    working_weekends,
 )
 from zdrav_shared.periods import Period, PeriodType
 
@@ -118,11 +123,44 @@ class TestDeadlineFor:
 
 
 class TestWorkCalendar:
-    @pytest.mark.parametrize(("year", "working_days"), [(2024, 248), (2025, 247), (2026, 247)])
+    @pytest.mark.parametrize(("year", "working_days"), [(2024, 248), (2025, 247), (2026, 247), (2027, 247)])
     def test_published_totals(self, year: int, working_days: int) -> None:
         first = date(year, 1, 1)
         days = [first + timedelta(days=i) for i in range((date(year + 1, 1, 1) - first).days)]
         assert sum(RUSSIA.is_working_day(d) for d in days) == working_days
+
+    def test_2027_transfers_from_the_holidays_package(self) -> None:
+        # The Government's 2027 decree: 2 January → Friday 5 November, 3 January → Friday 31 December,
+        # Saturday 20 February → Monday 22 February (so the Saturday is a working day).
+        assert not RUSSIA.is_working_day(date(2027, 11, 4))
+        assert not RUSSIA.is_working_day(date(2027, 11, 5))
+        assert not RUSSIA.is_working_day(date(2027, 12, 31))
+        assert not RUSSIA.is_working_day(date(2027, 2, 22))
+        assert RUSSIA.is_working_day(date(2027, 2, 20))
+        assert working_weekends(2027) == {date(2027, 2, 20)}
+        # Holidays on a weekend move to the next working day: 1 May (Sat) → 3 May, 12 June (Sat) → 14 June.
+        assert not RUSSIA.is_working_day(date(2027, 5, 3)) and not RUSSIA.is_working_day(date(2027, 6, 14))
+        assert working_weekends(2024) == {date(2024, 4, 27), date(2024, 11, 2), date(2024, 12, 28)}
+        assert working_weekends(2025) == {date(2025, 11, 1)}
+
+    def test_a_year_without_a_decree_gets_article_112(self) -> None:
+        # No decree for 2099 is in any package: a weekend holiday other than 1–8 January moves to the
+        # next working day. 9 May 2099 is a Saturday → Monday 11 May.
+        assert not RUSSIA.is_working_day(date(2099, 5, 11))
+        assert RUSSIA.is_working_day(date(2099, 5, 12))
+        assert date(2099, 1, 10) not in non_working_days(2099)
+
+    def test_working_day_arithmetic(self) -> None:
+        # Three working days after Wednesday 3 November 2027: (4, 5 off; 6–7 weekend) 8, 9, 10.
+        assert add_working_days(date(2027, 11, 3), 3) == date(2027, 11, 10)
+        assert add_working_days(date(2027, 11, 1), 3) == date(2027, 11, 8)
+        # Over the New Year: 29 December 2026 → 30 (1), 31 off, 1–10 January off → 11 (2), 12 (3).
+        assert add_working_days(date(2026, 12, 29), 3) == date(2027, 1, 12)
+        assert add_working_days(date(2027, 11, 4), 0) == date(2027, 11, 8)
+        assert next_working_day(date(2027, 1, 5)) == date(2027, 1, 11)
+        assert add_months(date(2027, 10, 31), 2) == date(2027, 12, 31)
+        assert add_months(date(2027, 12, 31), 2) == date(2028, 2, 29)
+        assert add_months(date(2027, 11, 30), 3) == date(2028, 2, 29)
 
     def test_custom_calendar(self) -> None:
         calendar = WorkCalendar(frozenset({date(2027, 1, 4)}), frozenset({date(2027, 1, 9)}))

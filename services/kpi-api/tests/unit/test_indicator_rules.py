@@ -32,7 +32,7 @@ class TestVocabularies:
         assert {k.value for k in IndicatorKind} == {"input", "formula"}
         assert {a.value for a in Aggregation} == {"sum", "average", "last", "min", "max", "ratio"}
         assert {p.value for p in Periodicity} == {"month", "quarter", "year"}
-        assert {s.value for s in Source} == {"manual", "survey", "roadmap"}
+        assert {s.value for s in Source} == {"manual", "survey", "roadmap", "population"}
 
     def test_periodicity_maps_to_period_type(self) -> None:
         assert Periodicity.MONTH.period_type is PeriodType.MONTH

@@ -26,7 +26,9 @@ async def stored(client: httpx.AsyncClient) -> list[dict[str, Any]]:
 
 async def test_csv_has_bom_and_escapes_formulas(client: httpx.AsyncClient, stored: list[dict[str, Any]]) -> None:
     response = await client.get(
-        "/v1/exports/responses", params={"campaign": "mur-2025", "period": "2025Q2"}, headers=ANALYST
+        "/v1/exports/responses",
+        params={"campaign": "mur-2025", "period": "2025Q2", "dialect": "plain"},
+        headers=ANALYST,
     )
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/csv")
@@ -53,9 +55,36 @@ async def test_csv_scoped(client: httpx.AsyncClient, stored: list[dict[str, Any]
     assert refused.status_code == 403
 
 
+async def test_csv_for_a_russian_excel(client: httpx.AsyncClient, stored: list[dict[str, Any]]) -> None:
+    response = await client.get(
+        "/v1/exports/responses", params={"campaign": "mur-2025", "period": "2025Q2"}, headers=ANALYST
+    )
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    assert len(rows) == 5
+    assert {r["q1_process"] for r in rows} == {"Да"} and {r["Канал"] for r in rows} == {"стойка"}
+    assert all(len(r["Отправлен (UTC)"]) == len("10.05.2025 09:00:00") for r in rows)
+    assert sorted(r["comment"] for r in rows if r["comment"])[0] == '\'=HYPERLINK("http://x")'
+    book = load_workbook(
+        io.BytesIO(
+            (
+                await client.get(
+                    "/v1/exports/responses",
+                    params={"campaign": "mur-2025", "period": "2025Q2", "format": "xlsx"},
+                    headers=ANALYST,
+                )
+            ).content
+        )
+    )
+    sheet = book["Ответы"]
+    assert sheet.freeze_panes == "A2" and sheet["A1"].value == "Идентификатор ответа"
+    assert sheet["D2"].is_date
+
+
 async def test_xlsx(client: httpx.AsyncClient, stored: list[dict[str, Any]]) -> None:
     response = await client.get(
-        "/v1/exports/responses", params={"campaign": "mur-2025", "period": "2025-05", "format": "xlsx"}, headers=FEDERAL
+        "/v1/exports/responses",
+        params={"campaign": "mur-2025", "period": "2025-05", "format": "xlsx", "dialect": "plain"},
+        headers=FEDERAL,
     )
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content), read_only=True).active

@@ -1,16 +1,19 @@
-"""Analytics as CSV (UTF-8 with BOM, for Excel) and XLSX; cells that a spreadsheet would run as a
-formula (starting with = + - @) are escaped."""
+"""Analytics as CSV and XLSX: by default the Russian Excel form (``;``, decimal commas, Russian
+headers, да/нет — :mod:`zdrav_shared.spreadsheets`), or the plain English form with
+``dialect=plain``; XLSX with real dates, widths and a frozen header (:mod:`kpi_api.xlsx`). Cells a
+spreadsheet would run as a formula (starting with = + - @) are escaped."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
-from decimal import Decimal
-
-from openpyxl import Workbook
+from typing import Any
 
 from kpi_api.analytics.schemas import AnalyticsRow
+from kpi_api.export_words import HEADERS_RU, WORDS_RU
+from kpi_api.xlsx import Sheet, workbook
+from zdrav_shared.spreadsheets import Dialect, csv_bytes, safe_text
+
+__all__ = ["COLUMNS", "safe_text", "to_csv", "to_xlsx"]
 
 COLUMNS = (
     "indicator_code",
@@ -22,6 +25,8 @@ COLUMNS = (
     "numerator",
     "denominator",
     "target",
+    "target_low",
+    "target_high",
     "target_period",
     "baseline",
     "status",
@@ -33,43 +38,17 @@ COLUMNS = (
     "deviation",
     "deviation_pct",
 )
-DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_text(text: str) -> str:
-    """Prefix a quote to text a spreadsheet would evaluate (CSV/formula injection)."""
-    return "'" + text if text.startswith(DANGEROUS) else text
-
-
-def _cells(row: AnalyticsRow) -> list[object]:
+def _cells(row: AnalyticsRow) -> list[Any]:
     data = row.model_dump()
-    cells: list[object] = []
-    for column in COLUMNS:
-        value = data.get(column)
-        if value is None:
-            cells.append(None)
-        elif isinstance(value, Decimal | bool | int):
-            cells.append(value)
-        else:
-            cells.append(safe_text(str(value)))
-    return cells
+    return [data.get(column) for column in COLUMNS]
 
 
-def to_csv(rows: Sequence[AnalyticsRow]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for row in rows:
-        writer.writerow(["" if c is None else (format(c, "f") if isinstance(c, Decimal) else c) for c in _cells(row)])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+def to_csv(rows: Sequence[AnalyticsRow], dialect: Dialect = Dialect.EXCEL) -> bytes:
+    return csv_bytes(COLUMNS, (_cells(r) for r in rows), dialect, HEADERS_RU, WORDS_RU)
 
 
-def to_xlsx(rows: Sequence[AnalyticsRow]) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("analytics")
-    sheet.append(list(COLUMNS))
-    for row in rows:
-        sheet.append(_cells(row))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+def to_xlsx(rows: Sequence[AnalyticsRow], dialect: Dialect = Dialect.EXCEL) -> bytes:
+    title = "Аналитика" if dialect is Dialect.EXCEL else "analytics"
+    return workbook([Sheet(title, COLUMNS, [_cells(r) for r in rows])], dialect, HEADERS_RU, WORDS_RU)

@@ -8,6 +8,9 @@ from fastapi import Query
 
 from kpi_api.analytics.schemas import DataFilter
 from kpi_api.analytics.service import AnalyticsQuery
+from kpi_api.codes import TEXT
+from kpi_api.org_units.filters import UnitFilter
+from kpi_api.population.rules import Subordination
 from zdrav_shared.contracts.org_units import OrgUnitLevel
 from zdrav_shared.periods import MIN_YEAR, InvalidPeriod, Period
 from zdrav_shared.problems import Unprocessable
@@ -39,6 +42,13 @@ def analytics_query(
             "only for users of the region asked about)"
         ),
     ] = DataFilter.SUBMITTED,
+    kind: Annotated[
+        str | None,
+        Query(max_length=1_000, pattern=TEXT, description="Roll up only org units of these kinds, comma-separated"),
+    ] = None,
+    subordination: Annotated[
+        str | None, Query(max_length=200, description="Roll up only org units of this subordination: regional, …")
+    ] = None,
 ) -> AnalyticsQuery:
     """FastAPI dependency: the analytics query, or a 422 pointing at the bad parameter."""
     codes = _split(indicators, "indicators", MAX_INDICATORS)
@@ -56,6 +66,12 @@ def analytics_query(
         parsed.append(period)
     if not parsed:
         raise Unprocessable("name at least one period", pointer="/query/periods")
+    subordinations = _split(subordination, "subordination", len(Subordination))
+    unknown = [s for s in subordinations if s not in set(Subordination)]
+    if unknown:
+        allowed = ", ".join(Subordination)
+        raise Unprocessable(f"unknown subordination {unknown[0]} (one of {allowed})", pointer="/query/subordination")
+    unit_filter = UnitFilter(tuple(_split(kind, "kind", 20)), tuple(subordinations))
     return AnalyticsQuery(
         indicators=codes,
         org_units=_split(org_units, "org_units", MAX_UNITS),
@@ -65,4 +81,5 @@ def analytics_query(
         parent=parent,
         level=level,
         data=data,
+        unit_filter=unit_filter or None,
     )

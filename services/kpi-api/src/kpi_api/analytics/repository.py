@@ -44,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kpi_api.models import IndicatorValue, OrgUnit, Target
+from kpi_api.org_units.filters import UnitFilter
 from kpi_api.scope import Scope
 
 SHADOW_CHUNK = 2000
@@ -153,6 +154,7 @@ class AnalyticsRepository:
         window: Window,
         scope: Scope,
         statuses: tuple[str, ...] | None = None,
+        unit_filter: UnitFilter | None = None,
     ) -> list[Aggregate]:
         """The indicators of ``groups`` (ids by their aggregation methods and level) over the subtrees
         of ``roots``, reading values of ``statuses`` (None: every status).
@@ -161,7 +163,7 @@ class AnalyticsRepository:
         and level); the others take one statement each."""
         if not roots or not any(groups.values()):
             return []
-        tree, root_ids = self._tree(roots, scope)
+        tree, root_ids = self._tree(roots, scope, unit_filter)
         anywhere = [i for methods, ids in groups.items() if methods.level is None for i in ids]
         reading = Reading(window, statuses, tuple(await self.shadowed(anywhere, window, statuses)))
         found: list[tuple[int, str, Decimal | None, int, Decimal | None, Decimal | None]] = []
@@ -339,9 +341,12 @@ class AnalyticsRepository:
         return [(i, r, val, n) for i, r, val, n in result.all()]
 
     @staticmethod
-    def _tree(roots: Sequence[OrgUnit], scope: Scope) -> tuple[Subquery, dict[str, int]]:
-        """``(root_path, unit_id, unit_code, unit_level)`` for every unit in each root's subtree (inside the scope),
-        and the root's id by its path.
+    def _tree(
+        roots: Sequence[OrgUnit], scope: Scope, unit_filter: UnitFilter | None = None
+    ) -> tuple[Subquery, dict[str, int]]:
+        """``(root_path, unit_id, unit_code, unit_level)`` for every unit in each root's subtree (inside the
+        scope), and the root's id by its path. ``unit_filter`` keeps only the units of some kinds or
+        subordinations.
 
         A unit is in a root's subtree when its path starts with the root's: its first ``len(root path)``
         characters equal the root's path. One branch per length of the roots' paths (regions share
@@ -365,6 +370,8 @@ class AnalyticsRepository:
             limit = scope.clause(OrgUnit.path)
             if limit is not None:
                 branch = branch.where(limit)
+            if unit_filter:
+                branch = branch.where(*unit_filter.clauses())
             branches.append(branch)
         tree = (union_all(*branches) if len(branches) > 1 else branches[0]).subquery("tree")
         return tree, {root.path: root.id for root in roots}

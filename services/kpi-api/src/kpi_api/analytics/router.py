@@ -15,6 +15,7 @@ from kpi_api.deps import Caller, Clock, ReadSession
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.problems import problem_responses
 from zdrav_shared.replica import data_as_of
+from zdrav_shared.spreadsheets import Dialect
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"], route_class=CommittingRoute)
 
@@ -39,7 +40,9 @@ async def get_analytics(
     """One row per indicator × org unit × period. An org unit's value aggregates its whole subtree
     (`aggregation` over org units, after `time_aggregation` over the finer periods inside the period
     asked for); formula indicators are evaluated on the aggregated inputs (ratio of sums) and carry
-    `numerator` and `denominator`. `ytd=true` reads January up to each period. `parent` with `level`
+    `numerator` and `denominator`. `ytd=true` reads January up to each period. `kind` and
+    `subordination` (comma-separated) roll up only the org units of those kinds or subordinations
+    (figures a peer computed for a whole subtree — survey, roadmaps — then have no value). `parent` with `level`
     reports on every unit of that level below the parent (e.g. `parent=RU-MUR&level=municipality`).
     `data` picks the values read: `submitted` (submitted and approved, the default), `approved` (what the
     federal report shows), `all` (drafts too — only for users of the region asked about; others 403).
@@ -69,13 +72,19 @@ async def export_analytics(
     caller: Caller,
     clock: Clock,
     format: Annotated[ExportFormat, Query(description="csv (UTF-8 with BOM) or xlsx")] = ExportFormat.CSV,
+    dialect: Annotated[
+        Dialect, Query(description="excel: Russian Excel (; , decimal comma, Russian headers, да/нет); plain: English")
+    ] = Dialect.EXCEL,
 ) -> Response:
-    """The rows of `GET /v1/analytics` with the same parameters as a spreadsheet file."""
+    """The rows of `GET /v1/analytics` with the same parameters as a spreadsheet file. By default what a
+    Russian Excel opens with a double-click: CSV with `;`, decimal commas, a BOM, Russian headers and
+    `да`/`нет`; XLSX with Russian headers, a frozen header row and column widths. `dialect=plain` keeps
+    the English column names, `,` and decimal points."""
     answer = await AnalyticsService(session, clock).run(caller, query)
     answer.data_as_of = data_as_of(session, answer.data_as_of)
     stamp = answer.data_as_of.strftime("%Y%m%d-%H%M")
     if format is ExportFormat.XLSX:
         headers = {"Content-Disposition": f'attachment; filename="analytics-{stamp}.xlsx"'}
-        return Response(to_xlsx(answer.rows), media_type=XLSX, headers=headers)
+        return Response(to_xlsx(answer.rows, dialect), media_type=XLSX, headers=headers)
     headers = {"Content-Disposition": f'attachment; filename="analytics-{stamp}.csv"'}
-    return Response(to_csv(answer.rows), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(to_csv(answer.rows, dialect), media_type="text/csv; charset=utf-8", headers=headers)

@@ -33,6 +33,7 @@ from kpi_api.indicators.rules import (
 )
 from kpi_api.models import Indicator, OrgUnit
 from kpi_api.numbers import plain, present
+from kpi_api.org_units.filters import UnitFilter
 from kpi_api.org_units.repository import OrgUnitRepository
 from kpi_api.scope import Scope, scope_of
 from kpi_api.sources.overlay import PulledValues, load_pulled
@@ -76,6 +77,8 @@ class AnalyticsQuery:
     parent: str | None = None
     level: OrgUnitLevel | None = None
     data: DataFilter = DataFilter.SUBMITTED
+    # Which org units' values roll up (kind, subordination): kpi_api.org_units.filters.
+    unit_filter: UnitFilter | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,7 +305,11 @@ class AnalyticsService:
         if query.previous and uses_prev:
             slots |= {s.previous() for s in slots}
         book.pulled = await load_pulled(
-            self.session, book.catalogue.values(), [u.id for u in units], [s.period.code for s in slots]
+            self.session,
+            book.catalogue.values(),
+            [u.id for u in units],
+            [s.period.code for s in slots],
+            query.unit_filter,
         )
         needed = _needed_inputs(book, query)
         for slot in sorted(slots, key=lambda s: s.period):
@@ -310,7 +317,7 @@ class AnalyticsService:
             for indicator in (book.catalogue[code] for code in sorted(needed.get(slot, ()))):
                 if can_report_for(slot.period, Periodicity(indicator.periodicity)):
                     groups.setdefault(_methods(indicator, slot), []).append(indicator.id)
-            found = await self.repo.aggregate(groups, units, slot.window, scope, query.data.statuses)
+            found = await self.repo.aggregate(groups, units, slot.window, scope, query.data.statuses, query.unit_filter)
             book.aggregates[slot] = {(row.indicator_id, row.root_id): row for row in found}
         targets = await self._targets(book, query, units)
         rows = self._rows(book, query, units, targets)

@@ -59,11 +59,13 @@ DEFAULT_RATIO_SCALE = Decimal(100)
 
 
 class Source(StrEnum):
-    """Where values come from: entered by operators, or pulled from survey-api / roadmap-api."""
+    """Where values come from: entered by operators, pulled from survey-api / roadmap-api, or the org
+    units' population figures (the built-in POPULATION_* inputs only)."""
 
     MANUAL = "manual"
     SURVEY = "survey"
     ROADMAP = "roadmap"
+    POPULATION = "population"
 
 
 def period_matches(period: Period, periodicity: Periodicity) -> bool:

@@ -46,6 +46,7 @@ from kpi_api.indicators.schemas import (
     ThresholdsBody,
 )
 from kpi_api.models import Indicator, IndicatorFormulaVersion
+from kpi_api.population.indicators import ensure_for_formula
 from kpi_api.sources.rules import SourceMetric, check_mapping
 from zdrav_shared.auth import Principal, Role, require_role
 from zdrav_shared.contracts.org_units import OrgUnitLevel
@@ -123,6 +124,7 @@ class IndicatorService:
     async def create(self, principal: Principal, data: IndicatorCreate) -> Indicator:
         require_role(principal, *CATALOGUE_WRITERS)
         owner = default_owner(principal, data.owner)
+        await ensure_for_formula(self.repo.session, data.formula)
         catalogue = await self.repo.catalogue()
         if data.code in catalogue:
             raise IndicatorCodeTaken(data.code)
@@ -208,6 +210,7 @@ class IndicatorService:
                     "a changed formula needs effective_from: periods starting before it keep the old formula",
                     pointer="/effective_from",
                 )
+            await ensure_for_formula(self.repo.session, new_formula)
             catalogue = await self.repo.catalogue()
             expr = check_formula(new_formula, code, Periodicity(indicator.periodicity), catalogue)
             await self._refuse_rewriting(indicator, expr, effective_from, catalogue)

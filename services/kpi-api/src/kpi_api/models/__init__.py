@@ -2,7 +2,10 @@
 
 from kpi_api.models.base import Base
 from kpi_api.models.indicators import Indicator, IndicatorFormulaVersion
+from kpi_api.models.lean import LeanReport, LeanReportCell
 from kpi_api.models.org_units import OrgUnit
+from kpi_api.models.population import OrgUnitPopulation
+from kpi_api.models.reporting import ReportSubmission, ReportType
 from kpi_api.models.sources import SourceValue
 from kpi_api.models.targets import Target
 from kpi_api.models.values import AuditEvent, DeadlineRuleSetting, IndicatorValue
@@ -14,7 +17,12 @@ __all__ = [
     "Indicator",
     "IndicatorFormulaVersion",
     "IndicatorValue",
+    "LeanReport",
+    "LeanReportCell",
     "OrgUnit",
+    "OrgUnitPopulation",
+    "ReportSubmission",
+    "ReportType",
     "SourceValue",
     "Target",
 ]

@@ -25,6 +25,9 @@ class OrgUnit(Timestamped, Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id", ondelete="RESTRICT"), index=True)
     kind: Mapped[str | None] = mapped_column(String(64))
     rural: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Who runs it (regional, municipal, federal, private), apart from where it is.
+    subordination: Mapped[str | None] = mapped_column(String(20), index=True)
+    settlement_type: Mapped[str | None] = mapped_column(String(30))
     timezone: Mapped[str | None] = mapped_column(String(64))
     path: Mapped[str] = mapped_column(String(1024))
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -13,12 +13,24 @@ from kpi_api.models import OrgUnit
 from kpi_api.org_units.repository import OrgUnitRepository
 from kpi_api.org_units.rules import child_path, code_problem, parent_problem, timezone_problem
 from kpi_api.org_units.schemas import ImportReport, ImportRowError, OrgUnitCreate
+from kpi_api.org_units.service import inherited_subordination
 from zdrav_shared.auth import Principal, Role
 from zdrav_shared.contracts.org_units import OrgUnitLevel
 from zdrav_shared.problems import Unprocessable, pointer_from_loc
 
 REQUIRED_COLUMNS = ("code", "name_ru", "level")
-KNOWN_COLUMNS = ("code", "name_ru", "name_en", "parent_code", "level", "kind", "timezone", "rural")
+KNOWN_COLUMNS = (
+    "code",
+    "name_ru",
+    "name_en",
+    "parent_code",
+    "level",
+    "kind",
+    "timezone",
+    "rural",
+    "subordination",
+    "settlement_type",
+)
 MAX_ROWS = 20_000
 TRUE_WORDS = {"1", "true", "yes", "да", "y"}
 FALSE_WORDS = {"", "0", "false", "no", "нет", "n"}
@@ -122,6 +134,11 @@ async def import_org_units(session: AsyncSession, principal: Principal, content:
         if problem is not None:
             errors.append(ImportRowError(row=number, code=code, pointer=pointer, message=problem))
             continue
+        parent_unit: OrgUnit | None = None
+        if data.parent_code in planned:
+            parent_unit = planned[data.parent_code].unit
+        elif data.parent_code in existing:
+            parent_unit = existing[data.parent_code]
         unit = OrgUnit(
             code=data.code,
             name_ru=data.name_ru,
@@ -129,6 +146,8 @@ async def import_org_units(session: AsyncSession, principal: Principal, content:
             level=data.level.value,
             kind=data.kind,
             rural=data.rural,
+            subordination=inherited_subordination(data, parent_unit),
+            settlement_type=data.settlement_type.value if data.settlement_type else None,
             timezone=data.timezone,
             path=child_path(parent_path, data.code),
             active=True,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,8 +38,11 @@ class OrgUnitRepository:
         under_path: str | None,
         search: str | None,
         scope_paths: Sequence[str] | None,
+        attributes: Mapping[str, str] | None = None,
     ) -> Select[OrgUnit]:
         query = select(OrgUnit)
+        for name, value in (attributes or {}).items():
+            query = query.where(getattr(OrgUnit, name) == value)
         if parent_code is not None:
             parent = select(OrgUnit.id).where(OrgUnit.code == parent_code).scalar_subquery()
             query = query.where(OrgUnit.parent_id == parent)
@@ -64,9 +67,11 @@ class OrgUnitRepository:
         under_path: str | None = None,
         search: str | None = None,
         scope_paths: Sequence[str] | None = None,
+        attributes: Mapping[str, str] | None = None,
     ) -> list[OrgUnit]:
-        """Ordered by code; fetches ``limit`` rows (callers ask for one more to detect a next page)."""
-        query = self._list_query(parent_code, level, under_path, search, scope_paths)
+        """Ordered by code; fetches ``limit`` rows (callers ask for one more to detect a next page).
+        ``attributes`` filters on ``kind``, ``subordination`` or ``settlement_type``."""
+        query = self._list_query(parent_code, level, under_path, search, scope_paths, attributes)
         if after_code is not None:
             query = query.where(OrgUnit.code > after_code)
         result = await self.session.execute(query.order_by(OrgUnit.code).limit(limit))

@@ -6,10 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile, status
 
+from kpi_api.codes import TEXT
 from kpi_api.deps import Caller, Session
 from kpi_api.org_units.importer import import_org_units
 from kpi_api.org_units.schemas import ImportReport, OrgUnitCreate, OrgUnitRead, OrgUnitUpdate
 from kpi_api.org_units.service import OrgUnitService
+from kpi_api.population.rules import SettlementType, Subordination
 from zdrav_shared.contracts.org_units import OrgUnitLevel
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.etags import etag
@@ -54,8 +56,14 @@ async def list_org_units(
     level: OrgUnitLevel | None = None,
     under: Annotated[str | None, Query(max_length=64, description="Only the subtree of this code")] = None,
     q: Annotated[str | None, Query(max_length=100, description="Substring of name or code")] = None,
+    kind: Annotated[
+        str | None, Query(max_length=64, pattern=TEXT, description="adult_polyclinic, hospital, fap…")
+    ] = None,
+    subordination: Subordination | None = None,
+    settlement_type: SettlementType | None = None,
 ) -> Page[OrgUnitRead]:
-    """Org units ordered by code. The registry is reference data: every signed-in caller may read it."""
+    """Org units ordered by code, optionally of one kind, subordination or settlement type. The
+    registry is reference data: every signed-in caller may read it."""
     service = OrgUnitService(session)
     under_path = (await service.resolve(under)).unit.path if under else None
     after = str(page.after[0]) if page.after else None
@@ -66,6 +74,15 @@ async def list_org_units(
         level=level.value if level else None,
         under_path=under_path,
         search=q,
+        attributes={
+            name: value
+            for name, value in (
+                ("kind", kind),
+                ("subordination", subordination.value if subordination else None),
+                ("settlement_type", settlement_type.value if settlement_type else None),
+            )
+            if value is not None
+        },
     )
     reads = await service.read_many(units)
     return make_page(reads, page, lambda u: [u.code])
@@ -147,10 +164,14 @@ async def import_org_units_csv(
     session: Session,
     caller: Caller,
     response: Response,
-    file: Annotated[UploadFile, File(description="CSV: code,name_ru,level,parent_code[,name_en,kind,timezone,rural]")],
+    file: Annotated[
+        UploadFile,
+        File(description="CSV: code,name_ru,level,parent_code[,name_en,kind,timezone,rural,subordination,…]"),
+    ],
     dry_run: Annotated[bool, Query(description="Check only; apply nothing")] = False,
 ) -> ImportReport:
-    """Columns `code, name_ru, level, parent_code`, optional `name_en, kind, timezone, rural`; UTF-8 with or
+    """Columns `code, name_ru, level, parent_code`, optional `name_en, kind, timezone, rural, subordination,
+    settlement_type`; UTF-8 with or
     without BOM, `;` or `,`. A parent may be in the registry or in an earlier row. Any bad row → nothing is
     applied and the answer (422) lists every bad row."""
     limit: int = request.app.state.settings.max_import_bytes

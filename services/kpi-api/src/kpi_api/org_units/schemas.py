@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kpi_api.population.rules import SettlementType, Subordination
 from zdrav_shared.contracts.org_units import OrgUnitLevel, OrgUnitRef
 
 
@@ -33,6 +34,12 @@ class OrgUnitCreate(BaseModel):
     kind: str | None = Field(default=None, max_length=64, description="adult / children's / mixed polyclinic, FAP…")
     timezone: str | None = Field(default=None, max_length=64, examples=["Europe/Moscow"])
     rural: bool = False
+    subordination: Subordination | None = Field(
+        default=None, description="Who runs it: federal, regional, municipal, private (a subdivision inherits it)"
+    )
+    settlement_type: SettlementType | None = Field(
+        default=None, description="urban, small_town, urban_type_settlement, workers_settlement or rural"
+    )
 
 
 class OrgUnitUpdate(BaseModel):
@@ -46,6 +53,8 @@ class OrgUnitUpdate(BaseModel):
     timezone: str | None = Field(default=None, max_length=64)
     rural: bool | None = None
     active: bool | None = None
+    subordination: Subordination | None = None
+    settlement_type: SettlementType | None = None
 
 
 class OrgUnitRead(OrgUnitRef):
@@ -54,6 +63,8 @@ class OrgUnitRead(OrgUnitRef):
     name_en: str | None = None
     kind: str | None = None
     rural: bool = False
+    subordination: Subordination | None = None
+    settlement_type: SettlementType | None = None
     own_timezone: str | None = Field(default=None, description="The zone set on this unit itself, if any")
     version: int
     created_at: datetime

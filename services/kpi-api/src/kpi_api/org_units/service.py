@@ -12,6 +12,7 @@ from kpi_api.org_units.errors import OrgUnitCodeTaken, OrgUnitNotFound
 from kpi_api.org_units.repository import OrgUnitRepository
 from kpi_api.org_units.rules import child_path, code_problem, parent_problem, path_codes, timezone_problem
 from kpi_api.org_units.schemas import OrgUnitCreate, OrgUnitRead, OrgUnitUpdate
+from kpi_api.population.rules import SettlementType, Subordination
 from zdrav_shared.auth import Principal, Role, require_role, require_scope
 from zdrav_shared.contracts.org_units import OrgUnitLevel
 from zdrav_shared.etags import check_if_match
@@ -58,11 +59,23 @@ class ResolvedUnit:
             own_timezone=unit.timezone,
             kind=unit.kind,
             rural=unit.rural,
+            subordination=Subordination(unit.subordination) if unit.subordination else None,
+            settlement_type=SettlementType(unit.settlement_type) if unit.settlement_type else None,
             active=unit.active,
             version=unit.version,
             created_at=unit.created_at,
             updated_at=unit.updated_at,
         )
+
+
+def inherited_subordination(data: OrgUnitCreate, parent: OrgUnit | None) -> str | None:
+    """The subordination given, else — for a subdivision — its organisation's: a department is run by
+    whoever runs the organisation."""
+    if data.subordination is not None:
+        return data.subordination.value
+    if data.level is OrgUnitLevel.SUBDIVISION and parent is not None:
+        return parent.subordination
+    return None
 
 
 class OrgUnitService:
@@ -106,6 +119,8 @@ class OrgUnitService:
             parent_id=parent.unit.id if parent else None,
             kind=data.kind,
             rural=data.rural,
+            subordination=inherited_subordination(data, parent.unit if parent else None),
+            settlement_type=data.settlement_type.value if data.settlement_type else None,
             timezone=data.timezone,
             path=child_path(parent.unit.path if parent else None, data.code),
             active=True,
@@ -128,6 +143,8 @@ class OrgUnitService:
         if "name_ru" in changes and changes["name_ru"] is None:
             raise Unprocessable("name_ru cannot be removed", pointer="/name_ru")
         for field, value in changes.items():
+            if field in ("subordination", "settlement_type") and value is not None:
+                value = value.value
             setattr(resolved.unit, field, value if field != "rural" or value is not None else False)
         if changes:
             resolved.unit.version += 1

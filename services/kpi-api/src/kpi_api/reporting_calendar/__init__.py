@@ -6,31 +6,41 @@ as a script, some test or type-checker set-ups), and ``from kpi_api import calen
 the stdlib module at every call site. The longer name costs nothing and removes the doubt.
 """
 
-from kpi_api.reporting_calendar.holidays_ru import NON_WORKING_DAYS, WORKING_WEEKENDS
+from kpi_api.reporting_calendar.holidays_ru import non_working_days, working_weekends
 from kpi_api.reporting_calendar.rules import (
     DEFAULT_RULES,
     RUSSIA,
+    DayCalendar,
     DeadlineRule,
     InvalidTimezone,
+    ProductionCalendar,
     WorkCalendar,
+    add_months,
+    add_working_days,
     deadline_for,
     deadline_instant,
     is_late,
     is_valid_timezone,
+    next_working_day,
     zone,
 )
 
 __all__ = [
     "DEFAULT_RULES",
-    "NON_WORKING_DAYS",
     "RUSSIA",
-    "WORKING_WEEKENDS",
+    "DayCalendar",
     "DeadlineRule",
     "InvalidTimezone",
+    "ProductionCalendar",
     "WorkCalendar",
+    "add_months",
+    "add_working_days",
     "deadline_for",
     "deadline_instant",
     "is_late",
     "is_valid_timezone",
+    "next_working_day",
+    "non_working_days",
+    "working_weekends",
     "zone",
 ]

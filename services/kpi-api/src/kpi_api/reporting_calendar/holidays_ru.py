@@ -1,43 +1,82 @@
-"""Default Russian production calendar, 2024–2026 (five-day week): data, not rules.
+"""The Russian production calendar (five-day week), year by year, from the ``holidays`` package.
 
-Non-working days are the public holidays of Labour Code art. 112 plus the days off the Government
-moved by its yearly decrees; ``WORKING_WEEKENDS`` are the Saturdays those decrees made working
-days. Check: 248 working days in 2024, 247 in 2025 and 247 in 2026, as published.
+Non-working days of a year are what ``holidays`` lists for Russia: the public holidays of Labour
+Code art. 112, a holiday on a weekend moved to the next working day, and the days off the
+Government moved by its yearly decree (2027: 2 January → 5 November, 3 January → 31 December,
+20 February → 22 February). A decree that moves a day off from a Saturday or Sunday that is not
+itself a holiday makes that weekend day a working day (20 February 2027); ``holidays`` lists only
+the day off, so the working Saturdays are read from the same transfer table
+(``RussiaStaticHolidays.special_public_holidays``: ``(to_month, to_day, from_month, from_day)``).
 
-Outside 2024–2026 only Saturdays and Sundays count as days off. The calendar is configuration:
-pass another :class:`~kpi_api.reporting_calendar.rules.WorkCalendar` (for a later year, or a
-region's own non-working days) to the deadline functions.
+A year after the last decree the package knows (the decree for a year appears in its autumn before)
+gets art. 112 itself: a holiday other than 1–8 January that falls on a weekend moves to the next
+working day, and no working Saturday. Check: 248 working days in 2024, 247 in 2025, 247 in 2026
+and 247 in 2027, as published.
+
+Built lazily per year and cached: the first year costs the package's start-up (~0.5 s), later ones
+under a millisecond.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache
+from typing import Any
+
+import holidays
+from holidays.countries.russia import RussiaStaticHolidays
+
+# Art. 112: weekends that coincide with 1–8 January are not moved by the statute (the Government
+# moves two of them by decree), every other holiday on a weekend gives the next working day off.
+_NEW_YEAR_RUN = 8
 
 
-def _run(first: date, last: date) -> set[date]:
-    return {first + timedelta(days=i) for i in range((last - first).days + 1)}
+def _transfers() -> dict[int, list[tuple[int, int, int, int]]]:
+    """The Government's transfers by year as ``(to_month, to_day, from_month, from_day)`` (the package
+    writes a year with one transfer as a bare tuple, with several as a tuple of tuples)."""
+    table: dict[int, list[tuple[int, int, int, int]]] = {}
+    special: dict[int, Any] = RussiaStaticHolidays.special_public_holidays
+    for year, entries in special.items():
+        rows: tuple[Any, ...] = entries if entries and isinstance(entries[0], tuple) else (entries,)
+        table[int(year)] = [(int(r[0]), int(r[1]), int(r[2]), int(r[3])) for r in rows if len(r) == 4]
+    return table
 
 
-NON_WORKING_DAYS: frozenset[date] = frozenset(
-    # 2024
-    _run(date(2024, 1, 1), date(2024, 1, 8))
-    | {date(2024, 2, 23), date(2024, 3, 8)}
-    | {date(2024, 4, 29), date(2024, 4, 30), date(2024, 5, 1)}
-    | {date(2024, 5, 9), date(2024, 5, 10), date(2024, 6, 12), date(2024, 11, 4)}
-    | {date(2024, 12, 30), date(2024, 12, 31)}
-    # 2025
-    | _run(date(2025, 1, 1), date(2025, 1, 8))
-    | {date(2025, 2, 23), date(2025, 3, 8)}
-    | {date(2025, 5, 1), date(2025, 5, 2), date(2025, 5, 8), date(2025, 5, 9)}
-    | {date(2025, 6, 12), date(2025, 6, 13), date(2025, 11, 3), date(2025, 11, 4)}
-    | {date(2025, 12, 31)}
-    # 2026
-    | _run(date(2026, 1, 1), date(2026, 1, 9))
-    | {date(2026, 2, 23), date(2026, 3, 8), date(2026, 3, 9)}
-    | {date(2026, 5, 1), date(2026, 5, 9), date(2026, 5, 11)}
-    | {date(2026, 6, 12), date(2026, 11, 4), date(2026, 12, 31)}
-)
+@cache
+def _last_decree_year() -> int:
+    return max(_transfers())
 
-WORKING_WEEKENDS: frozenset[date] = frozenset(
-    {date(2024, 4, 27), date(2024, 11, 2), date(2024, 12, 28), date(2025, 11, 1)}
-)
+
+@cache
+def non_working_days(year: int) -> frozenset[date]:
+    """Public holidays and the days off moved onto working days in ``year`` (weekends not included)."""
+    days = set(holidays.country_holidays("RU", years=year, language="en_US").keys())
+    if year > _last_decree_year():
+        days |= _statutory_observed(year, days)
+    return frozenset(d for d in days if d.year == year)
+
+
+@cache
+def working_weekends(year: int) -> frozenset[date]:
+    """Saturdays and Sundays of ``year`` that the Government's transfers made working days."""
+    off = holidays.country_holidays("RU", years=year, language="en_US")
+    found: set[date] = set()
+    for _to_month, _to_day, from_month, from_day in _transfers().get(year, []):
+        source = date(year, from_month, from_day)
+        if source.weekday() >= 5 and source not in off:
+            found.add(source)
+    return frozenset(found)
+
+
+def _statutory_observed(year: int, public: set[date]) -> set[date]:
+    """Art. 112 for a year without a decree: each holiday after 8 January falling on a weekend moves
+    to the next day that is neither a weekend nor a holiday."""
+    moved: set[date] = set()
+    for day in sorted(public):
+        if day.weekday() < 5 or (day.month == 1 and day.day <= _NEW_YEAR_RUN):
+            continue
+        candidate = day + timedelta(days=1)
+        while candidate.weekday() >= 5 or candidate in public or candidate in moved:
+            candidate += timedelta(days=1)
+        moved.add(candidate)
+    return moved

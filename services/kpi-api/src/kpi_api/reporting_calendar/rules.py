@@ -13,9 +13,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from types import MappingProxyType
+from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kpi_api.reporting_calendar.holidays_ru import NON_WORKING_DAYS, WORKING_WEEKENDS
+from kpi_api.reporting_calendar.holidays_ru import non_working_days, working_weekends
 from zdrav_shared.periods import Period, PeriodType
 
 UTC = ZoneInfo("UTC")
@@ -23,6 +24,13 @@ UTC = ZoneInfo("UTC")
 
 class InvalidTimezone(ValueError):
     """The org unit's time zone is not an IANA name known to the tz database."""
+
+
+@runtime_checkable
+class DayCalendar(Protocol):
+    """Anything that tells working days from days off."""
+
+    def is_working_day(self, day: date) -> bool: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +46,59 @@ class WorkCalendar:
         return day.weekday() < 5 and day not in self.holidays
 
 
-RUSSIA = WorkCalendar(NON_WORKING_DAYS, WORKING_WEEKENDS)
-"""The default calendar: Russian non-working days and moved working Saturdays, 2024–2026."""
+@dataclass(frozen=True, slots=True)
+class ProductionCalendar:
+    """Russia's production calendar of each year (:mod:`~kpi_api.reporting_calendar.holidays_ru`):
+    Monday–Friday minus the year's holidays and moved days off, plus the Saturdays made working days."""
+
+    def is_working_day(self, day: date) -> bool:
+        if day in working_weekends(day.year):
+            return True
+        return day.weekday() < 5 and day not in non_working_days(day.year)
+
+
+RUSSIA = ProductionCalendar()
+"""The default calendar: the Russian production calendar of whichever year a day falls in."""
+
+# A year never holds more than a few weeks of consecutive days off; the bound only stops a
+# misconfigured calendar (every day a holiday) from looping forever.
+_MAX_SCAN_DAYS = 366
+
+
+def next_working_day(day: date, holidays: Collection[date] | DayCalendar = RUSSIA) -> date:
+    """``day`` itself when it is a working day, else the first working day after it (Civil Code
+    art. 193: a term ending on a day off ends on the next working day)."""
+    work = _as_calendar(holidays)
+    for _ in range(_MAX_SCAN_DAYS):
+        if work.is_working_day(day):
+            return day
+        day += timedelta(days=1)
+    return day
+
+
+def add_working_days(day: date, count: int, holidays: Collection[date] | DayCalendar = RUSSIA) -> date:
+    """The ``count``-th working day after ``day`` (the day itself not counted: art. 191, a term
+    starts the day after the event). ``count`` 0 gives ``day`` rolled forward to a working day."""
+    work = _as_calendar(holidays)
+    if count <= 0:
+        return next_working_day(day, work)
+    found = 0
+    for _ in range(count * 7 + _MAX_SCAN_DAYS):
+        day += timedelta(days=1)
+        if work.is_working_day(day):
+            found += 1
+            if found == count:
+                return day
+    return day
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` months later; a day the month lacks is its last day (art. 192:
+    a term of months ends on the matching day of its last month, else that month's last day)."""
+    ordinal = day.year * 12 + day.month - 1 + months
+    year, month = divmod(ordinal, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,17 +152,18 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _as_calendar(holidays: Collection[date] | WorkCalendar) -> WorkCalendar:
-    if isinstance(holidays, WorkCalendar):
+def _as_calendar(holidays: Collection[date] | DayCalendar) -> DayCalendar:
+    if isinstance(holidays, DayCalendar):
         return holidays
     return WorkCalendar(frozenset(holidays))
 
 
-def deadline_for(period: Period, rule: DeadlineRule, holidays: Collection[date] | WorkCalendar = RUSSIA) -> date:
+def deadline_for(period: Period, rule: DeadlineRule, holidays: Collection[date] | DayCalendar = RUSSIA) -> date:
     """The last day on which the report for ``period`` is on time.
 
-    ``holidays`` is a :class:`WorkCalendar` or a plain collection of non-working dates (then no
-    Saturday is a working day). It matters for ``working_days`` and ``roll_forward`` rules only.
+    ``holidays`` is a :class:`DayCalendar` (the Russian production calendar by default) or a plain
+    collection of non-working dates (then no Saturday is a working day). It matters for
+    ``working_days`` and ``roll_forward`` rules only.
     With ``working_days`` and fewer working days in the month than asked for, the month's last
     working day is the deadline.
     """
@@ -119,12 +179,7 @@ def deadline_for(period: Period, rule: DeadlineRule, holidays: Collection[date] 
         return working[min(rule.day_of_month, len(working)) - 1]
     deadline = date(year, month, min(rule.day_of_month, days_in_month))
     if rule.roll_forward:
-        # A year never holds more than a few weeks of consecutive days off; the bound only stops
-        # a misconfigured calendar (every day a holiday) from looping forever.
-        for _ in range(366):
-            if work.is_working_day(deadline):
-                break
-            deadline += timedelta(days=1)
+        deadline = next_working_day(deadline, work)
     return deadline
 
 
@@ -149,7 +204,7 @@ def deadline_instant(
     period: Period,
     rule: DeadlineRule,
     timezone: str,
-    holidays: Collection[date] | WorkCalendar = RUSSIA,
+    holidays: Collection[date] | DayCalendar = RUSSIA,
 ) -> datetime:
     """The first late instant, in UTC: the start of the day after the deadline day, local time.
 
@@ -166,7 +221,7 @@ def is_late(
     period: Period,
     rule: DeadlineRule,
     timezone: str,
-    holidays: Collection[date] | WorkCalendar = RUSSIA,
+    holidays: Collection[date] | DayCalendar = RUSSIA,
 ) -> bool:
     """True when ``submitted_at`` (timezone-aware) is at or after :func:`deadline_instant`."""
     if submitted_at.tzinfo is None or submitted_at.utcoffset() is None:

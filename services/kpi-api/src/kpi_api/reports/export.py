@@ -1,19 +1,27 @@
-"""The quarterly report as a flat table, one row per region × indicator with the region's section
-figures repeated: CSV (UTF-8 with BOM, for Excel) and XLSX (openpyxl, write-only). Text that a
-spreadsheet would run as a formula is escaped (analytics' ``safe_text``)."""
+"""The quarterly report as files: CSV, the flat table (one row per region × indicator with the region's
+section figures repeated), and XLSX with the sections as separate sheets. By default the Russian
+Excel form (``;``, decimal commas, Russian headers, да/нет), ``dialect=plain`` the English one. Text
+that a spreadsheet would run as a formula is escaped."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 
-from openpyxl import Workbook
+from pydantic import BaseModel
 
-from kpi_api.analytics.export import safe_text
-from kpi_api.reports.schemas import QuarterlyReport, RegionReport, ReportIndicator
+from kpi_api.export_words import HEADERS_RU, WORDS_RU
+from kpi_api.reports.schemas import (
+    CompletenessSection,
+    QuarterlyReport,
+    RegionReport,
+    ReportIndicator,
+    RoadmapsSection,
+    SurveySection,
+)
+from kpi_api.xlsx import Sheet, workbook
+from zdrav_shared.spreadsheets import Dialect, csv_bytes
 
 COLUMNS = (
     "period",
@@ -103,30 +111,52 @@ def rows(report: QuarterlyReport) -> Iterator[list[Cell]]:
             yield [*head, *_indicator(indicator), *tail]
 
 
-def _safe(cell: Cell) -> Cell:
-    if isinstance(cell, str):
-        return safe_text(cell)
-    if isinstance(cell, datetime):
-        return cell.isoformat()
-    return cell
+def to_csv(report: QuarterlyReport, dialect: Dialect = Dialect.EXCEL) -> bytes:
+    """The flat region × indicator table (the sections repeated on each row of a region)."""
+    return csv_bytes(COLUMNS, rows(report), dialect, HEADERS_RU, WORDS_RU)
 
 
-def to_csv(report: QuarterlyReport) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for row in rows(report):
-        cells = [_safe(c) for c in row]
-        writer.writerow(["" if c is None else (format(c, "f") if isinstance(c, Decimal) else c) for c in cells])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+SHEET_TITLES = {
+    Dialect.EXCEL: ("Показатели", "Опрос", "Дорожные карты", "Полнота отчётности"),
+    Dialect.PLAIN: ("indicators", "survey", "roadmaps", "completeness"),
+}
 
 
-def to_xlsx(report: QuarterlyReport) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(f"report {report.period}")
-    sheet.append(list(COLUMNS))
-    for row in rows(report):
-        sheet.append([_safe(c) for c in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+def _fields(model: type[BaseModel]) -> list[str]:
+    return list(model.model_fields)
+
+
+def _plain(value: object) -> object:
+    """Lists (campaigns, an interval) in one cell."""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
+def to_xlsx(report: QuarterlyReport, dialect: Dialect = Dialect.EXCEL) -> bytes:
+    """Four sheets — indicators, survey, roadmaps, completeness — one row per region (per region and
+    indicator on the first); every field of each section, so a field added to the report appears here."""
+    head = ["period", "region_code", "region_name_ru"]
+    indicator_fields = _fields(ReportIndicator)
+    survey_fields, roadmap_fields = _fields(SurveySection), _fields(RoadmapsSection)
+    completeness_fields = _fields(CompletenessSection)
+    titles = SHEET_TITLES[dialect]
+    sheets = [
+        Sheet(titles[0], [*head, *indicator_fields]),
+        Sheet(titles[1], [*head, *survey_fields, "sections_unavailable"]),
+        Sheet(titles[2], [*head, *roadmap_fields, "sections_unavailable"]),
+        Sheet(titles[3], [*head, *completeness_fields]),
+    ]
+    unavailable = ", ".join(s.value for s in report.sections_unavailable) or None
+    for region in report.regions:
+        first = [report.period, region.region_code, region.name_ru]
+        for indicator in region.indicators:
+            data = indicator.model_dump()
+            sheets[0].rows.append([*first, *(_plain(data[f]) for f in indicator_fields)])
+        survey = region.survey.model_dump() if region.survey else {}
+        sheets[1].rows.append([*first, *(_plain(survey.get(f)) for f in survey_fields), unavailable])
+        roadmaps = region.roadmaps.model_dump() if region.roadmaps else {}
+        sheets[2].rows.append([*first, *(_plain(roadmaps.get(f)) for f in roadmap_fields), unavailable])
+        done = region.completeness.model_dump()
+        sheets[3].rows.append([*first, *(_plain(done.get(f)) for f in completeness_fields)])
+    return workbook(sheets, dialect, HEADERS_RU, WORDS_RU)

@@ -13,6 +13,7 @@ from kpi_api.reports.service import QuarterlyReportService
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.problems import problem_responses
 from zdrav_shared.replica import data_as_of
+from zdrav_shared.spreadsheets import Dialect
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"], route_class=CommittingRoute)
 
@@ -27,7 +28,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     responses={
         200: {
             "content": {"text/csv": {}, XLSX: {}},
-            "description": "The report (JSON), or its flat region × indicator table as CSV or XLSX",
+            "description": "The report (JSON), its flat region × indicator table (CSV), or its sections as XLSX sheets",
         },
         **problem_responses(401, 403, 422),
     },
@@ -40,6 +41,9 @@ async def get_quarterly_report(
     period: Annotated[str, Query(max_length=10, examples=["2025Q2"], description="A quarter")],
     region: Annotated[str | None, Query(max_length=64, description="One region; default every region")] = None,
     format: Annotated[ReportFormat, Query(description="json, csv (UTF-8 with BOM) or xlsx")] = ReportFormat.JSON,
+    dialect: Annotated[
+        Dialect, Query(description="Files: excel (Russian Excel: ; , decimal comma, Russian headers) or plain")
+    ] = Dialect.EXCEL,
 ) -> Response:
     """Per region: every active indicator of a quarterly (or finer) periodicity — the federal ones and
     the region's own — computed in SQL over the region's subtree from **approved values only**, with
@@ -55,8 +59,9 @@ async def get_quarterly_report(
     so a figure never differs between a section and an indicator row. A peer that does not answer
     within `KPI_REPORT_PEER_BUDGET_S` (default 3 s) leaves its section null in every region and is named
     in `sections_unavailable` (its indicators then show their last pulled value with its `data_as_of`) —
-    the report never waits longer. `federal` for every region; `regional_admin` for its own region
-    (another region is a 403)."""
+    the report never waits longer. Files: CSV is the flat region × indicator table, XLSX has the sheets
+    indicators, survey, roadmaps and completeness; both in the Russian Excel form unless `dialect=plain`.
+    `federal` for every region; `regional_admin` for its own region (another region is a 403)."""
     settings = request.app.state.settings
     service = QuarterlyReportService(session, request.app.state.peers, clock, settings.report_peer_budget_s)
     report = await service.build(caller, period, region)
@@ -64,8 +69,8 @@ async def get_quarterly_report(
     stamp = f"quarterly-{report.period}" + (f"-{region}" if region else "")
     if format is ReportFormat.CSV:
         headers = {"Content-Disposition": f'attachment; filename="{stamp}.csv"'}
-        return Response(to_csv(report), media_type="text/csv; charset=utf-8", headers=headers)
+        return Response(to_csv(report, dialect), media_type="text/csv; charset=utf-8", headers=headers)
     if format is ReportFormat.XLSX:
         headers = {"Content-Disposition": f'attachment; filename="{stamp}.xlsx"'}
-        return Response(to_xlsx(report), media_type=XLSX, headers=headers)
+        return Response(to_xlsx(report, dialect), media_type=XLSX, headers=headers)
     return Response(report.model_dump_json(), media_type="application/json")

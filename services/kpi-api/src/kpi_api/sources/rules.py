@@ -45,7 +45,14 @@ def check_mapping(
 ) -> SourceMetric | None:
     """The metric to store for an indicator (``execution_pct`` is implied for ``roadmap``), or a 422
     pointing at the field that does not fit. A ``survey`` indicator without a metric is not pulled:
-    its values are entered like a manual one's."""
+    its values are entered like a manual one's. ``population`` belongs to the built-in inputs
+    POPULATION_ATTACHED and POPULATION_RESIDENT alone (their values are the population figures)."""
+    if source is Source.POPULATION:
+        raise Unprocessable(
+            "source population is reserved for the built-in POPULATION_ATTACHED and POPULATION_RESIDENT; "
+            "use them in formulas",
+            pointer="/source",
+        )
     if source is Source.MANUAL:
         if metric is not None:
             raise Unprocessable("source_metric needs source survey or roadmap", pointer="/source_metric")

@@ -24,6 +24,8 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, localconte
 from enum import StrEnum
 from typing import overload
 
+from zdrav_shared.targets import suggested_target as shared_suggested_target
+
 Interval = tuple[Decimal, Decimal]
 
 DEFAULT_MINIMUM_SAMPLE = 30
@@ -37,8 +39,6 @@ Z95 = Decimal("1.96")
 
 LONG_TERM_SATISFACTION = Decimal(90)
 LONG_TERM_NPS = Decimal(30)
-TARGET_GAP_SHARE = Decimal("0.25")
-"""«текущий уровень плюс 25 % разницы между уровнем долгосрочного ориентира и текущим уровнем»."""
 
 _HUNDRED = Decimal(100)
 _CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN)
@@ -258,14 +258,11 @@ def suggested_target(current: Decimal | None, long_term: Decimal = LONG_TERM_SAT
     ориентира и текущим уровнем» — 60 % today gives 67.5 %. Use ``long_term=LONG_TERM_NPS`` (30)
     for NPS. At or above the long-term level the target is the current value: the method asks the
     best regions to keep their results, and the formula would otherwise lower the bar.
-    ``None`` when there is no current value.
+    ``None`` when there is no current value. The rule itself is :func:`zdrav_shared.targets.suggested_target`,
+    shared with kpi-api's ``GET /v1/indicators/{code}/suggested-target``.
     """
-    if current is None:
-        return None
-    if current >= long_term:
-        return current
     with localcontext(_CONTEXT):
-        return current + TARGET_GAP_SHARE * (long_term - current)
+        return shared_suggested_target(current, long_term)
 
 
 def sample_ok(n: int, minimum: int = DEFAULT_MINIMUM_SAMPLE) -> bool:

@@ -16,6 +16,7 @@ from survey_api.exports.service import csv_stream, xlsx_stream
 from zdrav_shared.auth import Role, require_role
 from zdrav_shared.problems import problem_responses
 from zdrav_shared.replica import read_engine
+from zdrav_shared.spreadsheets import Dialect
 
 router = APIRouter(prefix="/v1/exports", tags=["exports"])
 
@@ -46,13 +47,18 @@ async def export_responses(
     period: Annotated[str, Query(max_length=10, description="2025, 2025Q2 or 2025-04")],
     org_unit: Annotated[str, Query(max_length=64, description="The export covers this unit's subtree")] = "RU",
     format: ExportFormat = ExportFormat.CSV,
+    dialect: Annotated[
+        Dialect, Query(description="excel: Russian Excel (; , decimal comma, Russian headers and words); plain")
+    ] = Dialect.EXCEL,
 ) -> StreamingResponse:
     """One row per response in the caller's scope: id, org unit, channel, `entered_by` (respondent or
-    operator), device and server times, clock skew, local month, `screened_out` (true when a screening
-    «no» keeps the response out of the aggregates; such responses are exported all the same), then
-    one column per question (multiple choices joined by `;`). CSV is UTF-8 with
-    a BOM for Excel. Cells starting with `=`, `+`, `-` or `@` get a leading `'` so that spreadsheets
-    do not run them as formulas. Streamed from a server-side cursor."""
+    operator), device and server times, clock skew, local month, `screened_out` (a screening «no» keeps
+    the response out of the aggregates; such responses are exported all the same), then one column per
+    question (multiple choices joined by `;`). By default what a Russian Excel opens with a
+    double-click: CSV with `;`, decimal commas, a BOM, Russian headers and the answers in words; XLSX
+    with real dates (UTC), a frozen header row and widths. `dialect=plain` keeps English column names,
+    answer codes, `,` and ISO times. Cells starting with `=`, `+`, `-` or `@` get a leading `'` so that
+    spreadsheets do not run them as formulas. Streamed from a server-side cursor."""
     require_role(caller, *EXPORT_ROLES)
     parsed = parse_query_period(period)
     context = await request.app.state.campaigns.get(session, campaign)
@@ -70,5 +76,5 @@ async def export_responses(
     name = f"{context.code}_{parsed.code}_{org_unit}.{format.value}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format is ExportFormat.XLSX:
-        return StreamingResponse(xlsx_stream(batches, codes), media_type=XLSX, headers=headers)
-    return StreamingResponse(csv_stream(batches, codes), media_type="text/csv; charset=utf-8", headers=headers)
+        return StreamingResponse(xlsx_stream(batches, codes, dialect), media_type=XLSX, headers=headers)
+    return StreamingResponse(csv_stream(batches, codes, dialect), media_type="text/csv; charset=utf-8", headers=headers)
