@@ -77,7 +77,7 @@ async def test_csv_for_a_russian_excel(client: httpx.AsyncClient, stored: list[d
     )
     sheet = book["Ответы"]
     assert sheet.freeze_panes == "A2" and sheet["A1"].value == "Идентификатор ответа"
-    assert sheet["D2"].is_date
+    assert sheet["E2"].is_date  # after channel and entered_by
 
 
 async def test_xlsx(client: httpx.AsyncClient, stored: list[dict[str, Any]]) -> None:

@@ -96,7 +96,9 @@ class TestScreening:
         self, client: httpx.AsyncClient, screened: None
     ) -> None:
         response = await client.get(
-            "/v1/exports/responses", params={"campaign": "mur-2025", "period": "2025Q2"}, headers=FEDERAL
+            "/v1/exports/responses",
+            params={"campaign": "mur-2025", "period": "2025Q2", "dialect": "plain"},
+            headers=FEDERAL,
         )
         rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
         assert len(rows) == 12  # stored: every response, counted or not
@@ -170,7 +172,9 @@ class TestEnteredBy:
         nobody = await client.post("/v1/responses", json=single("paper", entered_by="robot"), headers=MUR_OPERATOR)
         assert nobody.status_code == 422
         export = await client.get(
-            "/v1/exports/responses", params={"campaign": "mur-2025", "period": "2025"}, headers=FEDERAL
+            "/v1/exports/responses",
+            params={"campaign": "mur-2025", "period": "2025", "dialect": "plain"},
+            headers=FEDERAL,
         )
         rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
         assert sorted((r["channel"], r["entered_by"]) for r in rows) == [
