@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from kpi_api.deadlines.schemas import Completeness, DeadlineRuleBody, DeadlineRuleRead
-from kpi_api.deadlines.service import DeadlineService
+from kpi_api.deadlines.service import DEADLINE_SETTERS, DeadlineService
 from kpi_api.deps import Caller, Session
 from kpi_api.indicators.rules import Periodicity
+from zdrav_shared.auth import Principal, role_required
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1", tags=["deadlines"], route_class=CommittingRoute)
+
+DeadlineSetter = Annotated[Principal, Depends(role_required(*DEADLINE_SETTERS))]
 
 
 @router.get(
@@ -37,7 +40,7 @@ async def list_deadline_rules(session: Session, caller: Caller) -> list[Deadline
     responses=problem_responses(400, 401, 403, 413, 422),
 )
 async def set_deadline_rule(
-    periodicity: Periodicity, body: DeadlineRuleBody, session: Session, caller: Caller
+    periodicity: Periodicity, body: DeadlineRuleBody, session: Session, caller: DeadlineSetter
 ) -> list[DeadlineRuleRead]:
     """Deadlines are national: `federal` only. Values already submitted keep their late flag."""
     service = DeadlineService(session)

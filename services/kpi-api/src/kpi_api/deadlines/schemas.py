@@ -20,6 +20,22 @@ class DeadlineRuleBody(BaseModel):
 
 
 class DeadlineRuleRead(DeadlineRuleBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "periodicity": "quarter",
+                    "day_of_month": 10,
+                    "months_after": 1,
+                    "working_days": False,
+                    "roll_forward": True,
+                    "description": "the 10th day of the month after the quarter, moved to the next working day",
+                    "is_default": False,
+                }
+            ]
+        }
+    )
+
     periodicity: Periodicity
     description: str
     is_default: bool

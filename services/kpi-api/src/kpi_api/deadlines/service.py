@@ -23,6 +23,8 @@ from zdrav_shared.problems import Unprocessable
 log = get_logger(__name__)
 
 MAX_MISSING = 2000
+DEADLINE_SETTERS = (Role.FEDERAL,)
+"""Deadlines are national: only ``federal`` changes them."""
 
 
 class DeadlineService:
@@ -47,7 +49,7 @@ class DeadlineService:
 
     async def set_rule(self, principal: Principal, periodicity: Periodicity, body: DeadlineRuleBody) -> None:
         """Deadlines are national: only ``federal`` changes them."""
-        require_role(principal, Role.FEDERAL)
+        require_role(principal, *DEADLINE_SETTERS)
         row = await self.repo.get(periodicity.value)
         if row is None:
             row = DeadlineRuleSetting(periodicity=periodicity.value)

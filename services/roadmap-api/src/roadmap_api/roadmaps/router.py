@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from roadmap_api.deps import Caller, Kpi, OrgUnits, RowId, Session
+from roadmap_api.regions import WRITER_ROLES
 from roadmap_api.roadmaps.schemas import (
     JournalRead,
     KpisReplace,
@@ -20,6 +21,7 @@ from roadmap_api.roadmaps.schemas import (
 )
 from roadmap_api.roadmaps.service import RoadmapBundle, RoadmapService, current_values, roadmap_read
 from roadmap_api.tasks.rules import RoadmapStatus
+from zdrav_shared.auth import Principal, role_required
 from zdrav_shared.clients.kpi import KpiClient
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.etags import etag
@@ -27,6 +29,8 @@ from zdrav_shared.pagination import Page, PageParams, make_page, page_params
 from zdrav_shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1/roadmaps", tags=["roadmaps"], route_class=CommittingRoute)
+
+Writer = Annotated[Principal, Depends(role_required(*WRITER_ROLES))]
 
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="ETag from the last read")]
 
@@ -49,7 +53,7 @@ async def _answer(bundle: RoadmapBundle, kpi: KpiClient | None, response: Respon
     responses=problem_responses(400, 401, 403, 413, 422, 503),
 )
 async def create_roadmap(
-    body: RoadmapCreate, session: Session, caller: Caller, org_units: OrgUnits, kpi: Kpi, response: Response
+    body: RoadmapCreate, session: Session, caller: Writer, org_units: OrgUnits, kpi: Kpi, response: Response
 ) -> RoadmapRead:
     """A draft roadmap of a region and life situation, with its KPIs (indicator codes of kpi-api)
     and measures. Writers: `federal`, or `regional_admin` whose scope covers the region."""
@@ -106,7 +110,7 @@ async def update_roadmap(
     roadmap_id: RowId,
     body: RoadmapUpdate,
     session: Session,
-    caller: Caller,
+    caller: Writer,
     kpi: Kpi,
     response: Response,
     if_match: IfMatch = None,
@@ -127,7 +131,7 @@ async def replace_roadmap_kpis(
     roadmap_id: RowId,
     body: KpisReplace,
     session: Session,
-    caller: Caller,
+    caller: Writer,
     kpi: Kpi,
     response: Response,
     if_match: IfMatch = None,
@@ -146,7 +150,7 @@ async def replace_roadmap_kpis(
     summary="Add a measure to a draft roadmap",
     responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
-async def create_measure(roadmap_id: RowId, body: MeasureCreate, session: Session, caller: Caller) -> MeasureRead:
+async def create_measure(roadmap_id: RowId, body: MeasureCreate, session: Session, caller: Writer) -> MeasureRead:
     """Problem, causes, solution and best practices used. Locked once the roadmap is approved."""
     m = await RoadmapService(session, caller).add_measure(roadmap_id, body)
     return MeasureRead(
@@ -165,7 +169,7 @@ async def change_roadmap_status(
     roadmap_id: RowId,
     body: StatusChange,
     session: Session,
-    caller: Caller,
+    caller: Writer,
     kpi: Kpi,
     response: Response,
     if_match: IfMatch = None,

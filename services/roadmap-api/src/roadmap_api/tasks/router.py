@@ -7,16 +7,20 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Response, status
 
 from roadmap_api.deps import Caller, OrgUnits, RowId, Session
+from roadmap_api.regions import WRITER_ROLES
 from roadmap_api.roadmaps.schemas import JournalRead
 from roadmap_api.roadmaps.service import RoadmapService
 from roadmap_api.tasks.schemas import CommentCreate, CommentRead, TaskCreate, TaskRead, TaskUpdate
 from roadmap_api.tasks.service import TaskService, task_read
+from zdrav_shared.auth import Principal, role_required
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.etags import etag
 from zdrav_shared.pagination import Page, PageParams, make_page, page_params
 from zdrav_shared.problems import problem_responses
 
 router = APIRouter(tags=["tasks"], route_class=CommittingRoute)
+
+Writer = Annotated[Principal, Depends(role_required(*WRITER_ROLES))]
 
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="ETag from the last read")]
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -35,7 +39,7 @@ def _after(page: PageParams) -> int | None:
     responses=problem_responses(400, 401, 403, 404, 409, 413, 422, 503),
 )
 async def create_task(
-    roadmap_id: RowId, body: TaskCreate, session: Session, caller: Caller, org_units: OrgUnits, response: Response
+    roadmap_id: RowId, body: TaskCreate, session: Session, caller: Writer, org_units: OrgUnits, response: Response
 ) -> TaskRead:
     """Without `parent_id` the node is an activity; under an activity a task, under a task a
     subtask (a subtask has no children: 422). `due_date` before `start_date` is a 422. A task added
@@ -88,7 +92,7 @@ async def update_task(
     task_id: RowId,
     body: TaskUpdate,
     session: Session,
-    caller: Caller,
+    caller: Writer,
     org_units: OrgUnits,
     response: Response,
     if_match: IfMatch = None,
@@ -124,7 +128,7 @@ async def get_task_journal(task_id: RowId, session: Session, caller: Caller, pag
     summary="Comment on a task",
     responses=problem_responses(400, 401, 403, 404, 413, 422),
 )
-async def create_task_comment(task_id: RowId, body: CommentCreate, session: Session, caller: Caller) -> CommentRead:
+async def create_task_comment(task_id: RowId, body: CommentCreate, session: Session, caller: Writer) -> CommentRead:
     """Writers of the roadmap's region may comment."""
     comment = await TaskService(session, caller).add_comment(task_id, body.text)
     return CommentRead.model_validate(comment, from_attributes=True)

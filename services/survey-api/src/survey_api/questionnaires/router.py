@@ -8,13 +8,16 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 
 from survey_api.deps import Caller, Session
 from survey_api.questionnaires.schemas import QuestionnaireCreate, QuestionnaireRead, QuestionnaireUpdate
-from survey_api.questionnaires.service import QuestionnaireService, read_of
+from survey_api.questionnaires.service import EDITOR_ROLES, QuestionnaireService, read_of
+from zdrav_shared.auth import Principal, role_required
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.etags import etag
 from zdrav_shared.pagination import Page, PageParams, make_page, page_params
 from zdrav_shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1/questionnaires", tags=["questionnaires"], route_class=CommittingRoute)
+
+Editor = Annotated[Principal, Depends(role_required(*EDITOR_ROLES))]
 
 Code = Annotated[str, Path(max_length=64, description="Questionnaire code, e.g. nsi-standard")]
 Version = Annotated[int, Path(ge=1, le=100_000)]
@@ -29,7 +32,7 @@ Version = Annotated[int, Path(ge=1, le=100_000)]
     responses=problem_responses(400, 401, 403, 409, 413, 422),
 )
 async def create_questionnaire(
-    body: QuestionnaireCreate, session: Session, caller: Caller, response: Response
+    body: QuestionnaireCreate, session: Session, caller: Editor, response: Response
 ) -> QuestionnaireRead:
     """Question types: `satisfaction5` (yes, rather_yes, rather_no, no, dont_know), `nps` (0–10),
     `rating` (1–5), `single_choice` and `multiple_choice` (with options), `free_text`. Russian labels
@@ -97,7 +100,7 @@ async def get_questionnaire_version(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def create_questionnaire_version(
-    code: Code, session: Session, caller: Caller, response: Response
+    code: Code, session: Session, caller: Editor, response: Response
 ) -> QuestionnaireRead:
     """Copies the latest published version into a new draft; 409 when a draft already exists."""
     row = await QuestionnaireService(session).new_version(caller, code)
@@ -117,7 +120,7 @@ async def update_questionnaire_version(
     version: Version,
     body: QuestionnaireUpdate,
     session: Session,
-    caller: Caller,
+    caller: Editor,
     response: Response,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> QuestionnaireRead:
@@ -135,7 +138,7 @@ async def update_questionnaire_version(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def publish_questionnaire_version(
-    code: Code, version: Version, session: Session, caller: Caller, response: Response
+    code: Code, version: Version, session: Session, caller: Editor, response: Response
 ) -> QuestionnaireRead:
     """Publishing an already published version changes nothing."""
     row = await QuestionnaireService(session).publish(caller, code, version)
