@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -14,6 +13,10 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dev_secret import jwt_secret
 
 ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var"
@@ -45,18 +48,6 @@ SERVICES = [
     Service("survey-api", "survey_api", "SURVEY", 8002),
     Service("roadmap-api", "roadmap_api", "ROADMAP", 8003),
 ]
-
-
-def jwt_secret() -> str:
-    """ZDRAV_JWT_SECRET from the environment, else one generated once and kept under ./var."""
-    if os.environ.get("ZDRAV_JWT_SECRET"):
-        return os.environ["ZDRAV_JWT_SECRET"]
-    path = VAR / "jwt_secret"
-    if not path.exists():
-        VAR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 def service_env(secret: str) -> dict[str, str]:
