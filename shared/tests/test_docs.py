@@ -73,3 +73,17 @@ async def test_docs_need_no_token_and_stay_out_of_the_document(client: httpx.Asy
 def test_the_assets_ship_with_an_installed_package() -> None:
     names = {p.name for p in assets_directory().iterdir()}
     assert {"swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"} <= names
+
+
+async def test_the_served_document_names_the_server_it_was_read_from(client: httpx.AsyncClient) -> None:
+    """Swagger UI's "Try it out" calls the first server: the one that served the page, wherever deployed."""
+    document = (await client.get("/openapi.json")).json()
+    assert document["servers"][0]["url"] == "http://shared.test"
+    assert document["info"]["title"] == "shared tests"
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+async def test_the_pages_may_load_nothing_from_other_origins(client: httpx.AsyncClient, page: str) -> None:
+    policy = (await client.get(page)).headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "img-src 'self' data:" in policy
+    assert "http" not in policy  # no other host is allowed anywhere

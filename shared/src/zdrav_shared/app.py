@@ -98,7 +98,8 @@ def build_app(
         openapi_tags=openapi_tags,
         separate_input_output_schemas=False,
         telemetry=None if settings.opentelemetry else {"tracing": False, "metrics": False, "logs": False},
-        # Swagger UI and ReDoc are served from packaged assets (zdrav_shared.docs), not from a CDN.
+        # The document, Swagger UI and ReDoc are served by zdrav_shared.docs (packaged assets, not a CDN).
+        openapi_url=None,
         docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=None,
