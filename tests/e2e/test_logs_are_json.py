@@ -191,3 +191,23 @@ def test_console_format_is_only_for_people(monkeypatch: pytest.MonkeyPatch) -> N
     assert KpiSettings().log_format == "json"
     monkeypatch.setenv("ZDRAV_LOG_FORMAT", "console")
     assert KpiSettings().log_format == "console"
+
+
+@pytest.mark.parametrize("reachable", [True, False])
+def test_the_migration_step_logs_json_lines_too(tmp_path: Path, reachable: bool) -> None:
+    """`alembic upgrade head` is the compose migration step and the Kubernetes Job: its lines (and a crash,
+    such as a database it cannot reach) are JSON as well."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/kpi.db" if reachable else "postgresql+asyncpg://nobody@127.0.0.1:1/none"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ZDRAV_", "KPI_"))}
+    env["KPI_DATABASE_URL"] = url
+    command = [sys.executable, "-m", "alembic", "-c", "services/kpi-api/alembic.ini", "upgrade", "head"]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    lines = [json.loads(line) for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert lines and all(line["service"] == "kpi-api" for line in lines)
+    if reachable:
+        assert result.returncode == 0
+        assert any(str(line["event"]).startswith("Running upgrade") for line in lines)
+    else:
+        assert result.returncode == 1
+        (crash,) = [line for line in lines if line["event"] == "process_crashed"]
+        assert crash["level"] == "critical" and "Traceback" in crash["exception"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 from contextvars import ContextVar
-from typing import TextIO
+from typing import Any, TextIO
 
 import structlog
 
@@ -94,6 +94,15 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True, stre
     root.setLevel(numeric_level)
     _route_uvicorn_to_root()
     logging.captureWarnings(True)
+    sys.excepthook = _log_uncaught
+
+
+def _log_uncaught(kind: type[BaseException], error: BaseException, trace: Any) -> None:
+    """A crash outside any handler (a migration that cannot connect, say) is a JSON line too."""
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error, trace)
+        return
+    logging.getLogger("zdrav").critical("process_crashed", exc_info=(kind, error, trace))
 
 
 def _route_uvicorn_to_root() -> None:
