@@ -82,6 +82,15 @@ PARAMETER_FORMATS: dict[str, str] = {
 }
 """Query and path parameters named after a code, and what they hold."""
 
+RESOURCE_CODES: dict[str, str] = {
+    "indicators": INDICATOR_CODE,
+    "org-units": ORG_UNIT_CODE,
+    "regions": REGION_CODE,
+    "campaigns": CAMPAIGN_CODE,
+    "questionnaires": QUESTIONNAIRE_CODE,
+}
+"""What a ``{code}`` path parameter holds, by the collection it follows (``/v1/indicators/{code}``)."""
+
 
 def finish_document(app: FastAPI, document: dict[str, Any], server_url: str | None) -> dict[str, Any]:
     """Complete ``document`` (FastAPI's output for ``app``) in place and return it."""
@@ -106,10 +115,26 @@ def finish_document(app: FastAPI, document: dict[str, Any], server_url: str | No
                     used_headers.add(header)
     if used_headers:
         components.setdefault("headers", {}).update({h: HEADERS[h] for h in sorted(used_headers)})
+    for path, item in document.get("paths", {}).items():
+        _describe_path_codes(path, item)
     for node in _schema_nodes(document):
         _numbers_as_numbers(node)
         _describe_codes(node)
     return document
+
+
+def _describe_path_codes(path: str, item: dict[str, Any]) -> None:
+    """``{code}`` after a known collection holds that collection's code: say which format."""
+    segments = path.split("/")
+    for operation in item.values():
+        for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+            if parameter.get("in") != "path" or "description" in parameter:
+                continue
+            placeholder = "{" + str(parameter.get("name")) + "}"
+            if placeholder in segments and segments.index(placeholder) > 0:
+                collection = segments[segments.index(placeholder) - 1]
+                if collection in RESOURCE_CODES and str(parameter.get("name")).endswith("code"):
+                    parameter["description"] = _sentence(RESOURCE_CODES[collection])
 
 
 def _describe_codes(node: dict[str, Any]) -> None:
