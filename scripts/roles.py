@@ -29,11 +29,11 @@ refused with 401 "kiosk tokens may only post responses". `/healthz`, `/readyz`, 
 regional centre), `mo_operator` (an operator of a medical organisation), `analyst` (reads only) and
 `service` (another Zdrav service). A user may hold several; one listed role is enough.
 
-**Reading the table.** ✓ — the role may make the call; — — it is refused with 403 "this operation
-needs one of the roles: …". A ✓ is not the whole answer: the caller's org-unit scope
-(`scope_org_units`, `RU` = the whole federation) narrows every read and write to its subtree (an id
-outside it is a 404, as if it did not exist; another region named in a request is a 403), and
-definitions (indicators, questionnaires, report types) are changed only by their owner (403,
+**Reading the table.** ✓: the role may make the call. —: it is refused with 403 "this operation needs
+one of the roles: …" (a user token in the kiosk-token column: 401). A ✓ is not the whole answer: the
+caller's org-unit scope (`scope_org_units`, `RU` = the whole federation) narrows every read and write to
+its subtree (an id outside it is a 404, as if it did not exist; another region named in a request is a
+403), and definitions (indicators, questionnaires, report types) are changed only by their owner (403,
 `reason: not_owner`). The operation's description in the OpenAPI document says what it checks.
 """
 

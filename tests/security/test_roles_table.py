@@ -227,3 +227,11 @@ async def test_a_kiosk_token_on_a_user_endpoint_is_told_what_it_may_do(
     assert response.status_code == 401
     assert response.json()["detail"] == KIOSK_TOKEN_ELSEWHERE
     assert "malformed" not in response.text
+
+
+async def test_a_user_token_on_the_kiosk_batch_is_told_what_to_use(worlds: dict[str, World]) -> None:
+    response = await worlds["survey-api"].client.post(
+        "/v1/responses/batch", headers=only("federal"), json={"responses": []}
+    )
+    assert response.status_code == 401
+    assert "kiosk token" in response.json()["detail"] and "POST /v1/responses" in response.json()["detail"]

@@ -45,6 +45,12 @@ async def current_kiosk(
     """FastAPI dependency: the kiosk whose token is the bearer (401 unknown/revoked, 429 too often)."""
     if credentials is None:
         raise Unauthorized("a kiosk token is required")
+    if not credentials.credentials.startswith(TOKEN_PREFIX):
+        raise Unauthorized(
+            "this call takes a kiosk token (zk_…, from POST /v1/kiosks); a signed-in user posts responses "
+            "one by one with POST /v1/responses",
+            reason="kiosk_token_required",
+        )
     return await _authenticated_kiosk(request, credentials.credentials)
 
 
