@@ -26,9 +26,11 @@ install: $(UV) ## Install the workspace (locked) into .venv
 run: install ## Start the three services on SQLite with demo data (Ctrl-C stops them)
 	@$(UV) run --no-sync python scripts/dev.py
 
+# No `install` prerequisite: with .venv in place the token is printed at once (no `uv sync` each time).
 .PHONY: token
-token: install ## Print a dev JWT: make token ROLE=regional_admin SCOPE=RU-MUR
-	@$(UV) run --no-sync python scripts/dev_token.py --role "$(or $(ROLE),federal)" --scope "$(or $(SCOPE),RU)"
+token: ## Print a dev JWT: make token ROLE=regional_admin SCOPE=RU-MUR
+	@[ -x .venv/bin/python ] || $(MAKE) -s install
+	@.venv/bin/python scripts/dev_token.py --role "$(or $(ROLE),federal)" --scope "$(or $(SCOPE),RU)"
 
 .PHONY: lint
 lint: install ## ruff (lint + format check) and mypy (strict on shared/ and the domain code)
@@ -43,6 +45,19 @@ test: lint ## Lint, then every package's tests on SQLite and (when reachable) Po
 .PHONY: openapi
 openapi: install ## Regenerate the committed OpenAPI documents under openapi/
 	@$(UV) run --no-sync python scripts/openapi.py
+
+.PHONY: openapi-check
+openapi-check: install ## Redocly + Spectral (zero errors) on openapi/*.json, and a typed TS call of every operation (tsc --strict)
+	@PYTHON=.venv/bin/python bash scripts/openapi_check.sh
+
+.PHONY: roles
+roles: install ## Regenerate docs/roles.md (who may call each operation) from the routes' declarations
+	@$(UV) run --no-sync python scripts/roles.py
+
+.PHONY: browser
+browser: install ## Browser tests: headless Debian chromium (Playwright) against the three services
+	@bash scripts/ensure_chromium.sh
+	@$(UV) run --no-sync pytest tests/browser -q -p no:logging -m browser
 
 .PHONY: e2e
 e2e: install ## End-to-end: the three services as real processes on PostgreSQL

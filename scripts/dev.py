@@ -1,19 +1,24 @@
-"""`make run`: migrate three SQLite databases under ./var, load demo data, start the three services,
-print where their docs are and how to get a token, and stop them all on Ctrl-C."""
+"""`make run`: check that the three ports are free, migrate three SQLite databases under ./var, load demo
+data, start the three services, print where their docs are and how to get a token, and stop them all on
+Ctrl-C. Browser front ends on the usual local development ports may call the services (CORS)."""
 
 from __future__ import annotations
 
 import asyncio
 import importlib
 import os
-import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dev_secret import jwt_secret
 
 ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var"
@@ -28,7 +33,10 @@ class Service:
 
     @property
     def port(self) -> int:
-        return int(os.environ.get(f"{self.prefix}_PORT", self.default_port))
+        text = os.environ.get(f"{self.prefix}_PORT", str(self.default_port))
+        if not text.isdigit() or not 0 < int(text) < 65536:
+            raise SystemExit(f"make run: {self.prefix}_PORT must be a port number (1–65535), not {text!r}")
+        return int(text)
 
     @property
     def database_url(self) -> str:
@@ -47,16 +55,29 @@ SERVICES = [
 ]
 
 
-def jwt_secret() -> str:
-    """ZDRAV_JWT_SECRET from the environment, else one generated once and kept under ./var."""
-    if os.environ.get("ZDRAV_JWT_SECRET"):
-        return os.environ["ZDRAV_JWT_SECRET"]
-    path = VAR / "jwt_secret"
-    if not path.exists():
-        VAR.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+LOCAL_FRONT_ENDS = [f"http://{host}:{port}" for port in (3000, 4200, 5173, 8080) for host in ("localhost", "127.0.0.1")]
+"""Origins of the usual local front-end dev servers (React/Next, Angular, Vite, static): their pages may call
+the services from the browser under `make run`. ZDRAV_CORS_ORIGINS in the environment replaces the list."""
+
+
+def busy_ports(services: list[Service]) -> list[str]:
+    """Why the services cannot listen where they should: a port taken (by an earlier `make run`, say) or
+    given to two services. Checked before anything is migrated or started."""
+    problems = []
+    taken_by: dict[int, str] = {}
+    for service in services:
+        port = service.port
+        if port in taken_by:
+            problems.append(f"{service.name} and {taken_by[port]} are both set to port {port}")
+            continue
+        taken_by[port] = service.name
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError as exc:
+                problems.append(f"port {port} ({service.name}) is already in use ({exc.strerror or exc})")
+    return problems
 
 
 def service_env(secret: str) -> dict[str, str]:
@@ -65,6 +86,7 @@ def service_env(secret: str) -> dict[str, str]:
     env.setdefault("ZDRAV_KPI_URL", SERVICES[0].url)
     env.setdefault("ZDRAV_SURVEY_URL", SERVICES[1].url)
     env.setdefault("ZDRAV_ROADMAP_URL", SERVICES[2].url)
+    env.setdefault("ZDRAV_CORS_ORIGINS", ",".join(LOCAL_FRONT_ENDS))
     for service in SERVICES:
         env[f"{service.prefix}_DATABASE_URL"] = service.database_url
     return env
@@ -99,6 +121,15 @@ def wait_healthy(service: Service, process: subprocess.Popen[bytes], timeout_s: 
 
 
 def main() -> int:
+    problems = busy_ports(SERVICES)
+    if problems:
+        print("make run: cannot start — " + "; ".join(problems) + ".", file=sys.stderr)
+        print(
+            "Is Zdrav already running (another `make run`)? Stop it, or choose free ports, e.g. "
+            "KPI_PORT=9001 SURVEY_PORT=9002 ROADMAP_PORT=9003 make run",
+            file=sys.stderr,
+        )
+        return 1
     secret = jwt_secret()
     env = service_env(secret)
     os.environ.update(env)
@@ -130,6 +161,7 @@ def main() -> int:
         print("\nZdrav is running (Ctrl-C stops all three):")
         for service in SERVICES:
             print(f"  {service.name:12} {service.url}/docs")
+        print(f"\nBrowser pages on these origins may call them (CORS): {env['ZDRAV_CORS_ORIGINS']}")
         print("\nA token:  make token ROLE=federal SCOPE=RU   (or ROLE=regional_admin SCOPE=RU-MUR)")
         print('Use it:   curl -H "Authorization: Bearer $(make -s token)" ' + SERVICES[0].url + "/v1/org-units\n")
         while all(process.poll() is None for _, process in processes):

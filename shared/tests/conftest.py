@@ -5,7 +5,7 @@ table of its own for the session-per-request tests."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from typing import Annotated, Any
 
 import httpx
@@ -185,17 +185,30 @@ def settings(database_url: str) -> ServiceSettings:
     )
 
 
+AppBuilder = Callable[..., FastAPI]
+
+
 @pytest.fixture
-async def app(settings: ServiceSettings) -> AsyncIterator[FastAPI]:
-    application = build_app(
-        settings,
-        title="shared tests",
-        description="a tiny service",
-        version="0.0.1",
-        routers=[make_router(), make_db_router()],
-        migrations_dir=MIGRATIONS_DIR,
-        body_limits={BIG_PREFIX: BIG_BODY},
-    )
+def app_builder(settings: ServiceSettings) -> AppBuilder:
+    """``build(extra_routers=(), **settings_overrides)``: the test service, with more routes or settings."""
+
+    def build(extra_routers: Sequence[APIRouter] = (), **overrides: Any) -> FastAPI:
+        return build_app(
+            settings.model_copy(update=overrides),
+            title="shared tests",
+            description="a tiny service",
+            version="0.0.1",
+            routers=[make_router(), make_db_router(), *extra_routers],
+            migrations_dir=MIGRATIONS_DIR,
+            body_limits={BIG_PREFIX: BIG_BODY},
+        )
+
+    return build
+
+
+@pytest.fixture
+async def app(app_builder: AppBuilder) -> AsyncIterator[FastAPI]:
+    application = app_builder()
     async with LifespanManager(application):
         try:
             yield application

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from collections.abc import Iterator
 
 import pytest
@@ -83,3 +84,78 @@ def test_exceptions_are_rendered_into_the_line(lines: io.StringIO) -> None:
     (line,) = read(lines)
     assert "ValueError: boom" in line["exception"]
     assert line["level"] == "error"
+
+
+class TestStandardLibraryLines:
+    """uvicorn's, httpx's and every other library's records come out as the same JSON lines."""
+
+    @pytest.fixture
+    def stdout(self, lines: io.StringIO) -> Iterator[io.StringIO]:
+        yield lines
+        logging.getLogger().handlers.clear()
+
+    def test_a_library_line_inside_a_request_carries_the_request_id(self, stdout: io.StringIO) -> None:
+        configure_logging("demo-api", stream=stdout)
+        token = request_id_var.set("rid-7")
+        try:
+            logging.getLogger("httpx").info(
+                'HTTP Request: %s %s "%s %d %s"', "GET", "http://kpi/v1", "HTTP/1.1", 200, "OK"
+            )
+        finally:
+            request_id_var.reset(token)
+        (line,) = read(stdout)
+        assert line["event"] == 'HTTP Request: GET http://kpi/v1 "HTTP/1.1 200 OK"'
+        assert line["request_id"] == "rid-7"
+        assert line["logger"] == "httpx"
+        assert line["service"] == "demo-api"
+        assert line["level"] == "info"
+        assert line["timestamp"].endswith("Z")
+
+    def test_uvicorn_loggers_lose_their_own_handlers_and_propagate(self, stdout: io.StringIO) -> None:
+        error = logging.getLogger("uvicorn.error")
+        error.addHandler(logging.StreamHandler(io.StringIO()))
+        error.propagate = False
+        configure_logging("demo-api", stream=stdout)
+        assert not error.handlers and error.propagate
+        error.info("Started server process [%d]", 42)
+        (line,) = read(stdout)
+        assert line["event"] == "Started server process [42]"
+        assert line["logger"] == "uvicorn.error"
+        assert "color_message" not in line
+
+    def test_access_lines_are_structured_and_leave_out_the_client_address(self, stdout: io.StringIO) -> None:
+        access = logging.getLogger("uvicorn.access")
+        access.addHandler(logging.StreamHandler(io.StringIO()))
+        access.propagate = False
+        configure_logging("demo-api", stream=stdout)
+        access.info('%s - "%s %s HTTP/%s" %d', "10.1.2.3:5000", "GET", "/v1/indicators?q=x", "1.1", 200)
+        (line,) = read(stdout)
+        assert line["event"] == "request_served"
+        assert (line["method"], line["path"], line["status"]) == ("GET", "/v1/indicators?q=x", 200)
+        assert "10.1.2.3" not in json.dumps(line)
+
+    def test_an_access_log_switched_off_stays_off(self, stdout: io.StringIO) -> None:
+        access = logging.getLogger("uvicorn.access")
+        access.handlers.clear()
+        access.propagate = False  # what `uvicorn --no-access-log` leaves
+        configure_logging("demo-api", stream=stdout)
+        assert not access.hasHandlers()
+        access.propagate = True  # restore for the other tests
+
+    def test_exceptions_are_json(self, stdout: io.StringIO) -> None:
+        configure_logging("demo-api", stream=stdout)
+        try:
+            raise KeyError("k")
+        except KeyError:
+            logging.getLogger("sqlalchemy.pool").exception("pool failed")
+        (failure,) = read(stdout)
+        assert failure["event"] == "pool failed" and failure["level"] == "error"
+        assert "KeyError" in failure["exception"] and "positional_args" not in failure
+
+    def test_console_format_is_for_people(self, stdout: io.StringIO) -> None:
+        configure_logging("demo-api", json=False, stream=stdout)
+        logging.getLogger("httpx").info("HTTP Request: GET http://kpi/v1")
+        text = stdout.getvalue()
+        assert "HTTP Request: GET http://kpi/v1" in text
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(text.splitlines()[0])

@@ -65,8 +65,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         # another region's value is hidden (404), as if it did not exist
         "get_value": "200 200 | 200 404 | 200 404 | 200 404",
         "import_indicators": "200 200 | 200 200 | 403 403 | 403 403",  # = catalogue
-        # all rows or none: a row the caller may not create (role or scope) makes the file a 422 listing it
-        "import_org_units": "200 200 | 200 422 | 422 422 | 422 422",
+        # roles at the door (403, docs/roles.md); then all rows or none: a row outside the scope makes the
+        # file a 422 listing it
+        "import_org_units": "200 200 | 200 422 | 403 403 | 403 403",
         # all rows or none: a row outside the scope makes the file a 422 listing it; analysts cannot import
         "import_values": "200 200 | 200 422 | 200 422 | 403 403",
         "list_deadline_rules": "200 200 | 200 200 | 200 200 | 200 200",  # =

@@ -67,7 +67,7 @@ def test_service_wiring(compose: dict[str, Any], service: str, port: int) -> Non
     assert env["ZDRAV_JWT_SECRET"], "a dev default must be set"
     for peer in SERVICES:
         assert env[f"ZDRAV_{peer.upper()}_URL"] == f"http://{peer}-api:8000"
-    assert api["ports"] == [f"{port}:8000"]
+    assert api["ports"] == [f"{port}:8000"]  # with the environment's {SERVICE}_PORT unset
     assert api["read_only"] is True and api["tmpfs"] == ["/tmp"]
     assert api["cap_drop"] == ["ALL"]
 
@@ -91,3 +91,15 @@ def test_pgbouncer_pools_every_service_database_with_the_kubernetes_configuratio
     assert f"auth_file = {userlist['target']}" in ini
     assert '"zdrav"' in compose["configs"][userlist["source"]]["content"]
     assert pgbouncer["read_only"] is True and pgbouncer["cap_drop"] == ["ALL"]
+
+
+@pytest.mark.parametrize(("service", "port"), SERVICES.items())
+def test_host_ports_come_from_the_same_variables_as_make_run(service: str, port: int) -> None:
+    """KPI_PORT, SURVEY_PORT and ROADMAP_PORT move the host ports, defaulting to CONTRACT.md's."""
+    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    assert f'- "${{{service.upper()}_PORT:-{port}}}:8000"' in text
+
+
+def test_cors_origins_pass_through_and_default_to_none() -> None:
+    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    assert "ZDRAV_CORS_ORIGINS: ${ZDRAV_CORS_ORIGINS:-}" in text

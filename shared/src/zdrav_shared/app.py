@@ -14,7 +14,9 @@ from fastapi import APIRouter, FastAPI
 from prometheus_client import CollectorRegistry
 
 from zdrav_shared.auth import JwksCache, TokenVerifier
+from zdrav_shared.cors import ZdravCORSMiddleware
 from zdrav_shared.db import Database
+from zdrav_shared.docs import install_docs
 from zdrav_shared.health import alembic_head, alembic_revisions, health_router
 from zdrav_shared.http_client import ClientMetrics, ServiceTokenProvider
 from zdrav_shared.logging import configure_logging, get_logger
@@ -25,6 +27,7 @@ from zdrav_shared.middleware import (
     MetricsMiddleware,
     RequestIdMiddleware,
 )
+from zdrav_shared.openapi import finish_document
 from zdrav_shared.problems import Problem, install_problem_handlers
 from zdrav_shared.replica import ReadMetrics, Reads
 from zdrav_shared.settings import ServiceSettings
@@ -55,9 +58,11 @@ def build_app(
     read_metrics = ReadMetrics(registry)
     head = alembic_head(migrations_dir)
 
+    # Before anything logs: uvicorn builds the app (--factory) before its "Started server process" line.
+    configure_logging(settings.service_name, settings.log_level, json=settings.log_format != "console")
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(settings.service_name, settings.log_level, settings.log_json)
         async with AsyncExitStack() as stack:
             database = Database.from_url(
                 settings.database_url,
@@ -98,6 +103,11 @@ def build_app(
         openapi_tags=openapi_tags,
         separate_input_output_schemas=False,
         telemetry=None if settings.opentelemetry else {"tracing": False, "metrics": False, "logs": False},
+        # The document, Swagger UI and ReDoc are served by zdrav_shared.docs (packaged assets, not a CDN).
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.settings = settings
     app.state.metrics_registry = registry
@@ -105,14 +115,18 @@ def build_app(
     app.state.alembic_head = head
     app.state.alembic_revisions = alembic_revisions(migrations_dir)
     install_problem_handlers(app)
+    install_docs(app)
     app.include_router(health_router())
     for router in routers:
         app.include_router(router)
-    _register_problem_schema(app)
-    # Outermost first: the request id must be bound before anything logs or measures.
+    _finish_openapi(app, _local_url(settings))
+    # Each one added wraps the ones before: the request id (added last) must be bound before anything
+    # logs or measures; CORS sits outside the body limits so that a browser can read their 413/408.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, path_limits=body_limits)
     app.add_middleware(BodyReadTimeoutMiddleware, timeout_s=settings.body_read_timeout_s)
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))
+    if settings.cors_origin_list:  # none configured: no middleware at all, not even its per-request check
+        app.add_middleware(ZdravCORSMiddleware, origins=settings.cors_origin_list)
     app.add_middleware(RequestIdMiddleware)
     return app
 
@@ -171,8 +185,22 @@ GC_GEN0_THRESHOLD = 10_000
 """CPython's default is 700 allocations; a request of survey-api alone makes a few thousand."""
 
 
-def _register_problem_schema(app: FastAPI) -> None:
-    """Make ``#/components/schemas/Problem`` exist even if no route declared it yet."""
+_LOCAL_URL_FIELDS = {"kpi-api": "kpi_url", "survey-api": "survey_url", "roadmap-api": "roadmap_url"}
+
+
+def _local_url(settings: ServiceSettings) -> str | None:
+    """The service's address under ``make run`` (the default of its peer-URL setting, never the
+    environment's value: the committed OpenAPI document must not depend on where it was rendered)."""
+    field = _LOCAL_URL_FIELDS.get(settings.service_name)
+    if field is None:
+        return None
+    default: str = ServiceSettings.model_fields[field].default
+    return default
+
+
+def _finish_openapi(app: FastAPI, server_url: str | None) -> None:
+    """Make ``#/components/schemas/Problem`` exist even if no route declared it yet, and add what the
+    routes declare about themselves (zdrav_shared.openapi)."""
     original = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -182,6 +210,7 @@ def _register_problem_schema(app: FastAPI) -> None:
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         if "Problem" not in components:
             components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        finish_document(app, schema, server_url)
         app.openapi_schema = schema
         return schema
 

@@ -8,17 +8,18 @@ touch; ``RU`` is the whole federation) and ``exp``. Dev and tests sign HS256 wit
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import jwt
-from fastapi import Request
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from zdrav_shared.problems import Forbidden, ServiceUnavailable, Unauthorized
+from zdrav_shared.tokens import issue_token as issue_token  # re-exported: tests and demo loaders sign here
 
 FEDERATION_CODE = "RU"
 
@@ -207,48 +208,97 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     return Principal(sub=str(claims["sub"]), roles=frozenset(roles), scope_org_units=frozenset(scope), claims=claims)
 
 
-def issue_token(
-    secret: str,
-    sub: str,
-    roles: Sequence[str],
-    scope_org_units: Sequence[str],
-    ttl_s: int = 3600,
-    now: float | None = None,
-    **extra: Any,
-) -> str:
-    """Sign an HS256 token (dev, tests and service-to-service calls)."""
-    issued = int(now if now is not None else time.time())
-    payload = {
-        "sub": sub,
-        "roles": list(roles),
-        "scope_org_units": list(scope_org_units),
-        "iat": issued,
-        "exp": issued + ttl_s,
-        **extra,
-    }
-    return jwt.encode(payload, secret, algorithm="HS256")
+KIOSK_TOKEN_PREFIX = "zk_"
+"""Kiosk tokens (survey-api, opaque, shown once) start with this; a user token is a JWT."""
+
+KIOSK_TOKEN_ELSEWHERE = (
+    "kiosk tokens may only post responses (survey-api: POST /v1/responses/batch and POST /v1/responses); "
+    "this call needs a user token (JWT)"
+)
+
+USER_SCHEME = "UserJWT"
+KIOSK_SCHEME = "KioskToken"
+
+user_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name=USER_SCHEME,
+    bearerFormat="JWT",
+    description=(
+        "A user's JWT: claims `sub`, `roles` (federal, regional_admin, mo_operator, analyst, service), "
+        "`scope_org_units` (org-unit codes; `RU` = the whole federation) and `exp`. HS256 with "
+        "`ZDRAV_JWT_SECRET` in development (`make token`), RS256 from the identity provider "
+        "(`ZDRAV_JWKS_URL`) in production. Which roles each operation accepts: `x-roles` on the "
+        "operation, and docs/roles.md."
+    ),
+)
+"""The user-token scheme. Depending on it (through :func:`current_principal`) is what puts the bearer
+scheme and ``security`` on an operation of the OpenAPI document."""
+
+kiosk_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name=KIOSK_SCHEME,
+    bearerFormat="opaque kiosk token (zk_…)",
+    description=(
+        "A survey kiosk's opaque token, shown once by `POST /v1/kiosks` (survey-api) and sent as "
+        "`Authorization: Bearer zk_…`. It allows posting responses for the kiosk's own campaign and "
+        "org unit only."
+    ),
+)
+"""The kiosk-token scheme (survey-api's kiosk endpoints depend on it)."""
 
 
-_bearer = HTTPBearer(auto_error=False, description="A JWT with sub, roles, scope_org_units and exp")
+async def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(user_bearer)] = None,
+) -> Principal:
+    """FastAPI dependency: the verified caller, or a 401 problem saying why.
 
-
-async def current_principal(request: Request) -> Principal:
-    """FastAPI dependency: the verified caller, or a 401 problem."""
-    credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
+    May also be awaited directly with the request alone (the header is then read here)."""
+    if credentials is None:
+        credentials = await user_bearer(request)
     if credentials is None:
         raise Unauthorized("a bearer token is required")
+    token = credentials.credentials
+    if token.startswith(KIOSK_TOKEN_PREFIX):
+        raise Unauthorized(KIOSK_TOKEN_ELSEWHERE, reason="kiosk_token")
     verifier: TokenVerifier = request.app.state.token_verifier
-    principal = await verifier.verify(credentials.credentials)
+    principal = await verifier.verify(token)
     request.state.principal = principal
     return principal
 
 
-def role_required(*roles: str) -> Callable[[Request], Coroutine[Any, Any, Principal]]:
-    """A dependency that verifies the token and requires one of ``roles``."""
+class RolesRequired:
+    """A dependency that verifies the user token and requires one of ``roles`` (403 otherwise).
 
-    async def dependency(request: Request) -> Principal:
-        principal = await current_principal(request)
-        require_role(principal, *roles)
+    It is also the route's *declaration* of its roles: the OpenAPI document's ``x-roles`` and the table
+    docs/roles.md are read from these objects in the routes' dependencies (``zdrav_shared.routes``), so
+    a route declares its roles by depending on one::
+
+        Writer = Annotated[Principal, Depends(role_required(Role.FEDERAL, Role.REGIONAL_ADMIN))]
+
+    A route without one accepts every signed-in role (its service may still narrow by scope or
+    ownership). Services keep their own ``require_role`` checks with the same role tuples: those
+    protect the use case whoever calls it (imports, demo loaders)."""
+
+    def __init__(self, *roles: str) -> None:
+        if not roles:
+            raise ValueError("name at least one role")
+        self.roles: tuple[str, ...] = tuple(dict.fromkeys(str(r) for r in roles))
+
+    def __repr__(self) -> str:
+        return f"RolesRequired{self.roles!r}"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RolesRequired) and type(other) is type(self) and other.roles == self.roles
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.roles))
+
+    async def __call__(self, principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        require_role(principal, *self.roles)
         return principal
 
-    return dependency
+
+def role_required(*roles: str) -> RolesRequired:
+    """A dependency that verifies the token and requires one of ``roles`` (see :class:`RolesRequired`)."""
+    return RolesRequired(*roles)

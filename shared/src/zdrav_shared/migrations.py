@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,6 +40,17 @@ def upgrade(url: str, migrations_dir: Path, revision: str = "head") -> None:
     command.upgrade(alembic_config(migrations_dir, url), revision)
 
 
+def _log_like_the_services(config: Config) -> None:
+    """The ``alembic`` command line (the compose migration step, the Kubernetes migration Job) logs as the
+    services do: JSON lines (``ZDRAV_LOG_FORMAT=console`` for people), named after the service whose
+    migrations run. Not in offline mode, whose standard output is the SQL itself."""
+    from zdrav_shared.logging import configure_logging
+
+    service = Path(str(config.get_main_option("script_location"))).parent.name
+    level = os.environ.get("ZDRAV_LOG_LEVEL", "INFO")
+    configure_logging(service, level, json=os.environ.get("ZDRAV_LOG_FORMAT", "json") != "console")
+
+
 def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """Write shared column types into migrations as plain SQLAlchemy types (no import needed)."""
     if type_ == "type" and isinstance(obj, AwareDateTime):
@@ -62,6 +74,8 @@ def run_env(target_metadata: MetaData, default_url: str) -> None:
     """The body of a service's ``env.py``."""
     config = context.config
     url = str(config.attributes.get(URL_ATTRIBUTE) or config.get_main_option("sqlalchemy.url") or default_url)
+    if config.cmd_opts is not None and not context.is_offline_mode():
+        _log_like_the_services(config)
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
         with context.begin_transaction():

@@ -8,6 +8,8 @@ every service must agree on them.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -36,6 +38,11 @@ class ServiceSettings(BaseSettings):
     # 0: never passed over for its lag.
     read_database_max_lag_s: float = Field(default=30.0, ge=0)
     log_level: str = "INFO"
+    # Every line is JSON unless ZDRAV_LOG_FORMAT=console (human-friendly, for a terminal). The old
+    # ``<P>_LOG_JSON`` is still accepted and no longer switches the format: JSON is the default everywhere.
+    log_format: Literal["json", "console"] = Field(
+        default="json", validation_alias=AliasChoices("ZDRAV_LOG_FORMAT", "log_format")
+    )
     log_json: bool = True
     max_body_bytes: int = 1_048_576
     # A request body must have fully arrived this long after its headers (slow clients get a 408); 0 = off.
@@ -44,6 +51,10 @@ class ServiceSettings(BaseSettings):
     # themselves, and with OpenTelemetry unconfigured the hooks still look up the global providers
     # (environment variables included) on every request — ~4 % of a single survey response.
     opentelemetry: bool = False
+    # Browser origins allowed to call the API (CORS), comma-separated, e.g.
+    # "https://portal.minzdrav.example,http://localhost:5173". None by default: in production only the
+    # portal's own origin belongs here; `make run` allows the usual local front-end ports.
+    cors_origins: str = Field(default="", validation_alias=AliasChoices("ZDRAV_CORS_ORIGINS", "cors_origins"))
 
     jwt_secret: SecretStr | None = Field(default=None, validation_alias=AliasChoices("ZDRAV_JWT_SECRET", "jwt_secret"))
     jwks_url: str | None = Field(default=None, validation_alias=AliasChoices("ZDRAV_JWKS_URL", "jwks_url"))
@@ -62,3 +73,8 @@ class ServiceSettings(BaseSettings):
     )
     http_timeout_s: float = 5.0
     http_retries: int = 2
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        """``cors_origins`` split at commas, blanks and trailing slashes dropped (an Origin has none)."""
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]

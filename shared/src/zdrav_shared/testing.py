@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from zdrav_shared.auth import issue_token
 from zdrav_shared.migrations import upgrade
+from zdrav_shared.routes import DOCUMENTED_HEADERS
 
 TEST_JWT_SECRET = "test-secret-not-for-production-0123456789abcdef"
 DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -168,8 +169,67 @@ def service_fixtures(
 
     @pytest.fixture(name="client")
     async def client_fixture(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-        transport = httpx.ASGITransport(app=app)
+        recorder = AnswerRecorder(app)
+        transport = httpx.ASGITransport(app=recorder)
         async with httpx.AsyncClient(transport=transport, base_url=f"http://{service}.test") as http:
             yield http
+        undeclared = undeclared_headers(app, recorder.answers)
+        if undeclared:
+            pytest.fail("\n".join(undeclared), pytrace=False)
 
     return database_url_fixture, settings_fixture, app_fixture, client_fixture
+
+
+class AnswerRecorder:
+    """Wraps an app for the test client and records, for every answer, its route template, method,
+    status and which of the headers the OpenAPI document declares (``routes.DOCUMENTED_HEADERS``) it
+    carried — so that each service's whole suite checks that the document declares every ``ETag`` and
+    ``Location`` the code actually sends (see :func:`undeclared_headers`)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.answers: set[tuple[str, str, int, str]] = set()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def recording_send(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                route = scope.get("route")
+                path = getattr(route, "path_format", None) or getattr(route, "path", None)
+                names = {key.decode("latin-1").lower() for key, _ in message.get("headers", [])}
+                if path is not None:
+                    for header in DOCUMENTED_HEADERS:
+                        if header.lower() in names:
+                            self.answers.add((scope["method"], str(path), int(message["status"]), header))
+            await send(message)
+
+        await self.app(scope, receive, recording_send)
+
+
+_documents: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def undeclared_headers(app: FastAPI, answers: set[tuple[str, str, int, str]]) -> list[str]:
+    """The recorded answers whose header the app's OpenAPI document does not declare for that status."""
+    if not answers:
+        return []
+    key = (app.title, app.version)
+    if key not in _documents:  # one document per service and session: rendering it costs ~0.1 s
+        _documents[key] = app.openapi()
+    paths = _documents[key].get("paths", {})
+    missing = []
+    for method, path, status, header in sorted(answers):
+        operation = paths.get(path, {}).get(method.lower())
+        if operation is None:
+            continue  # not in the document (docs pages, health)
+        declared = operation.get("responses", {}).get(str(status), {}).get("headers", {})
+        if header not in declared:
+            missing.append(
+                f"{method} {path} answered {status} with {header}, which the OpenAPI document does not declare: "
+                f'set it in the endpoint (or a helper of its module) as response.headers["{header}"] = … '
+                "so that zdrav_shared.routes finds it"
+            )
+    return missing

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from survey_api.kiosks.service import TOKEN_PREFIX, KioskService, hash_token
 from survey_api.kiosks.token_cache import AuthenticatedKiosk, KioskTokenCache
-from zdrav_shared.auth import Principal, current_principal
+from zdrav_shared.auth import Principal, RolesRequired, current_principal, kiosk_bearer, user_bearer
 from zdrav_shared.db import db_session
 from zdrav_shared.problems import TooManyRequests, Unauthorized
 from zdrav_shared.replica import ReadSession as ReadSession
@@ -19,12 +19,7 @@ from zdrav_shared.replica import ReadSession as ReadSession
 Session = Annotated[AsyncSession, Depends(db_session)]
 Caller = Annotated[Principal, Depends(current_principal)]
 
-_kiosk_bearer = HTTPBearer(
-    auto_error=False, scheme_name="KioskToken", description="A kiosk's opaque token from POST /v1/kiosks"
-)
-_any_bearer = HTTPBearer(
-    auto_error=False, scheme_name="UserOrKioskToken", description="A user JWT, or a kiosk's opaque token"
-)
+Credentials = HTTPAuthorizationCredentials | None
 
 
 async def _authenticated_kiosk(request: Request, token: str) -> AuthenticatedKiosk:
@@ -45,11 +40,18 @@ async def _authenticated_kiosk(request: Request, token: str) -> AuthenticatedKio
     return kiosk
 
 
-async def current_kiosk(request: Request) -> AuthenticatedKiosk:
+async def current_kiosk(
+    request: Request, credentials: Annotated[Credentials, Depends(kiosk_bearer)]
+) -> AuthenticatedKiosk:
     """FastAPI dependency: the kiosk whose token is the bearer (401 unknown/revoked, 429 too often)."""
-    credentials: HTTPAuthorizationCredentials | None = await _kiosk_bearer(request)
     if credentials is None:
         raise Unauthorized("a kiosk token is required")
+    if not credentials.credentials.startswith(TOKEN_PREFIX):
+        raise Unauthorized(
+            "this call takes a kiosk token (zk_…, from POST /v1/kiosks); a signed-in user posts responses "
+            "one by one with POST /v1/responses",
+            reason="kiosk_token_required",
+        )
     return await _authenticated_kiosk(request, credentials.credentials)
 
 
@@ -61,13 +63,23 @@ class Submitter:
     kiosk: AuthenticatedKiosk | None = None
 
 
-async def current_submitter(request: Request) -> Submitter:
-    """FastAPI dependency: a kiosk token (``zk_…``) or a user JWT."""
-    credentials: HTTPAuthorizationCredentials | None = await _any_bearer(request)
-    if credentials is not None and credentials.credentials.startswith(TOKEN_PREFIX):
-        return Submitter(kiosk=await _authenticated_kiosk(request, credentials.credentials))
-    return Submitter(principal=await current_principal(request))
+class SubmitterRequired(RolesRequired):
+    """FastAPI dependency: a kiosk token (``zk_…``), or a user JWT with one of ``roles`` (403 otherwise).
+
+    Both schemes are dependencies, so the operation's ``security`` lists either; the roles apply to
+    users only (a kiosk's limits are its campaign and org unit, checked by the route)."""
+
+    async def __call__(  # type: ignore[override]
+        self,
+        request: Request,
+        user: Annotated[Credentials, Depends(user_bearer)],
+        kiosk: Annotated[Credentials, Depends(kiosk_bearer)],
+    ) -> Submitter:
+        credentials = kiosk or user
+        if credentials is not None and credentials.credentials.startswith(TOKEN_PREFIX):
+            return Submitter(kiosk=await _authenticated_kiosk(request, credentials.credentials))
+        principal = await current_principal(request, credentials)
+        return Submitter(principal=await super().__call__(principal))
 
 
 KioskCaller = Annotated[AuthenticatedKiosk, Depends(current_kiosk)]
-SubmitterCaller = Annotated[Submitter, Depends(current_submitter)]

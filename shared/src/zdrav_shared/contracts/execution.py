@@ -62,6 +62,26 @@ class ExecutionFigure(BaseModel):
 class RoadmapExecution(ExecutionFigure):
     """One roadmap's figure inside a region-wide answer."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "roadmap_id": 7,
+                    "title": "Плановая специализированная помощь пациентам с ССЗ",
+                    "status": "approved",
+                    "as_of": "2025-06-30",
+                    "due": 10,
+                    "completed_on_time": 7,
+                    "completed_late": 2,
+                    "overdue": 1,
+                    "execution_pct": 90.0,
+                    "threshold_pct": 90.0,
+                    "meets_threshold": True,
+                }
+            ]
+        }
+    )
+
     roadmap_id: int
     title: str
     status: str

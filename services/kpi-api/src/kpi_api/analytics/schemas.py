@@ -43,6 +43,8 @@ class AnalyticsRow(BaseModel):
                     "indicator_code": "STAFFING_RATE",
                     "org_unit_code": "RU-MUR",
                     "period": "2025Q2",
+                    "unit": "%",
+                    "precision": 1,
                     "value": 82.3,
                     "numerator": 412,
                     "denominator": 601,

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from kpi_api.deadlines.schemas import Completeness, DeadlineRuleBody, DeadlineRuleRead
-from kpi_api.deadlines.service import DeadlineService
+from kpi_api.deadlines.service import DEADLINE_SETTERS, DeadlineService
 from kpi_api.deps import Caller, Session
 from kpi_api.indicators.rules import Periodicity
-from zdrav_shared.auth import FEDERATION_CODE
+from zdrav_shared.auth import FEDERATION_CODE, Principal, role_required
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.ownership import DefinitionChange
 from zdrav_shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1", tags=["deadlines"], route_class=CommittingRoute)
+
+DeadlineSetter = Annotated[Principal, Depends(role_required(*DEADLINE_SETTERS))]
 
 
 @router.get(
@@ -44,7 +46,7 @@ async def list_deadline_rules(
     responses=problem_responses(400, 401, 403, 413, 422),
 )
 async def set_deadline_rule(
-    periodicity: Periodicity, body: DeadlineRuleBody, session: Session, caller: Caller
+    periodicity: Periodicity, body: DeadlineRuleBody, session: Session, caller: DeadlineSetter
 ) -> list[DeadlineRuleRead]:
     """A deadline rule has an owner: `RU` (the national rule, set by `federal`) or a region (its own
     rule, set by its `regional_admin`, which its org units' values are then judged by). Default owner:
@@ -66,7 +68,7 @@ async def set_deadline_rule(
 async def remove_deadline_rule(
     periodicity: Periodicity,
     session: Session,
-    caller: Caller,
+    caller: DeadlineSetter,
     owner: Annotated[str | None, Query(max_length=64, description="RU or a region; default: yours")] = None,
     reason: Annotated[str | None, Query(max_length=1000, description="Kept in the rule's history")] = None,
 ) -> list[DeadlineRuleRead]:

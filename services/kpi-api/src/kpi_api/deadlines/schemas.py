@@ -32,6 +32,23 @@ class DeadlineRuleBody(DeadlineRuleFields):
 
 
 class DeadlineRuleRead(DeadlineRuleFields):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "owner": "RU",
+                    "periodicity": "quarter",
+                    "day_of_month": 10,
+                    "months_after": 1,
+                    "working_days": False,
+                    "roll_forward": True,
+                    "description": "the 10th day of the month after the quarter, moved to the next working day",
+                    "is_default": False,
+                }
+            ]
+        }
+    )
+
     periodicity: Periodicity
     description: str
     is_default: bool

@@ -37,7 +37,8 @@ log = get_logger(__name__)
 
 MAX_MISSING = 2000
 ENTITY = "deadline_rule"
-RULE_WRITERS = (Role.FEDERAL, Role.REGIONAL_ADMIN)
+DEADLINE_SETTERS = (Role.FEDERAL, Role.REGIONAL_ADMIN)
+"""The national rule is federal's, a region's own rule its regional_admin's (ownership decides which)."""
 
 
 def _snapshot(row: DeadlineRuleSetting) -> dict[str, object]:
@@ -81,7 +82,7 @@ class DeadlineService:
         ]
 
     async def _owner(self, principal: Principal, requested: str | None, periodicity: Periodicity) -> str:
-        require_role(principal, *RULE_WRITERS)
+        require_role(principal, *DEADLINE_SETTERS)
         if requested is not None:
             require_owner(principal, requested, f"the {periodicity.value}ly deadline rule of {requested}")
         owner = default_owner(principal, requested)

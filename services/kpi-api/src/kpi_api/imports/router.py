@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 
-from kpi_api.deps import Caller, Clock, Session
+from kpi_api.deps import Clock, Session
 from kpi_api.imports.indicators import import_indicators
 from kpi_api.imports.schemas import IndicatorsImportReport, RowError, ValuesImportReport
 from kpi_api.imports.values import import_values
+from kpi_api.indicators.service import CATALOGUE_WRITERS
+from kpi_api.values.service import VALUE_WRITERS
+from zdrav_shared.auth import Principal, role_required
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.problems import FieldError, PayloadTooLarge, Unprocessable, problem_responses
 
 router = APIRouter(prefix="/v1", tags=["imports"], route_class=CommittingRoute)
+
+CatalogueWriter = Annotated[Principal, Depends(role_required(*CATALOGUE_WRITERS))]
+
+ValueWriterCaller = Annotated[Principal, Depends(role_required(*VALUE_WRITERS))]
 
 DryRun = Annotated[bool, Query(description="Check only; apply nothing")]
 
@@ -47,7 +54,7 @@ def _refuse(errors: list[RowError], report: dict[str, object]) -> Unprocessable:
 async def import_values_file(
     request: Request,
     session: Session,
-    caller: Caller,
+    caller: ValueWriterCaller,
     clock: Clock,
     file: Annotated[UploadFile, File(description="indicator_code, org_unit_code, period, value[, comment]")],
     dry_run: DryRun = False,
@@ -74,7 +81,7 @@ async def import_values_file(
 async def import_indicators_file(
     request: Request,
     session: Session,
-    caller: Caller,
+    caller: CatalogueWriter,
     file: Annotated[
         UploadFile, File(description="code, name_ru, unit, kind, …, org_unit_code, period, baseline, target")
     ],

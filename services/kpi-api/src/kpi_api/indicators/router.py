@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 from kpi_api.deps import Caller, Session
 from kpi_api.indicators.rules import IndicatorKind, Periodicity, Source
 from kpi_api.indicators.schemas import IndicatorCreate, IndicatorRead, IndicatorUpdate
-from kpi_api.indicators.service import IndicatorService
+from kpi_api.indicators.service import CATALOGUE_WRITERS, IndicatorService
+from zdrav_shared.auth import Principal, role_required
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.etags import etag
 from zdrav_shared.ownership import DefinitionChange
@@ -17,6 +18,8 @@ from zdrav_shared.pagination import Page, PageParams, make_page, page_params
 from zdrav_shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1/indicators", tags=["indicators"], route_class=CommittingRoute)
+
+CatalogueWriter = Annotated[Principal, Depends(role_required(*CATALOGUE_WRITERS))]
 
 
 @router.post(
@@ -28,7 +31,7 @@ router = APIRouter(prefix="/v1/indicators", tags=["indicators"], route_class=Com
     responses=problem_responses(400, 401, 403, 409, 413, 422),
 )
 async def create_indicator(
-    body: IndicatorCreate, session: Session, caller: Caller, response: Response
+    body: IndicatorCreate, session: Session, caller: CatalogueWriter, response: Response
 ) -> IndicatorRead:
     """An `input` indicator (values are entered) or a `formula` over other indicators' codes. A formula
     that does not parse, names an unknown code or closes a cycle is a 422 with pointer `/formula` (a
@@ -102,7 +105,7 @@ async def update_indicator(
     code: str,
     body: IndicatorUpdate,
     session: Session,
-    caller: Caller,
+    caller: CatalogueWriter,
     response: Response,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> IndicatorRead:

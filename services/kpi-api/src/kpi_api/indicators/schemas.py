@@ -21,6 +21,20 @@ REPORTING_LEVEL_DESCRIPTION = (
     "level. Absent: any level, and a unit's own value counts in a roll-up only when no unit below it reported"
 )
 SCALE_DESCRIPTION = "aggregation ratio only: value = numerator ÷ denominator × scale (default 100, a percentage)"
+CODE_DESCRIPTION = (
+    "The indicator's code: capital Latin letters, digits and `_`, starting with a letter "
+    "(`[A-Z][A-Z0-9_]*`, at most 64 characters), e.g. `STAFFING_RATE`. Formulas name indicators by it."
+)
+FORMULA_DESCRIPTION = (
+    "For `kind: formula`: arithmetic over other indicators' codes. Grammar: indicator codes "
+    "(`[A-Z][A-Z0-9_]*`), decimal numbers with `.` (`1.2`, `100`), the operators `+ - * /` (left-associative, "
+    "`*` and `/` before `+` and `-`), unary minus, parentheses, and `prev(CODE)` — the value of CODE in the "
+    "previous period of the same type (growth rate: `(X - prev(X)) * 100 / prev(X)`). ASCII only, at most "
+    "2000 characters. The formula is evaluated on the **aggregated** inputs of the org unit and period asked "
+    "for (a ratio of sums, never an average of ratios); division by zero or a missing input gives `value: null` "
+    "with a `reason`, never an error. A formula that does not parse, names an unknown code or closes a cycle "
+    "is a 422 with pointer `/formula`."
+)
 
 
 class ThresholdsBody(BaseModel):
@@ -61,14 +75,14 @@ class IndicatorCreate(BaseModel):
         },
     )
 
-    code: str = Field(pattern=CODE_PATTERN, description="Capital Latin letters, digits and '_'; starts with a letter")
+    code: str = Field(pattern=CODE_PATTERN, description=CODE_DESCRIPTION)
     owner: str | None = Field(default=None, pattern=OWNER_PATTERN, description=OWNER_DESCRIPTION)
     name_ru: str = Field(min_length=1, max_length=1000)
     name_en: str | None = Field(default=None, max_length=1000)
     description: str | None = Field(default=None, max_length=10_000)
     unit: str = Field(max_length=100, description="Free label: %, days, per 10 000, …")
     kind: IndicatorKind
-    formula: str | None = Field(default=None, max_length=2000)
+    formula: str | None = Field(default=None, max_length=2000, description=FORMULA_DESCRIPTION)
     aggregation: Aggregation | None = None
     time_aggregation: Aggregation | None = None
     scale: InputNumber | None = Field(default=None, gt=0, description=SCALE_DESCRIPTION)
@@ -105,7 +119,11 @@ class IndicatorUpdate(BaseModel):
     name_en: str | None = Field(default=None, max_length=1000)
     description: str | None = Field(default=None, max_length=10_000)
     unit: str | None = Field(default=None, max_length=100)
-    formula: str | None = Field(default=None, max_length=2000)
+    formula: str | None = Field(
+        default=None,
+        max_length=2000,
+        description=FORMULA_DESCRIPTION + " A new formula needs `effective_from`.",
+    )
     effective_from: date | None = None
     aggregation: Aggregation | None = None
     time_aggregation: Aggregation | None = None

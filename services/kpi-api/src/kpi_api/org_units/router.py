@@ -10,8 +10,9 @@ from kpi_api.codes import TEXT
 from kpi_api.deps import Caller, Session
 from kpi_api.org_units.importer import import_org_units
 from kpi_api.org_units.schemas import ImportReport, OrgUnitCreate, OrgUnitRead, OrgUnitUpdate
-from kpi_api.org_units.service import OrgUnitService
+from kpi_api.org_units.service import WRITER_ROLES, OrgUnitService
 from kpi_api.population.rules import SettlementType, Subordination
+from zdrav_shared.auth import Principal, role_required
 from zdrav_shared.contracts.org_units import OrgUnitLevel
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.etags import etag
@@ -19,6 +20,8 @@ from zdrav_shared.pagination import Page, PageParams, make_page, page_params
 from zdrav_shared.problems import FieldError, PayloadTooLarge, Unprocessable, problem_responses
 
 router = APIRouter(prefix="/v1/org-units", tags=["org-units"], route_class=CommittingRoute)
+
+Writer = Annotated[Principal, Depends(role_required(*WRITER_ROLES))]
 
 CodePath = Annotated[str, "org unit code"]
 
@@ -31,7 +34,7 @@ CodePath = Annotated[str, "org unit code"]
     summary="Create an org unit",
     responses=problem_responses(400, 401, 403, 409, 413, 422),
 )
-async def create_org_unit(body: OrgUnitCreate, session: Session, caller: Caller, response: Response) -> OrgUnitRead:
+async def create_org_unit(body: OrgUnitCreate, session: Session, caller: Writer, response: Response) -> OrgUnitRead:
     """Add a unit under its parent. Level rules: a region sits under the federation, a municipality
     under a region, an organisation under a municipality or a region, a subdivision under an
     organisation. Writers: `federal`, or `regional_admin` inside its scope."""
@@ -113,7 +116,7 @@ async def update_org_unit(
     code: CodePath,
     body: OrgUnitUpdate,
     session: Session,
-    caller: Caller,
+    caller: Writer,
     response: Response,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> OrgUnitRead:
@@ -162,7 +165,7 @@ async def get_org_unit_ancestors(code: CodePath, session: Session, caller: Calle
 async def import_org_units_csv(
     request: Request,
     session: Session,
-    caller: Caller,
+    caller: Writer,
     response: Response,
     file: Annotated[
         UploadFile,

@@ -26,10 +26,20 @@ class OrgUnitCreate(BaseModel):
         },
     )
 
-    code: str = Field(min_length=1, max_length=64)
+    # The pattern is documented, not enforced by pydantic: org_units.rules.code_problem checks it (and the
+    # level-specific forms) with messages that say what to fix.
+    code: str = Field(
+        min_length=1,
+        max_length=64,
+        description=(
+            "`RU` for the federation; a region's ISO 3166-2:RU code (`RU-MUR`, `RU-KYA`); otherwise 1–64 capital "
+            "Latin letters, digits, `-` and `.`, starting with a letter or digit (`RU-MUR-MON`, `MUR-GP1`)"
+        ),
+        json_schema_extra={"pattern": r"^[A-Z0-9][A-Z0-9.\-]{0,63}$"},
+    )
     name_ru: str = Field(min_length=1, max_length=500)
     name_en: str | None = Field(default=None, max_length=500)
-    parent_code: str | None = Field(default=None, max_length=64)
+    parent_code: str | None = Field(default=None, max_length=64, description="The parent org unit's code")
     level: OrgUnitLevel
     kind: str | None = Field(default=None, max_length=64, description="adult / children's / mixed polyclinic, FAP…")
     timezone: str | None = Field(default=None, max_length=64, examples=["Europe/Moscow"])

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from kpi_api.deps import Caller, Clock, ReadSession
+from kpi_api.deps import Clock, ReadSession
 from kpi_api.reports.export import to_csv, to_xlsx
 from kpi_api.reports.schemas import QuarterlyReport, ReportFormat
-from kpi_api.reports.service import QuarterlyReportService
+from kpi_api.reports.service import READERS, QuarterlyReportService
+from zdrav_shared.auth import Principal, role_required
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.problems import problem_responses
 from zdrav_shared.replica import data_as_of
 from zdrav_shared.spreadsheets import Dialect
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"], route_class=CommittingRoute)
+
+ReportReader = Annotated[Principal, Depends(role_required(*READERS))]
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -36,7 +39,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 async def get_quarterly_report(
     request: Request,
     session: ReadSession,
-    caller: Caller,
+    caller: ReportReader,
     clock: Clock,
     period: Annotated[str, Query(max_length=10, examples=["2025Q2"], description="A quarter")],
     region: Annotated[str | None, Query(max_length=64, description="One region; default every region")] = None,

@@ -151,7 +151,21 @@ class QuarterlyReport(BaseModel):
                                     "data_as_of": "2025-07-10T05:55:00Z",
                                 }
                             ],
-                            "survey": None,
+                            # An unavailable section would be null (and named in sections_unavailable);
+                            # the document cannot show a null example (FastAPI drops nulls from it).
+                            "survey": {
+                                "n": 1540,
+                                "satisfaction_share": 78.4,
+                                "nps": 32.1,
+                                "nps_ci95": [28.2, 36.0],
+                                "sample_ok": True,
+                                "satisfied": 1204,
+                                "satisfaction_answered": 1536,
+                                "promoters": 752,
+                                "passives": 472,
+                                "detractors": 272,
+                                "campaigns": ["kya-2025q2"],
+                            },
                             "roadmaps": {
                                 "as_of": "2025-06-30",
                                 "count": 2,
@@ -178,7 +192,7 @@ class QuarterlyReport(BaseModel):
                             },
                         }
                     ],
-                    "sections_unavailable": ["survey"],
+                    "sections_unavailable": [],
                 }
             ]
         }

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
-from kpi_api.deps import Caller, Clock, Session
+from kpi_api.deps import Clock, Session
 from kpi_api.sources.schemas import RefreshResult
-from kpi_api.sources.service import SourceRefresher
+from kpi_api.sources.service import REFRESHERS, SourceRefresher
+from zdrav_shared.auth import Principal, role_required
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"], route_class=CommittingRoute)
+
+Refresher = Annotated[Principal, Depends(role_required(*REFRESHERS))]
 
 
 @router.post(
@@ -25,7 +28,7 @@ router = APIRouter(prefix="/v1/sources", tags=["sources"], route_class=Committin
 async def refresh_sources(
     request: Request,
     session: Session,
-    caller: Caller,
+    caller: Refresher,
     clock: Clock,
     period: Annotated[str, Query(max_length=10, examples=["2025Q2"], description="2025, 2025Q2 or 2025-04")],
     region: Annotated[str | None, Query(max_length=64, description="A region; absent: every org unit")] = None,

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from kpi_api.audit.schemas import AuditEventRead
 from kpi_api.deps import Caller, Session
+from kpi_api.indicators.service import CATALOGUE_WRITERS
 from kpi_api.targets.schemas import TargetRead, TargetsPut, TargetsResult
 from kpi_api.targets.service import TargetService
+from zdrav_shared.auth import Principal, role_required
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1/indicators", tags=["targets"], route_class=CommittingRoute)
+
+CatalogueWriter = Annotated[Principal, Depends(role_required(*CATALOGUE_WRITERS))]
 
 
 @router.put(
@@ -23,7 +27,7 @@ router = APIRouter(prefix="/v1/indicators", tags=["targets"], route_class=Commit
     summary="Set targets and baselines (bulk upsert)",
     responses=problem_responses(400, 401, 403, 404, 413, 422),
 )
-async def put_targets(code: str, body: TargetsPut, session: Session, caller: Caller) -> TargetsResult:
+async def put_targets(code: str, body: TargetsPut, session: Session, caller: CatalogueWriter) -> TargetsResult:
     """Create or replace the target (and baseline) of org units for years or quarters. All items apply
     or none: a bad item is a 422 whose pointer names it, an org unit outside the caller's scope a 403.
     Every change is kept in the audit trail. Writers: `federal`, `regional_admin` (within scope)."""

@@ -14,8 +14,9 @@ from kpi_api.org_units.service import OrgUnitService
 from kpi_api.scope import scope_of
 from kpi_api.values.repository import ValueRepository
 from kpi_api.values.schemas import ReopenBody, ValueRead, ValuesPost, ValuesResult, ValueStatus, WorkflowBody
-from kpi_api.values.service import ValueWriter
-from kpi_api.values.workflow import ValueWorkflow, value_read
+from kpi_api.values.service import VALUE_WRITERS, ValueWriter
+from kpi_api.values.workflow import APPROVERS, ValueWorkflow, value_read
+from zdrav_shared.auth import Principal, role_required
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.etags import etag
 from zdrav_shared.pagination import Page, PageParams, make_page, page_params
@@ -23,6 +24,10 @@ from zdrav_shared.periods import InvalidPeriod, Period
 from zdrav_shared.problems import Unprocessable, problem_responses
 
 router = APIRouter(prefix="/v1/values", tags=["values"], route_class=CommittingRoute)
+
+Approver = Annotated[Principal, Depends(role_required(*APPROVERS))]
+
+ValueWriterCaller = Annotated[Principal, Depends(role_required(*VALUE_WRITERS))]
 
 IfMatch = Annotated[str | None, Header(alias="If-Match")]
 # Ids are 32-bit INTEGER columns: a larger number is a 422, not an overflow (500) in the driver.
@@ -51,7 +56,7 @@ def parse_period_param(text: str, name: str) -> str:
     summary="Enter values in bulk (each item accepted or rejected on its own)",
     responses=problem_responses(400, 401, 403, 413, 422),
 )
-async def submit_values(body: ValuesPost, session: Session, caller: Caller, clock: Clock) -> ValuesResult:
+async def submit_values(body: ValuesPost, session: Session, caller: ValueWriterCaller, clock: Clock) -> ValuesResult:
     """Create or update values of input indicators. Every item gets a result: `created`, `updated` or
     `rejected` with a problem (type, title, status, detail, errors with pointers such as
     `/items/3/period`). Valid items are stored even when others are rejected. A rejected item's status
@@ -130,7 +135,7 @@ async def list_value_changes(value_id: ValueId, session: Session, caller: Caller
 async def submit_value(
     value_id: ValueId,
     session: Session,
-    caller: Caller,
+    caller: ValueWriterCaller,
     clock: Clock,
     response: Response,
     if_match: IfMatch = None,
@@ -152,7 +157,7 @@ async def submit_value(
 async def approve_value(
     value_id: ValueId,
     session: Session,
-    caller: Caller,
+    caller: Approver,
     clock: Clock,
     response: Response,
     if_match: IfMatch = None,
@@ -175,7 +180,7 @@ async def reopen_value(
     value_id: ValueId,
     body: ReopenBody,
     session: Session,
-    caller: Caller,
+    caller: Approver,
     clock: Clock,
     response: Response,
     if_match: IfMatch = None,

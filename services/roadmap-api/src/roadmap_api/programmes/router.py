@@ -16,12 +16,16 @@ from roadmap_api.programmes.schemas import (
     ProgrammeRead,
 )
 from roadmap_api.programmes.service import ProgrammeService, plan_item_read
+from roadmap_api.regions import WRITER_ROLES
+from zdrav_shared.auth import Principal, role_required
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.etags import etag
 from zdrav_shared.pagination import Page, PageParams, make_page, page_params
 from zdrav_shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1/programmes", tags=["programmes"], route_class=CommittingRoute)
+
+Writer = Annotated[Principal, Depends(role_required(*WRITER_ROLES))]
 
 
 @router.post(
@@ -33,7 +37,7 @@ router = APIRouter(prefix="/v1/programmes", tags=["programmes"], route_class=Com
     responses=problem_responses(400, 401, 403, 409, 413, 422, 503),
 )
 async def create_programme(
-    body: ProgrammeCreate, session: Session, caller: Caller, org_units: OrgUnits, response: Response
+    body: ProgrammeCreate, session: Session, caller: Writer, org_units: OrgUnits, response: Response
 ) -> ProgrammeRead:
     """A programme of a region over a span of years. Writers: `federal`, or `regional_admin` of the region."""
     programme = await ProgrammeService(session, caller, org_units).create(body)
@@ -80,7 +84,7 @@ async def get_programme(programme_id: RowId, session: Session, caller: Caller, r
     responses=problem_responses(400, 401, 403, 404, 413, 422),
 )
 async def replace_programme_plan(
-    programme_id: RowId, body: PlanReplace, session: Session, caller: Caller
+    programme_id: RowId, body: PlanReplace, session: Session, caller: Writer
 ) -> list[PlanItemRead]:
     """Goal → task → activity with start and end terms (a date, or `ongoing`, `annually`, `event`
     with the printed text), responsible bodies and the result document. A task whose goal, or an
@@ -112,7 +116,7 @@ async def get_programme_plan(programme_id: RowId, session: Session, caller: Call
     responses=problem_responses(400, 401, 403, 404, 413, 422),
 )
 async def replace_programme_financing(
-    programme_id: RowId, body: FinancingReplace, session: Session, caller: Caller
+    programme_id: RowId, body: FinancingReplace, session: Session, caller: Writer
 ) -> FinancingTotals:
     """Lines are activity × source × year in thousand rubles. Every `declared` total (an activity's
     total per year, a whole-period column, the programme block) must equal the sum of its lines;

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from roadmap_api.deps import Caller, Clock, Kpi, OrgUnits, RowId, Session
+from roadmap_api.regions import WRITER_ROLES
 from roadmap_api.roadmaps.schemas import (
     JournalRead,
     KpisReplace,
@@ -20,6 +21,7 @@ from roadmap_api.roadmaps.schemas import (
 )
 from roadmap_api.roadmaps.service import RoadmapBundle, RoadmapService, current_values, roadmap_read
 from roadmap_api.tasks.rules import RoadmapStatus
+from zdrav_shared.auth import Principal, role_required
 from zdrav_shared.clients.kpi import KpiClient
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.etags import etag
@@ -27,6 +29,8 @@ from zdrav_shared.pagination import Page, PageParams, make_page, page_params
 from zdrav_shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1/roadmaps", tags=["roadmaps"], route_class=CommittingRoute)
+
+Writer = Annotated[Principal, Depends(role_required(*WRITER_ROLES))]
 
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="ETag from the last read")]
 
@@ -51,7 +55,7 @@ async def _answer(bundle: RoadmapBundle, kpi: KpiClient | None, response: Respon
 async def create_roadmap(
     body: RoadmapCreate,
     session: Session,
-    caller: Caller,
+    caller: Writer,
     org_units: OrgUnits,
     kpi: Kpi,
     clock: Clock,
@@ -116,7 +120,7 @@ async def update_roadmap(
     roadmap_id: RowId,
     body: RoadmapUpdate,
     session: Session,
-    caller: Caller,
+    caller: Writer,
     kpi: Kpi,
     response: Response,
     if_match: IfMatch = None,
@@ -138,7 +142,7 @@ async def replace_roadmap_kpis(
     roadmap_id: RowId,
     body: KpisReplace,
     session: Session,
-    caller: Caller,
+    caller: Writer,
     kpi: Kpi,
     response: Response,
     if_match: IfMatch = None,
@@ -157,7 +161,7 @@ async def replace_roadmap_kpis(
     summary="Add a measure to a draft roadmap or an open revision",
     responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
-async def create_measure(roadmap_id: RowId, body: MeasureCreate, session: Session, caller: Caller) -> MeasureRead:
+async def create_measure(roadmap_id: RowId, body: MeasureCreate, session: Session, caller: Writer) -> MeasureRead:
     """Problem, causes, solution and best practices used. Locked once the roadmap is approved,
     until a revision is opened."""
     m = await RoadmapService(session, caller).add_measure(roadmap_id, body)
@@ -177,7 +181,7 @@ async def change_roadmap_status(
     roadmap_id: RowId,
     body: StatusChange,
     session: Session,
-    caller: Caller,
+    caller: Writer,
     kpi: Kpi,
     clock: Clock,
     response: Response,

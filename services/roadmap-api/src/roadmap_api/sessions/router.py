@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Response, status
 
 from roadmap_api.deps import Caller, OrgUnits, RowId, Session
 from roadmap_api.models import Participant, SessionProject, SessionSection, WorkingGroup
+from roadmap_api.regions import WRITER_ROLES
 from roadmap_api.sessions.schemas import (
     AssessmentRead,
     BallotCreate,
@@ -28,11 +29,14 @@ from roadmap_api.sessions.schemas import (
     SessionRead,
 )
 from roadmap_api.sessions.service import StrategicSessionService
+from zdrav_shared.auth import Principal, role_required
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.pagination import Page, PageParams, make_page, page_params
 from zdrav_shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1/strategic-sessions", tags=["strategic-sessions"], route_class=CommittingRoute)
+
+Writer = Annotated[Principal, Depends(role_required(*WRITER_ROLES))]
 
 WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 413, 422)
 
@@ -46,7 +50,7 @@ WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 413, 422)
     responses=problem_responses(400, 401, 403, 413, 422, 503),
 )
 async def create_strategic_session(
-    body: SessionCreate, session: Session, caller: Caller, org_units: OrgUnits, response: Response
+    body: SessionCreate, session: Session, caller: Writer, org_units: OrgUnits, response: Response
 ) -> SessionRead:
     """A session of a region: date, theme, organisers. Writers: `federal`, or `regional_admin` of the region."""
     created = await StrategicSessionService(session, caller, org_units).create(body)
@@ -111,7 +115,7 @@ async def get_strategic_session(session_id: RowId, session: Session, caller: Cal
     responses=WRITE_ERRORS,
 )
 async def create_session_section(
-    session_id: RowId, body: SectionCreate, session: Session, caller: Caller
+    session_id: RowId, body: SectionCreate, session: Session, caller: Writer
 ) -> SectionRead:
     """`points` or `single_choice` voting, and the window `[opens_at, closes_at)` (timezone-aware)."""
     section = await StrategicSessionService(session, caller).add_section(session_id, body)
@@ -126,7 +130,7 @@ async def create_session_section(
     summary="Add a working group with its moderator",
     responses=WRITE_ERRORS,
 )
-async def create_working_group(session_id: RowId, body: GroupCreate, session: Session, caller: Caller) -> GroupRead:
+async def create_working_group(session_id: RowId, body: GroupCreate, session: Session, caller: Writer) -> GroupRead:
     """A group works in a section (optional) under one moderator."""
     group = await StrategicSessionService(session, caller).add_group(session_id, body)
     return GroupRead.model_validate(group, from_attributes=True)
@@ -141,7 +145,7 @@ async def create_working_group(session_id: RowId, body: GroupCreate, session: Se
     responses=WRITE_ERRORS,
 )
 async def create_session_participant(
-    session_id: RowId, body: ParticipantCreate, session: Session, caller: Caller
+    session_id: RowId, body: ParticipantCreate, session: Session, caller: Writer
 ) -> ParticipantRead:
     """With a category (chief physician, ministry, insurance fund, college, young doctor…) and a group."""
     participant = await StrategicSessionService(session, caller).add_participant(session_id, body)
@@ -157,7 +161,7 @@ async def create_session_participant(
     responses=WRITE_ERRORS,
 )
 async def create_session_project(
-    session_id: RowId, body: ProjectCreate, session: Session, caller: Caller
+    session_id: RowId, body: ProjectCreate, session: Session, caller: Writer
 ) -> ProjectRead:
     """The project goes on its section's ballot."""
     project = await StrategicSessionService(session, caller).add_project(session_id, body)
@@ -173,7 +177,7 @@ async def create_session_project(
     responses=WRITE_ERRORS,
 )
 async def cast_ballot(
-    session_id: RowId, section_code: str, body: BallotCreate, session: Session, caller: Caller
+    session_id: RowId, section_code: str, body: BallotCreate, session: Session, caller: Writer
 ) -> BallotRead:
     """One ballot per participant and section: a second one — even sent at the same moment — is a
     409, as is a ballot outside the voting window. A ballot naming projects not on the section's
@@ -206,7 +210,7 @@ async def get_section_results(
     responses=WRITE_ERRORS,
 )
 async def select_session_project(
-    session_id: RowId, project_id: RowId, body: SelectionCreate, session: Session, caller: Caller
+    session_id: RowId, project_id: RowId, body: SelectionCreate, session: Session, caller: Writer
 ) -> ProjectRead:
     """The project becomes a draft roadmap (or an improvement project) of the session's region,
     linked both ways; selecting it twice is a 409."""
@@ -223,7 +227,7 @@ async def select_session_project(
     responses=WRITE_ERRORS,
 )
 async def create_participant_evaluation(
-    session_id: RowId, body: EvaluationCreate, session: Session, caller: Caller
+    session_id: RowId, body: EvaluationCreate, session: Session, caller: Writer
 ) -> AssessmentRead:
     """By a moderator, observer, organiser or peer, on a 0–10 scale; nobody assesses themselves.
     Answers the participant's aggregate after this assessment."""

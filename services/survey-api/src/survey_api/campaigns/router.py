@@ -7,15 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 
 from survey_api.campaigns.schemas import CampaignCreate, CampaignRead, CampaignStatus, CampaignUpdate
-from survey_api.campaigns.service import CampaignService, read_of
+from survey_api.campaigns.service import WRITER_ROLES, CampaignService, read_of
 from survey_api.common import CampaignPurpose
 from survey_api.deps import Caller, Session
+from zdrav_shared.auth import Principal, role_required
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.etags import etag
 from zdrav_shared.pagination import Page, PageParams, make_page, page_params
 from zdrav_shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1/campaigns", tags=["campaigns"], route_class=CommittingRoute)
+
+Writer = Annotated[Principal, Depends(role_required(*WRITER_ROLES))]
 
 Code = Annotated[str, Path(max_length=64, description="Campaign code")]
 
@@ -35,7 +38,7 @@ Service = Annotated[CampaignService, Depends(_service)]
     summary="Deploy a questionnaire to org units",
     responses=problem_responses(400, 401, 403, 409, 413, 422, 503),
 )
-async def create_campaign(body: CampaignCreate, service: Service, caller: Caller, response: Response) -> CampaignRead:
+async def create_campaign(body: CampaignCreate, service: Service, caller: Writer, response: Response) -> CampaignRead:
     """Org units are checked against kpi-api (an unknown code is a 422 pointing at it) and must lie in
     the caller's scope (403 otherwise). The questionnaire is its latest published version unless one
     is named; any published questionnaire may be used, whoever owns it. `purpose` is `monitoring`
@@ -105,7 +108,7 @@ async def update_campaign(
     code: Code,
     body: CampaignUpdate,
     service: Service,
-    caller: Caller,
+    caller: Writer,
     response: Response,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> CampaignRead:

@@ -24,7 +24,11 @@ class CampaignCreate(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    code: CampaignCode = Field(examples=["mur-2025-polyclinics"])
+    code: CampaignCode = Field(
+        examples=["mur-2025-polyclinics"],
+        description="kebab-case: lower-case Latin letters and digits in words joined by `-` (or `_`), "
+        "starting with a letter, at most 64 characters",
+    )
     questionnaire_code: str = Field(max_length=64, examples=["nsi-standard"])
     questionnaire_version: int | None = Field(
         default=None, ge=1, le=100_000, description="Default: the latest published"

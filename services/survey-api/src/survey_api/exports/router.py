@@ -5,15 +5,15 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
 from survey_api.aggregates.service import parse_query_period, resolve_subtree
 from survey_api.campaigns.errors import CampaignNotFound
-from survey_api.deps import Caller, ReadSession
+from survey_api.deps import ReadSession
 from survey_api.exports.repository import stream_responses
 from survey_api.exports.service import csv_stream, xlsx_stream
-from zdrav_shared.auth import Role, require_role
+from zdrav_shared.auth import Principal, Role, role_required
 from zdrav_shared.problems import problem_responses
 from zdrav_shared.replica import read_engine
 from zdrav_shared.spreadsheets import Dialect
@@ -22,6 +22,7 @@ router = APIRouter(prefix="/v1/exports", tags=["exports"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXPORT_ROLES = (Role.FEDERAL, Role.REGIONAL_ADMIN, Role.ANALYST, Role.MO_OPERATOR, Role.SERVICE)
+Exporter = Annotated[Principal, Depends(role_required(*EXPORT_ROLES))]
 
 
 class ExportFormat(StrEnum):
@@ -42,7 +43,7 @@ class ExportFormat(StrEnum):
 async def export_responses(
     request: Request,
     session: ReadSession,
-    caller: Caller,
+    caller: Exporter,
     campaign: Annotated[str, Query(max_length=64)],
     period: Annotated[str, Query(max_length=10, description="2025, 2025Q2 or 2025-04")],
     org_unit: Annotated[str, Query(max_length=64, description="The export covers this unit's subtree")] = "RU",
@@ -59,7 +60,6 @@ async def export_responses(
     with real dates (UTC), a frozen header row and widths. `dialect=plain` keeps English column names,
     answer codes, `,` and ISO times. Cells starting with `=`, `+`, `-` or `@` get a leading `'` so that
     spreadsheets do not run them as formulas. Streamed from a server-side cursor."""
-    require_role(caller, *EXPORT_ROLES)
     parsed = parse_query_period(period)
     context = await request.app.state.campaigns.get(session, campaign)
     if context is None:

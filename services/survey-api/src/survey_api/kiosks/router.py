@@ -8,12 +8,15 @@ from fastapi import APIRouter, Depends, Path, Query, Request, status
 
 from survey_api.deps import Caller, Session
 from survey_api.kiosks.schemas import KioskCreate, KioskCreated, KioskRead
-from survey_api.kiosks.service import KioskService, read_of
+from survey_api.kiosks.service import MANAGER_ROLES, KioskService, read_of
+from zdrav_shared.auth import Principal, role_required
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.pagination import Page, PageParams, make_page, page_params
 from zdrav_shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1/kiosks", tags=["kiosks"], route_class=CommittingRoute)
+
+Manager = Annotated[Principal, Depends(role_required(*MANAGER_ROLES))]
 
 KioskId = Annotated[str, Path(max_length=36)]
 
@@ -33,7 +36,7 @@ Service = Annotated[KioskService, Depends(_service)]
     summary="Register a kiosk and get its token",
     responses=problem_responses(400, 401, 403, 409, 413, 422),
 )
-async def register_kiosk(body: KioskCreate, service: Service, caller: Caller) -> KioskCreated:
+async def register_kiosk(body: KioskCreate, service: Service, caller: Manager) -> KioskCreated:
     """The kiosk may post responses only for this campaign and org unit. The `token` is shown only in
     this answer (the server keeps its SHA-256); send it as `Authorization: Bearer <token>`.
     Managers: `federal`, `regional_admin`, `mo_operator` within their scope."""
@@ -87,6 +90,6 @@ async def get_kiosk(kiosk_id: KioskId, service: Service, caller: Caller) -> Kios
     summary="Revoke a kiosk's token",
     responses=problem_responses(401, 403, 404, 422),
 )
-async def revoke_kiosk(kiosk_id: KioskId, service: Service, caller: Caller) -> KioskRead:
+async def revoke_kiosk(kiosk_id: KioskId, service: Service, caller: Manager) -> KioskRead:
     """From now on the token is refused with 401. Revoking twice changes nothing."""
     return read_of(await service.revoke(caller, kiosk_id))

@@ -17,14 +17,15 @@ from survey_api.kiosks.repository import KioskRepository
 from survey_api.kiosks.schemas import KioskCreate, KioskRead
 from survey_api.kiosks.token_cache import AuthenticatedKiosk, KioskTokenCache
 from survey_api.models import Kiosk, utcnow
-from zdrav_shared.auth import Principal, Role, require_role, require_scope
+from zdrav_shared.auth import KIOSK_TOKEN_PREFIX, Principal, Role, require_role, require_scope
 from zdrav_shared.logging import get_logger
 from zdrav_shared.problems import Unprocessable
 
 log = get_logger(__name__)
 
-TOKEN_PREFIX = "zk_"
-"""Kiosk tokens start with this, so a bearer token is told from a JWT without decoding it."""
+TOKEN_PREFIX = KIOSK_TOKEN_PREFIX
+"""Kiosk tokens start with this, so a bearer token is told from a JWT without decoding it (every
+service tells a kiosk token sent to a user endpoint what it may do instead)."""
 MANAGER_ROLES = (Role.FEDERAL, Role.REGIONAL_ADMIN, Role.MO_OPERATOR)
 
 

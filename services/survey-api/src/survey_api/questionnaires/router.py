@@ -14,13 +14,16 @@ from survey_api.questionnaires.schemas import (
     QuestionnaireRead,
     QuestionnaireUpdate,
 )
-from survey_api.questionnaires.service import QuestionnaireService, read_of
+from survey_api.questionnaires.service import EDITOR_ROLES, QuestionnaireService, read_of
+from zdrav_shared.auth import Principal, role_required
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.etags import etag
 from zdrav_shared.pagination import Page, PageParams, make_page, page_params
 from zdrav_shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1/questionnaires", tags=["questionnaires"], route_class=CommittingRoute)
+
+Editor = Annotated[Principal, Depends(role_required(*EDITOR_ROLES))]
 
 Code = Annotated[str, Path(max_length=64, description="Questionnaire code, e.g. nsi-standard")]
 Version = Annotated[int, Path(ge=1, le=100_000)]
@@ -35,7 +38,7 @@ Version = Annotated[int, Path(ge=1, le=100_000)]
     responses=problem_responses(400, 401, 403, 409, 413, 422),
 )
 async def create_questionnaire(
-    body: QuestionnaireCreate, session: Session, caller: Caller, response: Response
+    body: QuestionnaireCreate, session: Session, caller: Editor, response: Response
 ) -> QuestionnaireRead:
     """Question types: `satisfaction5` (yes, rather_yes, rather_no, no, dont_know), `nps` (0–10),
     `rating` (1–5), `single_choice` and `multiple_choice` (with options), `free_text`, and `screening`
@@ -129,7 +132,7 @@ async def get_questionnaire_version(
 async def create_questionnaire_version(
     code: Code,
     session: Session,
-    caller: Caller,
+    caller: Editor,
     response: Response,
     body: QuestionnaireChangeReason | None = None,
 ) -> QuestionnaireRead:
@@ -152,7 +155,7 @@ async def update_questionnaire_version(
     version: Version,
     body: QuestionnaireUpdate,
     session: Session,
-    caller: Caller,
+    caller: Editor,
     response: Response,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> QuestionnaireRead:
@@ -175,7 +178,7 @@ async def publish_questionnaire_version(
     code: Code,
     version: Version,
     session: Session,
-    caller: Caller,
+    caller: Editor,
     response: Response,
     body: QuestionnaireChangeReason | None = None,
 ) -> QuestionnaireRead:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic_core import to_jsonable_python
 
 from survey_api.campaigns.context import CampaignContext
 from survey_api.campaigns.errors import CampaignNotActive
 from survey_api.campaigns.schemas import CampaignStatus
 from survey_api.common import DEFAULT_ENTERED_BY, Channel, EnteredBy
-from survey_api.deps import KioskCaller, SubmitterCaller
+from survey_api.deps import KioskCaller, Submitter, SubmitterRequired
 from survey_api.kiosks.errors import KioskOutOfBinding, KioskTokenInvalid
 from survey_api.responses.batch import parse_batch
 from survey_api.responses.errors import ResponseIdConflict
@@ -27,7 +27,7 @@ from survey_api.responses.schemas import (
 )
 from survey_api.responses.service import Candidate, ClockPolicy, Outcome, ResponseIngestion
 from survey_api.settings import SurveySettings
-from zdrav_shared.auth import Role, require_role, require_scope
+from zdrav_shared.auth import Role, require_scope
 from zdrav_shared.problems import Unprocessable, problem_responses
 
 # No request session: ingestion writes through writers of its own (responses.writers, each write one
@@ -36,6 +36,7 @@ from zdrav_shared.problems import Unprocessable, problem_responses
 router = APIRouter(prefix="/v1/responses", tags=["responses"])
 
 SUBMITTER_ROLES = (Role.FEDERAL, Role.REGIONAL_ADMIN, Role.MO_OPERATOR, Role.SERVICE)
+SubmitterCaller = Annotated[Submitter, Depends(SubmitterRequired(*SUBMITTER_ROLES))]
 
 _BATCH_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -163,8 +164,7 @@ async def submit_response(body: ResponseCreate, request: Request, submitter: Sub
         raise Unprocessable(
             f"campaign {context.code} is not deployed to {body.org_unit_code}", pointer="/org_unit_code"
         )
-    if submitter.principal is not None:
-        require_role(submitter.principal, *SUBMITTER_ROLES)
+    if submitter.principal is not None:  # its role was checked by SubmitterRequired
         require_scope(submitter.principal, unit.lineage, unit.code)
     if body.channel.value not in context.channels:
         raise Unprocessable(

@@ -8,6 +8,7 @@ from uuid import UUID
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
 from survey_api.common import Channel, EnteredBy
+from survey_api.questionnaires.rules import QUESTIONNAIRE_CODE_PATTERN
 
 CODE_MAX_LENGTH = 64
 
@@ -64,7 +65,13 @@ class ResponseCreate(BaseModel):
     model_config = {"extra": "forbid"}
 
     id: UUID
-    campaign_code: str = Field(max_length=CODE_MAX_LENGTH)
+    # The campaign code's own format (kebab-case): anything else cannot name a campaign, and must not reach
+    # the database as a lookup (PostgreSQL refuses a NUL in text with an error, not an empty result).
+    campaign_code: str = Field(
+        max_length=CODE_MAX_LENGTH,
+        pattern=QUESTIONNAIRE_CODE_PATTERN,
+        description="The campaign's code: kebab-case, lower-case Latin letters and digits (`mur-2025q2`)",
+    )
     org_unit_code: str = Field(max_length=CODE_MAX_LENGTH)
     channel: Channel = Field(description="`paper`: a paper form keyed in by staff")
     submitted_at: SubmittedAt = Field(description="When the respondent answered (for paper: the date on the form)")
