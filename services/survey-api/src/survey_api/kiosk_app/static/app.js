@@ -309,8 +309,13 @@ function again() {
 
 function describe(problem) {
   if (!problem) return "причина не указана";
-  const where = (problem.errors || []).map((e) => `${e.pointer}: ${e.message}`).join("; ");
-  return [problem.title, problem.detail, where].filter(Boolean).join(" — ");
+  const detail = problem.detail || "";
+  // The detail often lists the pointers already: add only those it does not mention.
+  const where = (problem.errors || [])
+    .map((e) => `${e.pointer}: ${e.message}`)
+    .filter((text) => !detail.includes(text))
+    .join("; ");
+  return [problem.title, detail, where].filter(Boolean).join(" — ");
 }
 
 async function flush() {
