@@ -222,7 +222,7 @@ class TestBaseline:
         roadmap = (await client.get(f"/v1/roadmaps/{rid}", headers=MUR_ADMIN)).json()
         assert roadmap["kpis"][0]["baseline"] == 33
         journal = (await client.get(f"/v1/roadmaps/{rid}/journal", headers=MUR_ADMIN)).json()["items"]
-        assert journal[-1]["action"] == "baseline_from_self_assessment"
+        assert journal[-1]["action"] == "self_assessed"
         assert (journal[-1]["before"], journal[-1]["after"]) == ("30", "33")
 
     async def test_small_samples_only_when_accepted_and_never_after_approval(

@@ -462,3 +462,10 @@ class TestKpis:
     )
     async def test_scope_and_parameters(self, client: httpx.AsyncClient, params: dict[str, Any], status: int) -> None:
         assert (await client.get(f"{BASE}/kpis", params=params, headers=KYA_ANALYST)).status_code == status
+
+
+async def test_an_observer_name_that_does_not_fit_is_422(client: httpx.AsyncClient) -> None:
+    s = await Session(client).create()
+    body = {"name": "Н" * 200, "organisation": "О" * 200}
+    response = await client.post(f"{BASE}/{s.id}/observers", json=body, headers=KYA_ADMIN)
+    assert response.status_code == 422

@@ -279,7 +279,7 @@ class SelfAssessmentService:
             roadmap_id=roadmap.id,
             entity="kpi",
             entity_id=roadmap.id,
-            action="baseline_from_self_assessment",
+            action="self_assessed",  # journal actions are at most 20 characters
             before={indicator_code: previous},
             after={indicator_code: kpi.baseline},
         )

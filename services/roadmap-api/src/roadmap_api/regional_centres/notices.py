@@ -127,8 +127,9 @@ async def _deliver_one(
         if ack is not None:
             notice.status = "sent"
             notice.sent_at = utcnow()
-            notice.due_at = ack.due_at
-            notice.submission_id = str(ack.id) if ack.id is not None else None
+            # The peer's strings are cut to their columns: a longer one must not lose the acknowledgement.
+            notice.due_at = ack.due_at[:40] if ack.due_at else None
+            notice.submission_id = str(ack.id)[:64] if ack.id is not None else None
             notice.last_error = None
         else:
             notice.last_error = error

@@ -32,10 +32,18 @@ class VotingTokenRead(BaseModel):
 
 
 class ObserverCreate(BaseModel):
+    """Kept as "name (organisation)", at most 300 characters together."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: Label
     organisation: Label | None = None
+
+    @model_validator(mode="after")
+    def _fits(self) -> Self:
+        if self.organisation and len(self.name) + len(self.organisation) + 3 > 300:
+            raise ValueError("name and organisation together take at most 297 characters")
+        return self
 
 
 class ObserverRead(BaseModel):
