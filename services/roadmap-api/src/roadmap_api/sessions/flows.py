@@ -28,7 +28,7 @@ from roadmap_api.sessions.flow_schemas import (
     VotingTokenCreate,
     VotingTokenRead,
 )
-from roadmap_api.sessions.schemas import ParticipantCategory
+from roadmap_api.sessions.schemas import ParticipantCategory, ParticipantCreate
 from roadmap_api.sessions.service import StrategicSessionService
 from roadmap_api.sessions.tokens import OBSERVER, VOTING, Grant, hash_token, new_token, session_end
 from zdrav_shared.auth import Principal
@@ -197,6 +197,12 @@ class SessionFlowService:
         )
         await self.repo.flush()
         return await self.composition(parent.id)
+
+    async def add_participant(self, session_id: int, data: ParticipantCreate) -> tuple[Participant, list[str]]:
+        """The new participant, and what its group now breaks in the session's composition rules."""
+        participant = await self.sessions.add_participant(session_id, data)
+        parent = await self.sessions.load(session_id, write=True)
+        return participant, await self.group_warnings(parent, participant.group_id)
 
     async def group_warnings(self, parent: StrategicSession, group_id: int | None) -> list[str]:
         """What one group now breaks in the session's rules (for a participant's answer)."""

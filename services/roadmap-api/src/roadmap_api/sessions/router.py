@@ -157,11 +157,9 @@ async def create_session_participant(
     group; `warnings` say what the group now breaks in the session's composition rules (by default
     one chief physician per group) — a warning, never a refusal."""
     flows = SessionFlowService(session, caller.principal, grant=caller.grant)
-    participant = await flows.sessions.add_participant(session_id, body)
-    parent = await flows.sessions.load(session_id, write=True)
+    participant, warnings = await flows.add_participant(session_id, body)
     return ParticipantCreated(
-        **ParticipantRead.model_validate(participant, from_attributes=True).model_dump(),
-        warnings=await flows.group_warnings(parent, participant.group_id),
+        **ParticipantRead.model_validate(participant, from_attributes=True).model_dump(), warnings=warnings
     )
 
 
