@@ -248,3 +248,10 @@ class TestBaseline:
             url, json={"life_situation_code": CARDIO, "accept_small_sample": True}, headers=MUR_ADMIN
         )
         assert locked.status_code == 409
+
+
+async def test_a_nul_character_is_a_422_on_every_backend(client: httpx.AsyncClient) -> None:
+    body = {"code": "x1", "name_ru": "n", "start_event_ru": "s", "end_event_ru": "e", "beneficiaries_ru": "8\x00"}
+    response = await client.post(LS, json=body, headers=MUR_ADMIN)
+    assert response.status_code == 422
+    assert "/beneficiaries_ru" in response.text

@@ -5,11 +5,11 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from roadmap_api.common import Code
+from roadmap_api.common import Code, TextSafeModel
 from roadmap_api.escalations.rules import Level, Status, Subject
 
 
-class EscalationCreate(BaseModel):
+class EscalationCreate(TextSafeModel):
     """A problem on a polyclinic (``org_unit_code``) or an improvement project
     (``improvement_project_id``)."""
 
@@ -42,7 +42,7 @@ class EscalationCreate(BaseModel):
         return self
 
 
-class MessageCreate(BaseModel):
+class MessageCreate(TextSafeModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=10_000)

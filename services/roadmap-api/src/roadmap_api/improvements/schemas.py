@@ -5,7 +5,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from roadmap_api.common import Code, Day, Label, Number
+from roadmap_api.common import Code, Day, Label, Number, TextSafeModel
 from roadmap_api.improvements.rules import (
     Category,
     Direction,
@@ -57,7 +57,7 @@ class MetricsReplace(BaseModel):
     items: list[MetricIn] = Field(max_length=100)
 
 
-class ImprovementCreate(BaseModel):
+class ImprovementCreate(TextSafeModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -115,7 +115,7 @@ class ImprovementCreate(BaseModel):
         return self
 
 
-class ImprovementUpdate(BaseModel):
+class ImprovementUpdate(TextSafeModel):
     """Passport fields (title … new_model_criteria) are the region's and locked once the regional
     centre approved the passport; ``status`` and the dates are the project's progress, which the
     organisation's mo_operators update too."""
@@ -167,7 +167,7 @@ class PassportRead(BaseModel):
     note: str | None
 
 
-class PassportStep(BaseModel):
+class PassportStep(TextSafeModel):
     """``submit`` (for approval), ``approve`` (by the regional centre; not by who submitted it) or
     ``return`` (to be corrected; also reopens an approved passport)."""
 
@@ -180,7 +180,7 @@ class PassportStep(BaseModel):
     )
 
 
-class CommentCreate(BaseModel):
+class CommentCreate(TextSafeModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=5000)

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from roadmap_api.common import Code, Day, Number
+from roadmap_api.common import Code, Day, Number, TextSafeModel
 from roadmap_api.improvements.rules import Direction
 
 
-class LifeSituationCreate(BaseModel):
+class LifeSituationCreate(TextSafeModel):
     """A life situation with its boundaries — the event it starts with and the one it ends with —
     and its beneficiaries. ``owner`` defaults to the caller's (``RU`` for federal)."""
 
@@ -39,7 +39,7 @@ class LifeSituationCreate(BaseModel):
     owner: Code | None = None
 
 
-class LifeSituationUpdate(BaseModel):
+class LifeSituationUpdate(TextSafeModel):
     model_config = ConfigDict(extra="forbid")
 
     name_ru: str | None = Field(default=None, min_length=1, max_length=1000)
@@ -66,7 +66,7 @@ class LifeSituationRead(BaseModel):
     updated_at: datetime
 
 
-class InstitutionCreate(BaseModel):
+class InstitutionCreate(TextSafeModel):
     """An institution of a region for the life situation. Urban or rural comes from kpi-api's org
     unit; ``rural`` is used only where kpi-api does not say."""
 
@@ -110,7 +110,7 @@ class MeasurementIn(BaseModel):
 Sample = list[MeasurementIn | Value]
 
 
-class SelfAssessmentCreate(BaseModel):
+class SelfAssessmentCreate(TextSafeModel):
     """Process-time measurements of one institution for one indicator (e.g. days of waiting for a
     cardiologist). Measurements are numbers or ``{value, measured_on?, note?}``."""
 
@@ -138,7 +138,7 @@ class SelfAssessmentCreate(BaseModel):
     measurements: Sample = Field(max_length=10_000)
 
 
-class MeasurementsReplace(BaseModel):
+class MeasurementsReplace(TextSafeModel):
     model_config = ConfigDict(extra="forbid")
 
     measurements: Sample = Field(max_length=10_000)
@@ -203,7 +203,7 @@ class BaselineRead(BaseModel):
     warnings: list[str]
 
 
-class KpiBaselineFromAssessment(BaseModel):
+class KpiBaselineFromAssessment(TextSafeModel):
     """Take a draft roadmap KPI's baseline from the region's self-assessments of a life situation."""
 
     model_config = ConfigDict(extra="forbid")

@@ -4,10 +4,10 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from roadmap_api.common import Code, Day, Label, Number
+from roadmap_api.common import Code, Day, Label, Number, TextSafeModel
 
 
-class CentreCreate(BaseModel):
+class CentreCreate(TextSafeModel):
     """A regional centre: one per region."""
 
     model_config = ConfigDict(
@@ -34,7 +34,7 @@ class CentreCreate(BaseModel):
     )
 
 
-class CentreUpdate(BaseModel):
+class CentreUpdate(TextSafeModel):
     model_config = ConfigDict(extra="forbid")
 
     name_ru: str | None = Field(default=None, min_length=1, max_length=1000)
@@ -43,7 +43,7 @@ class CentreUpdate(BaseModel):
     polyclinics_total: int | None = Field(default=None, ge=0, le=100_000)
 
 
-class MemberCreate(BaseModel):
+class MemberCreate(TextSafeModel):
     """A member of the centre. ``main_job`` is true when the centre is the member's main job
     (основное место работы), false when it is a second job, or the name of the main job elsewhere.
     ``changed_on`` is the date of the change of composition (default: today in the region)."""
@@ -80,7 +80,7 @@ class MemberCreate(BaseModel):
     changed_on: Day | None = None
 
 
-class MemberUpdate(BaseModel):
+class MemberUpdate(TextSafeModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Label | None = None

@@ -8,12 +8,12 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from roadmap_api.common import Code, Day, Label
+from roadmap_api.common import Code, Day, Label, TextSafeModel
 from roadmap_api.sessions.pipeline import ProjectStatus
 from roadmap_api.sessions.schemas import ParticipantCategory
 
 
-class VotingTokenCreate(BaseModel):
+class VotingTokenCreate(TextSafeModel):
     model_config = ConfigDict(extra="forbid")
 
     sections: list[Code] | None = Field(
@@ -31,7 +31,7 @@ class VotingTokenRead(BaseModel):
     expires_at: datetime | None = Field(description="When the session ends as known now (null: not yet known)")
 
 
-class ObserverCreate(BaseModel):
+class ObserverCreate(TextSafeModel):
     """Kept as "name (organisation)", at most 300 characters together."""
 
     model_config = ConfigDict(extra="forbid")
@@ -81,7 +81,7 @@ class CategoryRuleIn(BaseModel):
         return self
 
 
-class CompositionRulesIn(BaseModel):
+class CompositionRulesIn(TextSafeModel):
     """Per-category limits and the size of every working group of the session."""
 
     model_config = ConfigDict(
@@ -136,7 +136,7 @@ class CompositionRead(BaseModel):
     warnings: list[str]
 
 
-class ProjectStatusChange(BaseModel):
+class ProjectStatusChange(TextSafeModel):
     model_config = ConfigDict(extra="forbid")
 
     status: ProjectStatus
