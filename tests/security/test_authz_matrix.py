@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from support import OTHER, OWN, SERVICES, ZONES, caller_headers, kpi_mock, operations
+from support import OTHER, OWN, SERVICES, ZONES, bearer, caller_headers, kpi_mock, operations
 
 from zdrav_shared.testing import ThrowawayDatabase, token
 
@@ -168,6 +168,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "get_programme": "200 200 | 200 404 | 200 404 | 200 404",
         "get_programme_financing": "200 200 | 200 404 | 200 404 | 200 404",
         "get_programme_plan": "200 200 | 200 404 | 200 404 | 200 404",
+        # another region's project is hidden (404), as if it did not exist
         "get_region_execution": "200 200 | 200 403 | 200 403 | 200 403",
         "get_roadmap": "200 200 | 200 404 | 200 404 | 200 404",
         "get_roadmap_execution": "200 200 | 200 404 | 200 404 | 200 404",
@@ -200,6 +201,67 @@ EXPECTED: dict[str, dict[str, str]] = {
         "update_improvement_project": "200 200 | 200 404 | 403 404 | 403 404",
         "update_roadmap": "200 200 | 200 404 | 403 404 | 403 404",
         "update_task": "200 200 | 200 404 | 403 404 | 403 404",
+        # -- the programme workflows: ids of another region are hidden (404) --------------------
+        "list_programme_financing_lines": "200 200 | 200 403 | 200 403 | 200 403",
+        "replace_programme_volumes": "200 200 | 200 403 | 403 403 | 403 403",
+        "list_programme_volumes": "200 200 | 200 403 | 200 403 | 200 403",
+        "report_programme_activity_progress": "200 200 | 200 403 | 403 403 | 403 403",
+        "list_programme_progress": "200 200 | 200 403 | 200 403 | 200 403",
+        "get_programme_execution": "200 200 | 200 403 | 200 403 | 200 403",
+        # an mo_operator writes a project's progress only when it is of its organisation (these have none)
+        "create_improvement_comment": "201 201 | 201 404 | 403 404 | 403 404",
+        "list_improvement_comments": "200 200 | 200 404 | 200 404 | 200 404",
+        "step_improvement_passport": "200 200 | 200 404 | 403 404 | 403 404",
+        "list_new_model_criteria": "200 200 | 200 200 | 200 200 | 200 200",  # = reference list
+        "get_strategic_session_kpis": "200 200 | 200 403 | 200 403 | 200 403",
+        "issue_voting_token": "201 201 | 201 403 | 403 403 | 403 403",
+        "add_session_observer": "201 201 | 201 403 | 403 403 | 403 403",
+        "list_session_observers": "200 200 | 200 403 | 200 403 | 200 403",
+        "revoke_session_observer": "204 204 | 204 403 | 403 403 | 403 403",
+        "end_strategic_session": "200 200 | 200 403 | 403 403 | 403 403",
+        "set_composition_rules": "200 200 | 200 403 | 403 403 | 403 403",
+        "get_session_composition": "200 200 | 200 403 | 200 403 | 200 403",
+        "change_session_project_status": "200 200 | 200 403 | 403 403 | 403 403",
+        # = the catalogue is shared: any region's admin adds (owned by its region), everyone reads
+        "list_best_practices": "200 200 | 200 200 | 200 200 | 200 200",
+        "create_best_practice": "201 201 | 201 201 | 403 403 | 403 403",
+        "get_best_practice": "200 200 | 200 200 | 200 200 | 200 200",
+        # a region's own practice: only that region changes it (federal owns RU's, not the regions')
+        "update_best_practice": "403 403 | 200 403 | 403 403 | 403 403",
+        "list_federal_proposals": "200 200 | 200 403 | 200 403 | 200 403",
+        "list_life_situations": "200 200 | 200 200 | 200 200 | 200 200",  # =
+        "create_life_situation": "201 201 | 201 201 | 403 403 | 403 403",  # = like best practices
+        "get_life_situation": "200 200 | 200 200 | 200 200 | 200 200",  # =
+        "update_life_situation": "403 403 | 200 403 | 403 403 | 403 403",  # like update_best_practice
+        # an mo_operator of the institution adds it and measures it (this one is scoped to the region)
+        "add_life_situation_institution": "201 201 | 201 403 | 201 403 | 403 403",
+        "list_life_situation_institutions": "200 200 | 200 403 | 200 403 | 200 403",
+        "create_self_assessment": "201 201 | 201 403 | 201 403 | 403 403",
+        "list_self_assessments": "200 200 | 200 403 | 200 403 | 200 403",
+        "get_self_assessment_baseline": "200 200 | 200 403 | 200 403 | 200 403",
+        "get_self_assessment": "200 200 | 200 404 | 200 404 | 200 404",
+        "replace_self_assessment_measurements": "200 200 | 200 404 | 200 404 | 403 404",
+        "set_kpi_baseline_from_self_assessment": "200 200 | 200 404 | 403 404 | 403 404",
+        # one centre per region, seeded in both: whoever may create one meets the existing one (409)
+        "create_regional_centre": "409 409 | 409 403 | 403 403 | 403 403",
+        "list_regional_centres": "200 200 | 200 200 | 200 200 | 200 200",  # filtered
+        "get_regional_centre": "200 200 | 200 404 | 200 404 | 200 404",
+        "update_regional_centre": "200 200 | 200 404 | 403 404 | 403 404",
+        "add_regional_centre_member": "201 201 | 201 404 | 403 404 | 403 404",
+        "update_regional_centre_member": "200 200 | 200 404 | 403 404 | 403 404",
+        "remove_regional_centre_member": "200 200 | 200 404 | 403 404 | 403 404",
+        "get_regional_centre_compliance": "200 200 | 200 404 | 200 404 | 200 404",
+        "list_regional_centre_notices": "200 200 | 200 404 | 200 404 | 200 404",
+        "deliver_regional_centre_notices": "200 200 | 200 404 | 403 404 | 403 404",
+        # an mo_operator of the polyclinic opens a thread and writes in it
+        "create_escalation": "201 201 | 201 403 | 201 403 | 403 403",
+        "list_escalations": "200 200 | 200 200 | 200 200 | 200 200",  # filtered
+        "get_escalation": "200 200 | 200 404 | 200 404 | 200 404",
+        "comment_escalation": "200 200 | 200 404 | 200 404 | 403 404",
+        "raise_escalation": "200 200 | 200 404 | 403 404 | 403 404",
+        "answer_escalation": "200 200 | 200 404 | 403 404 | 403 404",
+        "resolve_escalation": "200 200 | 200 404 | 403 404 | 403 404",
+        "list_audit_entries": "200 200 | 200 200 | 200 200 | 200 200",  # filtered
     },
 }
 AUTH_FAILURES: dict[str, str] = {
@@ -606,6 +668,71 @@ async def roadmap_seed(world: World) -> None:
         )["id"]
         world.ids[f"improvement-{target}"] = (await world.post("/v1/improvement-projects", _improvement(region)))["id"]
         world.ids[f"programme-{target}"] = (await world.post("/v1/programmes", _programme(world, region)))["id"]
+        await flow_seed(world, target)
+
+
+async def flow_seed(world: World, target: str) -> None:
+    """The programme workflows' objects of one region: a plan activity, an observer, the region's
+    own best practice and life situation, a self-assessment, a draft roadmap with the KPI it
+    measures, the regional centre with a member, and an escalation."""
+    region, org = REGION[target], ORG[target]
+    activity: dict[str, Any] = {
+        "level": "activity",
+        "number": 1,
+        "goal_no": 1,
+        "task_no": 1,
+        "title_ru": "М",
+        "start": {"kind": "date", "on": "2025-01-01"},
+        "end": {"kind": "date", "on": "2025-12-31"},
+    }
+    plan = [
+        {**activity, "level": "goal", "task_no": None, "title_ru": "Ц"},
+        {**activity, "level": "task", "title_ru": "З"},
+        activity,
+    ]
+    world.ids["plan"] = plan
+    sid = world.ids[f"session-{target}"]
+    world.ids[f"observer-{target}"] = (await world.post(f"/v1/strategic-sessions/{sid}/observers", {"name": "М"}))["id"]
+    admin = bearer(token(["regional_admin"], [region], sub=f"sec-admin-{target}"))
+    practice = await world.client.post(
+        "/v1/best-practices", json={"code": f"bp-{target}", "name_ru": "Практика"}, headers=admin
+    )
+    world.ids[f"practice-{target}"] = practice.json()["code"]
+    situation = {
+        "code": f"ls-{target}",
+        "name_ru": "ЖС",
+        "start_event_ru": "н",
+        "end_event_ru": "к",
+        "beneficiaries_ru": "все",
+    }
+    world.ids[f"situation-{target}"] = (
+        await world.client.post("/v1/life-situations", json=situation, headers=admin)
+    ).json()["code"]
+    world.ids[f"assessment-{target}"] = (
+        await world.post("/v1/life-situations/nsi-health-1/self-assessments", _assessment(org, "WAIT"))
+    )["id"]
+    kpis = [{"indicator_code": "WAIT", "target": 1, "target_period": "2025"}]
+    world.ids[f"kpi-roadmap-{target}"] = (
+        await world.post("/v1/roadmaps", {"region_code": region, "life_situation": "ССЗ", "title": "ДК", "kpis": kpis})
+    )["id"]
+    centre = await world.post("/v1/regional-centres", {"region_code": region, "name_ru": "РЦ ПМСП"})
+    world.ids[f"centre-{target}"] = centre["id"]
+    world.ids[f"member-{target}"] = (await world.post(f"/v1/regional-centres/{centre['id']}/members", _member(org)))[
+        "id"
+    ]
+    world.ids[f"escalation-{target}"] = (await world.post("/v1/escalations", _escalation(org)))["id"]
+
+
+def _assessment(org: str, indicator: str) -> dict[str, Any]:
+    return {"org_unit_code": org, "indicator_code": indicator, "metric_ru": "м", "unit": "дни", "measurements": [3, 5]}
+
+
+def _member(org: str) -> dict[str, Any]:
+    return {"name": "Сотрудник", "position": "Специалист", "medical_education": True, "polyclinic_codes": [org]}
+
+
+def _escalation(org: str) -> dict[str, Any]:
+    return {"subject_kind": "polyclinic", "org_unit_code": org, "title": "Проблема", "description": "Описание"}
 
 
 def _task() -> dict[str, Any]:
@@ -682,6 +809,48 @@ async def _report(w: World, t: str) -> Request:
 
 def _sid(w: World, t: str) -> int:
     return int(w.ids[f"session-{t}"])
+
+
+async def _activity_progress(w: World, t: str) -> Request:
+    """A fresh programme with one activity (another cell may have replaced the seeded plan)."""
+    programme = await w.post("/v1/programmes", _programme(w, REGION[t]))
+    plan = await w.client.put(f"/v1/programmes/{programme['id']}/plan", json={"items": w.ids["plan"]}, headers=FEDERAL)
+    assert plan.status_code == 200, plan.text
+    return "PUT", f"/v1/programmes/{programme['id']}/activities/1/progress", {"json": {"status": "in_progress"}}
+
+
+async def _passport(w: World, t: str) -> Request:
+    project = await w.post("/v1/improvement-projects", _improvement(REGION[t]))
+    return "POST", f"/v1/improvement-projects/{project['id']}/passport", {"json": {"action": "submit"}}
+
+
+async def _revoke_observer(w: World, t: str) -> Request:
+    observer = await w.post(f"/v1/strategic-sessions/{_sid(w, t)}/observers", {"name": "Наблюдатель"})
+    return "DELETE", f"/v1/strategic-sessions/{_sid(w, t)}/observers/{observer['id']}", {}
+
+
+async def _end_session(w: World, t: str) -> Request:
+    session = await w.post("/v1/strategic-sessions", {"region_code": REGION[t], "theme": "ПМСП"})
+    return "POST", f"/v1/strategic-sessions/{session['id']}/end", {}
+
+
+async def _project_status(w: World, t: str) -> Request:
+    sid = _sid(w, t)
+    project = await w.post(
+        f"/v1/strategic-sessions/{sid}/projects", {"code": w.unique("P"), "title": "П", "section_code": "S1"}
+    )
+    return "POST", f"/v1/strategic-sessions/{sid}/projects/{project['id']}/status", {"json": {"status": "selected"}}
+
+
+async def _remove_member(w: World, t: str) -> Request:
+    centre = w.ids[f"centre-{t}"]
+    member = await w.post(f"/v1/regional-centres/{centre}/members", _member(ORG[t]))
+    return "DELETE", f"/v1/regional-centres/{centre}/members/{member['id']}", {}
+
+
+async def _fresh_escalation(w: World, t: str, step: str) -> Request:
+    escalation = await w.post("/v1/escalations", _escalation(ORG[t]))
+    return "POST", f"/v1/escalations/{escalation['id']}/{step}", {"json": {"text": "дальше"}}
 
 
 ROADMAP: dict[str, Builder] = {
@@ -765,6 +934,125 @@ ROADMAP: dict[str, Builder] = {
     "get_task_journal": lambda w, t: _r("GET", f"/v1/tasks/{w.ids['task-' + t]}/journal"),
     "put_task_report": _report,
     "list_task_reports": lambda w, t: _r("GET", f"/v1/tasks/{w.ids['task-' + t]}/reports"),
+    # -- the programme workflows ---------------------------------------------------------------
+    "list_programme_financing_lines": lambda w, t: _r(
+        "GET", f"/v1/programmes/{w.ids['programme-' + t]}/financing/lines"
+    ),
+    "replace_programme_volumes": lambda w, t: _r(
+        "PUT", f"/v1/programmes/{w.ids['programme-' + t]}/volumes", json={"items": []}
+    ),
+    "list_programme_volumes": lambda w, t: _r("GET", f"/v1/programmes/{w.ids['programme-' + t]}/volumes"),
+    "report_programme_activity_progress": _activity_progress,
+    "list_programme_progress": lambda w, t: _r("GET", f"/v1/programmes/{w.ids['programme-' + t]}/progress"),
+    "get_programme_execution": lambda w, t: _r(
+        "GET", f"/v1/programmes/{w.ids['programme-' + t]}/execution", params={"as_of": "2025-12-31"}
+    ),
+    "create_improvement_comment": lambda w, t: _r(
+        "POST", f"/v1/improvement-projects/{w.ids['improvement-' + t]}/comments", json={"text": "ок"}
+    ),
+    "list_improvement_comments": lambda w, t: _r(
+        "GET", f"/v1/improvement-projects/{w.ids['improvement-' + t]}/comments"
+    ),
+    "step_improvement_passport": _passport,
+    "list_new_model_criteria": lambda w, t: _r("GET", "/v1/new-model-criteria"),
+    "get_strategic_session_kpis": lambda w, t: _r("GET", "/v1/strategic-sessions/kpis", params={"region": REGION[t]}),
+    "issue_voting_token": lambda w, t: _r(
+        "POST", f"/v1/strategic-sessions/{_sid(w, t)}/participants/{w.ids['participant-' + t]}/voting-token"
+    ),
+    "add_session_observer": lambda w, t: _r(
+        "POST", f"/v1/strategic-sessions/{_sid(w, t)}/observers", json={"name": "Наблюдатель"}
+    ),
+    "list_session_observers": lambda w, t: _r("GET", f"/v1/strategic-sessions/{_sid(w, t)}/observers"),
+    "revoke_session_observer": _revoke_observer,
+    "end_strategic_session": _end_session,
+    "set_composition_rules": lambda w, t: _r(
+        "PUT", f"/v1/strategic-sessions/{_sid(w, t)}/composition-rules", json={"categories": []}
+    ),
+    "get_session_composition": lambda w, t: _r("GET", f"/v1/strategic-sessions/{_sid(w, t)}/composition"),
+    "change_session_project_status": _project_status,
+    "list_best_practices": lambda w, t: _r("GET", "/v1/best-practices"),
+    "create_best_practice": lambda w, t: _r(
+        "POST", "/v1/best-practices", json={"code": w.unique("bp").lower(), "name_ru": "Практика"}
+    ),
+    "get_best_practice": lambda w, t: _r("GET", "/v1/best-practices/nsi-bp-1"),
+    "update_best_practice": lambda w, t: _r(
+        "PATCH", f"/v1/best-practices/{w.ids['practice-' + t]}", json={"result_ru": "результат"}
+    ),
+    "list_federal_proposals": lambda w, t: _r("GET", "/v1/federal-proposals", params={"region": REGION[t]}),
+    "list_life_situations": lambda w, t: _r("GET", "/v1/life-situations"),
+    "create_life_situation": lambda w, t: _r(
+        "POST",
+        "/v1/life-situations",
+        json={
+            "code": w.unique("ls").lower(),
+            "name_ru": "ЖС",
+            "start_event_ru": "н",
+            "end_event_ru": "к",
+            "beneficiaries_ru": "все",
+        },
+    ),
+    "get_life_situation": lambda w, t: _r("GET", "/v1/life-situations/nsi-health-1"),
+    "update_life_situation": lambda w, t: _r(
+        "PATCH", f"/v1/life-situations/{w.ids['situation-' + t]}", json={"name_ru": "ЖС 2"}
+    ),
+    "add_life_situation_institution": lambda w, t: _r(
+        "POST", "/v1/life-situations/nsi-health-2/institutions", json={"org_unit_code": ORG[t]}
+    ),
+    "list_life_situation_institutions": lambda w, t: _r(
+        "GET", "/v1/life-situations/nsi-health-1/institutions", params={"region": REGION[t]}
+    ),
+    "create_self_assessment": lambda w, t: _r(
+        "POST", "/v1/life-situations/nsi-health-1/self-assessments", json=_assessment(ORG[t], w.unique("IND"))
+    ),
+    "list_self_assessments": lambda w, t: _r(
+        "GET", "/v1/life-situations/nsi-health-1/self-assessments", params={"region": REGION[t]}
+    ),
+    "get_self_assessment_baseline": lambda w, t: _r(
+        "GET", "/v1/life-situations/nsi-health-1/baseline", params={"region": REGION[t], "indicator_code": "WAIT"}
+    ),
+    "get_self_assessment": lambda w, t: _r("GET", f"/v1/self-assessments/{w.ids['assessment-' + t]}"),
+    "replace_self_assessment_measurements": lambda w, t: _r(
+        "PUT", f"/v1/self-assessments/{w.ids['assessment-' + t]}/measurements", json={"measurements": [4, 6]}
+    ),
+    "set_kpi_baseline_from_self_assessment": lambda w, t: _r(
+        "POST",
+        f"/v1/roadmaps/{w.ids['kpi-roadmap-' + t]}/kpis/WAIT/baseline-from-self-assessment",
+        json={"life_situation_code": "nsi-health-1", "accept_small_sample": True},
+    ),
+    "create_regional_centre": lambda w, t: _r(
+        "POST", "/v1/regional-centres", json={"region_code": REGION[t], "name_ru": "РЦ"}
+    ),
+    "list_regional_centres": lambda w, t: _r("GET", "/v1/regional-centres"),
+    "get_regional_centre": lambda w, t: _r("GET", f"/v1/regional-centres/{w.ids['centre-' + t]}"),
+    "update_regional_centre": lambda w, t: _r(
+        "PATCH", f"/v1/regional-centres/{w.ids['centre-' + t]}", json={"act": "Приказ № 1"}
+    ),
+    "add_regional_centre_member": lambda w, t: _r(
+        "POST", f"/v1/regional-centres/{w.ids['centre-' + t]}/members", json=_member(ORG[t])
+    ),
+    "update_regional_centre_member": lambda w, t: _r(
+        "PATCH",
+        f"/v1/regional-centres/{w.ids['centre-' + t]}/members/{w.ids['member-' + t]}",
+        json={"position": "Ведущий специалист"},
+    ),
+    "remove_regional_centre_member": _remove_member,
+    "get_regional_centre_compliance": lambda w, t: _r("GET", f"/v1/regional-centres/{w.ids['centre-' + t]}/compliance"),
+    "list_regional_centre_notices": lambda w, t: _r("GET", f"/v1/regional-centres/{w.ids['centre-' + t]}/notices"),
+    "deliver_regional_centre_notices": lambda w, t: _r(
+        "POST", f"/v1/regional-centres/{w.ids['centre-' + t]}/notices/deliver"
+    ),
+    "create_escalation": lambda w, t: _r("POST", "/v1/escalations", json=_escalation(ORG[t])),
+    "list_escalations": lambda w, t: _r("GET", "/v1/escalations"),
+    "get_escalation": lambda w, t: _r("GET", f"/v1/escalations/{w.ids['escalation-' + t]}"),
+    "comment_escalation": lambda w, t: _r(
+        "POST", f"/v1/escalations/{w.ids['escalation-' + t]}/messages", json={"text": "комментарий"}
+    ),
+    "raise_escalation": lambda w, t: _fresh_escalation(w, t, "raise"),
+    "answer_escalation": lambda w, t: _r(
+        "POST", f"/v1/escalations/{w.ids['escalation-' + t]}/answer", json={"text": "ответ"}
+    ),
+    "resolve_escalation": lambda w, t: _fresh_escalation(w, t, "resolve"),
+    "list_audit_entries": lambda w, t: _r("GET", "/v1/audit-entries"),
 }
 
 BUILDERS = {"kpi-api": KPI, "survey-api": SURVEY, "roadmap-api": ROADMAP}
@@ -858,6 +1146,9 @@ FILTERED_READS = [
     ("roadmap-api", "list_improvement_projects"),
     ("roadmap-api", "list_programmes"),
     ("roadmap-api", "list_strategic_sessions"),
+    ("roadmap-api", "list_regional_centres"),
+    ("roadmap-api", "list_escalations"),
+    ("roadmap-api", "list_audit_entries"),
 ]
 
 

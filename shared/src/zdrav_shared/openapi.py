@@ -7,7 +7,7 @@ dependencies — ``securitySchemes`` and each operation's ``security``. This add
 * ``x-roles`` on each operation that declares roles (``RolesRequired``), and a line saying who may call
   it at the end of its description;
 * the ``ETag`` and ``Location`` response headers on the success answers of the operations that send
-  them, as reusable ``components.headers``;
+  them (and ``ETag`` on their 409/412, which carry the current version), as reusable ``components.headers``;
 * the platform's code formats (DESIGN §3) on every field and query parameter named after a code or a
   period that does not describe itself (``indicator_code``, ``org_unit_code``, ``campaign_code``,
   ``period``…), so that a new route's fields are documented the same way;
@@ -110,7 +110,9 @@ def finish_document(app: FastAPI, document: dict[str, Any], server_url: str | No
         _declare_roles(entry, operation)
         for header in sorted(operation.headers):
             for status, response in entry.get("responses", {}).items():
-                if str(status).startswith("2"):
+                # A write refused for a stale version (409/412) answers with the current ETag too, so
+                # that the client can read again and retry without guessing.
+                if str(status).startswith("2") or (header == "ETag" and str(status) in ("409", "412")):
                     response.setdefault("headers", {})[header] = {"$ref": f"#/components/headers/{header}"}
                     used_headers.add(header)
     if used_headers:

@@ -1,6 +1,8 @@
-"""Demo content for ``make run``: the Murmansk programme with its financing, the lean before/after
-results, a roadmap for RU-MUR and one for RU-KYA with tasks in various states, and the first
-Krasnoyarsk strategic session with its sections and winning projects.
+"""Demo content for ``make run``: the Murmansk programme with its financing (КБК codes kept), the lean
+before/after results as an improvement project with its approved passport, a roadmap for RU-MUR and
+one for RU-KYA with tasks in various states, and — from ``demo_flows`` — the two Krasnoyarsk
+strategic sessions with votes cast by their participants, the Murmansk regional centre with its
+members and compliance report, and an escalation.
 
 The RU-MUR roadmap has a history: approved on 2025-02-01 (by the governor and the national agency),
 revised on 2025-07-10 with a reason (the equipment purchase dropped, the operators' training given
@@ -21,22 +23,31 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import re
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roadmap_api.improvements.rules import Category, load_lean_before_after
-from roadmap_api.improvements.schemas import ImprovementCreate, MetricIn, StageIn
+from roadmap_api.demo_flows import (
+    federal_reviewer,
+    load_escalation,
+    load_first_session,
+    load_regional_centre,
+    load_second_session,
+)
+from roadmap_api.improvements.rules import Category, NewModelCriterion, PassportAction, load_lean_before_after
+from roadmap_api.improvements.schemas import ImprovementCreate, MetricIn, PassportStep, StageIn
 from roadmap_api.improvements.service import ImprovementService
+from roadmap_api.improvements.workflow import ImprovementWorkflow
 from roadmap_api.programmes.reference import load_financing, load_plan
 from roadmap_api.programmes.repository import ProgrammeRepository
 from roadmap_api.programmes.schemas import (
     DeclaredTotalIn,
     FinancingLineIn,
     FinancingReplace,
+    Kbk,
     PlanItemIn,
     ProgrammeCreate,
     TermIn,
@@ -44,16 +55,6 @@ from roadmap_api.programmes.schemas import (
 from roadmap_api.programmes.service import ProgrammeService
 from roadmap_api.roadmaps.schemas import KpiLink, MeasureCreate, RoadmapCreate, StatusChange
 from roadmap_api.roadmaps.service import RoadmapService
-from roadmap_api.sessions.rules import VotingMode
-from roadmap_api.sessions.schemas import (
-    GroupCreate,
-    ParticipantCategory,
-    ParticipantCreate,
-    ProjectCreate,
-    SectionCreate,
-    SessionCreate,
-)
-from roadmap_api.sessions.service import StrategicSessionService
 from roadmap_api.tasks.reports import ReportService
 from roadmap_api.tasks.rules import Recurrence, RoadmapStatus, TaskStatus
 from roadmap_api.tasks.schemas import ReportPut, TaskCreate, TaskUpdate
@@ -140,6 +141,7 @@ async def load_programme(session: AsyncSession, ref: Path) -> None:
             end=TermIn(kind=i.end.kind, on=i.end.on, text=i.end.text),
             responsible_ru=i.responsible_ru,
             result_ru=i.result_ru,
+            responsible_bodies=split_bodies(i.responsible_ru),
         )
         for i in load_plan(ref / "murmansk_plan.csv")
     ]
@@ -149,7 +151,13 @@ async def load_programme(session: AsyncSession, ref: Path) -> None:
         programme.id,
         FinancingReplace(
             lines=[
-                FinancingLineIn(activity_no=x.activity_no, source=x.source, year=x.year, amount=x.amount)
+                FinancingLineIn(
+                    activity_no=x.activity_no,
+                    source=x.source,
+                    year=x.year,
+                    amount=x.amount,
+                    kbk=Kbk.model_validate(x.kbk) if x.kbk is not None else None,
+                )
                 for x in fin.lines
             ],
             declared=[
@@ -161,12 +169,23 @@ async def load_programme(session: AsyncSession, ref: Path) -> None:
     )
 
 
+def split_bodies(printed: str | None) -> list[str] | None:
+    """The responsible bodies one by one: the plan prints them joined with ", " before each
+    "Министерство …"."""
+    if printed is None:
+        return None
+    return [body.strip() for body in re.split(r",\s+(?=Министерство)", printed)]
+
+
 async def load_lean(session: AsyncSession, ref: Path) -> None:
     results = load_lean_before_after(ref / "lean_before_after.csv")
-    await ImprovementService(session, DEMO).create(
+    project = await ImprovementService(session, DEMO).create(
         ImprovementCreate(
             region_code="RU-MUR",
             pilot_org_unit_code="MUR-GP1",
+            org_unit_code="MUR-GP1",
+            leader="Заведующий поликлиникой",
+            new_model_criteria=[NewModelCriterion.PATIENT_FLOW, NewModelCriterion.CARE_ACCESSIBILITY],
             title="Бережливая поликлиника: регистратура, запись и профилактические осмотры",
             category=Category.REGISTRY,
             process="Запись на приём, регистратура, диспансеризация и профилактические осмотры",
@@ -185,6 +204,11 @@ async def load_lean(session: AsyncSession, ref: Path) -> None:
                 for r in results
             ],
         )
+    )
+    # The passport goes to the regional centre and is approved there (by someone else).
+    await ImprovementWorkflow(session, DEMO).passport(project.id, PassportStep(action=PassportAction.SUBMIT))
+    await ImprovementWorkflow(session, federal_reviewer()).passport(
+        project.id, PassportStep(action=PassportAction.APPROVE, note="Паспорт согласован региональным центром")
     )
 
 
@@ -314,46 +338,6 @@ async def load_roadmap(
     await reports.put(monitoring.id, "2025Q3", ReportPut(completed_on=date(2025, 9, 25)))
 
 
-async def load_session(session: AsyncSession, ref: Path) -> None:
-    facts: dict[str, Any] = json.loads((ref / "krasnoyarsk_sessions.json").read_text(encoding="utf-8"))
-    first = facts["sessions"][0]
-    service = StrategicSessionService(session, DEMO)
-    created = await service.create(
-        SessionCreate(
-            region_code="RU-KYA",
-            held_on=None,  # the source gives the month only (November 2021)
-            theme=f"{first['name_ru']} — {first['date_text_ru']}",
-            organisers=facts["organising_committee_ru"][:10],
-        )
-    )
-    # The source gives no voting times: the window spans the month of the session.
-    opens, closes = datetime(2021, 11, 1, tzinfo=UTC), datetime(2021, 12, 1, tzinfo=UTC)
-    for n, winners in enumerate(first["winners"], start=1):
-        code = f"S{n}"
-        await service.add_section(
-            created.id,
-            SectionCreate(
-                code=code, title=winners["section_ru"], voting_mode=VotingMode.POINTS, opens_at=opens, closes_at=closes
-            ),
-        )
-        group = await service.add_group(
-            created.id, GroupCreate(name=f"Рабочая группа {n}", moderator="КрасГМУ", section_code=code)
-        )
-        for m, title in enumerate(winners["projects_ru"], start=1):
-            await service.add_project(
-                created.id, ProjectCreate(code=f"{code}-P{m}", title=title, section_code=code, group_id=group.id)
-            )
-        for category in (
-            ParticipantCategory.CHIEF_PHYSICIAN,
-            ParticipantCategory.MINISTRY,
-            ParticipantCategory.INSURANCE_FUND,
-            ParticipantCategory.COLLEGE,
-        ):
-            await service.add_participant(
-                created.id, ParticipantCreate(name=f"{category.value} ({code})", category=category, group_id=group.id)
-            )
-
-
 async def load_demo(database_url: str) -> None:
     """Load the demo content into a migrated database (once)."""
     database = Database.from_url(database_url)
@@ -368,7 +352,11 @@ async def load_demo(database_url: str) -> None:
             mur, kya = "Дорожная карта ЖС «ССЗ» — Мурманская область", "Дорожная карта ЖС «ССЗ» — Красноярский край"
             await load_roadmap(session, units, "RU-MUR", mur, "SAT_SHARE", revise=True)
             await load_roadmap(session, units, "RU-KYA", kya, "SAT_SHARE", revise=False)
-            await load_session(session, ref)
+            facts = json.loads((ref / "krasnoyarsk_sessions.json").read_text(encoding="utf-8"))
+            await load_first_session(session, DEMO, facts)
+            await load_second_session(session, DEMO, facts)
+            await load_regional_centre(session, DEMO)
+            await load_escalation(session, DEMO)
             await session.commit()
             log.info("demo_roadmap_data_loaded")
     finally:

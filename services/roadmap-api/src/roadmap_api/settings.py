@@ -12,3 +12,6 @@ class RoadmapSettings(ServiceSettings):
 
     service_name: str = "roadmap-api"
     database_url: str = "sqlite+aiosqlite:///./var/roadmap.db"
+    # How often pending regional-centre change notices are retried towards kpi-api (0: never in
+    # the background; they are still sent after each centre write and on demand).
+    notice_retry_interval_s: float = 60.0

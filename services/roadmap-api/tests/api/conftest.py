@@ -128,3 +128,35 @@ def approve(client: httpx.AsyncClient) -> Approve:
         return dict(response.json())
 
     return go
+
+
+# -- more org units for the programme workflows (regional centres, life situations, escalations) --
+
+
+def _polyclinic(code: str, region: str, rural: bool = False) -> dict[str, Any]:
+    district = f"{region}-D"
+    return {
+        **_unit(code, "organisation", ["RU", region, district, code], ORG_UNITS[region]["timezone"]),
+        "kind": "adult_polyclinic",
+        "rural": rural,
+    }
+
+
+MORE_UNITS = {
+    **{f"MUR-P{n:03d}": _polyclinic(f"MUR-P{n:03d}", "RU-MUR") for n in range(1, 121)},
+    "MUR-RURAL1": _polyclinic("MUR-RURAL1", "RU-MUR", rural=True),
+    "MUR-CITY2": _polyclinic("MUR-CITY2", "RU-MUR"),
+    "KYA-P001": _polyclinic("KYA-P001", "RU-KYA"),
+}
+
+
+@pytest.fixture
+def more_units(kpi_api: respx.MockRouter) -> dict[str, dict[str, Any]]:
+    """kpi-api also knows 120 urban polyclinics MUR-P001…MUR-P120, a rural one MUR-RURAL1, MUR-CITY2
+    and KYA-P001 (``kind`` and ``rural`` given, as kpi-api serves them)."""
+
+    def answer(request: httpx.Request, code: str) -> httpx.Response:
+        return httpx.Response(200, json=MORE_UNITS[code]) if code in MORE_UNITS else _org_unit(request, code)
+
+    kpi_api.routes["org_unit"].side_effect = answer
+    return MORE_UNITS

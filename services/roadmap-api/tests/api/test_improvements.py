@@ -128,6 +128,7 @@ class TestRules:
         }
         measured = await client.put(f"{url}/metrics", json=metrics, headers=MUR_ADMIN)
         assert measured.json()["metrics"][0]["effect"]["label"] == "reduced 3.5×"
+        # Another region's project is hidden, as if it did not exist.
         assert (await client.get(url, headers=KYA_ADMIN)).status_code == 404
         listed = await client.get("/v1/improvement-projects?category=registry", headers=KYA_ADMIN)
         assert listed.json()["items"] == []

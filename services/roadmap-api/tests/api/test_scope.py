@@ -1,7 +1,7 @@
 """DESIGN §5: every write endpoint refuses another region's regional_admin (404 for an id of that
 region — as if it did not exist —, 403 for a body naming the region) and the region's mo_operator
 and analyst (403; the operator's own hand on tasks is tested in test_operator_tasks.py), and a test
-proves it for each one — the list below must cover every write operation."""
+proves it for each one — the lists below (WRITES and FLOW_WRITES) must cover every write operation."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ def test_every_write_operation_is_listed() -> None:
         for method, op in operations.items()
         if method in {"post", "put", "patch", "delete"}
     }
-    assert writes == set(WRITES)
+    assert writes == set(WRITES) | set(FLOW_WRITES)
 
 
 @pytest.fixture
@@ -169,3 +169,229 @@ async def test_the_regions_admin_can_write(client: httpx.AsyncClient, world: dic
         body = {**body, "participant_id": world["participant"]}
     response = await client.request(method, template.format(**world), json=body, headers=MUR_ADMIN)
     assert response.status_code in {200, 201}, response.text
+
+
+# -- the programme workflows (regional centres, escalations, catalogues, sessions as run, …) ---------
+# Their ids outside the caller's scope are hidden (404), catalogue definitions may be added by any
+# region's admin (owned by that region), and an mo_operator scoped to the region counts as an
+# operator of its organisations (self-assessments, institutions). Each row: what the outsiders get,
+# and (method, path, body) on the flow world below; the region's admin gets 2xx.
+MO = "mo_operator"
+FLOW_WRITES: dict[str, tuple[str, str, Any, dict[str, int]]] = {
+    "report_programme_activity_progress": (
+        "PUT",
+        "/v1/programmes/{programme}/activities/1/progress",
+        {"status": "in_progress"},
+        {},
+    ),
+    "replace_programme_volumes": ("PUT", "/v1/programmes/{programme}/volumes", {"items": []}, {}),
+    "create_improvement_comment": (
+        "POST",
+        "/v1/improvement-projects/{improvement}/comments",
+        {"text": "c"},
+        {"other_region_admin": 404},
+    ),
+    "step_improvement_passport": (
+        "POST",
+        "/v1/improvement-projects/{improvement}/passport",
+        {"action": "submit"},
+        {"other_region_admin": 404},
+    ),
+    "issue_voting_token": (
+        "POST",
+        "/v1/strategic-sessions/{session}/participants/{participant}/voting-token",
+        None,
+        {},
+    ),
+    "add_session_observer": ("POST", "/v1/strategic-sessions/{session}/observers", {"name": "n"}, {}),
+    "revoke_session_observer": ("DELETE", "/v1/strategic-sessions/{session}/observers/{observer}", None, {}),
+    "end_strategic_session": ("POST", "/v1/strategic-sessions/{session}/end", None, {}),
+    "set_composition_rules": ("PUT", "/v1/strategic-sessions/{session}/composition-rules", {"categories": []}, {}),
+    "change_session_project_status": (
+        "POST",
+        "/v1/strategic-sessions/{session}/projects/{project}/status",
+        {"status": "selected"},
+        {},
+    ),
+    "create_best_practice": (
+        "POST",
+        "/v1/best-practices",
+        {"code": "{fresh}", "name_ru": "n"},
+        {"other_region_admin": 201},
+    ),
+    # catalogue entries are public: another region's admin sees the entry and is refused as not its owner
+    "update_best_practice": ("PATCH", "/v1/best-practices/{practice}", {"result_ru": "r"}, {"other_region_admin": 403}),
+    "create_life_situation": (
+        "POST",
+        "/v1/life-situations",
+        {"code": "{fresh}", "name_ru": "n", "start_event_ru": "s", "end_event_ru": "e", "beneficiaries_ru": "b"},
+        {"other_region_admin": 201},
+    ),
+    "update_life_situation": (
+        "PATCH",
+        "/v1/life-situations/{situation}",
+        {"name_ru": "n2"},
+        {"other_region_admin": 403},
+    ),
+    "add_life_situation_institution": (
+        "POST",
+        "/v1/life-situations/nsi-health-1/institutions",
+        {"org_unit_code": "MUR-GP1"},
+        {MO: 201},
+    ),
+    "create_self_assessment": (
+        "POST",
+        "/v1/life-situations/nsi-health-2/self-assessments",
+        {"org_unit_code": "MUR-GP1", "indicator_code": "{fresh}", "metric_ru": "m", "unit": "дни", "measurements": [1]},
+        {MO: 201},
+    ),
+    "replace_self_assessment_measurements": (
+        "PUT",
+        "/v1/self-assessments/{assessment}/measurements",
+        {"measurements": [1, 2]},
+        {"other_region_admin": 404, MO: 200},
+    ),
+    "set_kpi_baseline_from_self_assessment": (
+        "POST",
+        "/v1/roadmaps/{roadmap}/kpis/WAIT/baseline-from-self-assessment",
+        {"life_situation_code": "nsi-health-1", "accept_small_sample": True},
+        {"other_region_admin": 404},
+    ),
+    "create_regional_centre": ("POST", "/v1/regional-centres", {"region_code": "RU-MUR", "name_ru": "РЦ"}, {}),
+    "update_regional_centre": (
+        "PATCH",
+        "/v1/regional-centres/{centre}",
+        {"act": "приказ"},
+        {"other_region_admin": 404},
+    ),
+    "add_regional_centre_member": (
+        "POST",
+        "/v1/regional-centres/{centre}/members",
+        {"name": "n", "position": "p", "medical_education": True, "polyclinic_codes": ["MUR-GP1"]},
+        {"other_region_admin": 404},
+    ),
+    "update_regional_centre_member": (
+        "PATCH",
+        "/v1/regional-centres/{centre}/members/{member}",
+        {"position": "p2"},
+        {"other_region_admin": 404},
+    ),
+    "remove_regional_centre_member": (
+        "DELETE",
+        "/v1/regional-centres/{centre}/members/{member}",
+        None,
+        {"other_region_admin": 404},
+    ),
+    "deliver_regional_centre_notices": (
+        "POST",
+        "/v1/regional-centres/{centre}/notices/deliver",
+        None,
+        {"other_region_admin": 404},
+    ),
+    "create_escalation": (
+        "POST",
+        "/v1/escalations",
+        {"subject_kind": "polyclinic", "org_unit_code": "MUR-GP1", "title": "t", "description": "d"},
+        {MO: 201},
+    ),
+    "comment_escalation": (
+        "POST",
+        "/v1/escalations/{escalation}/messages",
+        {"text": "t"},
+        {"other_region_admin": 404, MO: 200},
+    ),
+    "raise_escalation": ("POST", "/v1/escalations/{escalation}/raise", {"text": "t"}, {"other_region_admin": 404}),
+    "answer_escalation": ("POST", "/v1/escalations/{escalation}/answer", {"text": "t"}, {"other_region_admin": 404}),
+    "resolve_escalation": ("POST", "/v1/escalations/{escalation}/resolve", {"text": "t"}, {"other_region_admin": 404}),
+}
+
+
+def test_the_flow_writes_are_listed_too() -> None:
+    assert not set(FLOW_WRITES) & set(WRITES)
+
+
+async def flow_ids(client: httpx.AsyncClient, world: dict[str, int], template: str) -> dict[str, Any]:
+    """The ids a template needs, made for it only (the flows' worlds are costly to build whole)."""
+
+    async def post(path: str, body: dict[str, Any] | None = None, headers: dict[str, str] = FEDERAL) -> Any:
+        response = await client.post(path, json=body, headers=headers)
+        assert response.status_code in {200, 201}, response.text
+        return response.json()
+
+    ids: dict[str, Any] = dict(world)
+    if "activities/1" in template:
+        items = [
+            {
+                "level": level,
+                "number": 1,
+                "goal_no": 1,
+                "task_no": None if level == "goal" else 1,
+                "title_ru": level,
+                "start": {"kind": "date", "on": "2021-01-01"},
+                "end": {"kind": "date", "on": "2025-12-31"},
+            }
+            for level in ("goal", "task", "activity")
+        ]
+        plan = await client.put(f"/v1/programmes/{world['programme']}/plan", json={"items": items}, headers=FEDERAL)
+        assert plan.status_code == 200, plan.text
+    if "{observer}" in template:
+        ids["observer"] = (await post(f"/v1/strategic-sessions/{world['session']}/observers", {"name": "Министр"}))[
+            "id"
+        ]
+    if "{practice}" in template:
+        ids["practice"] = (await post("/v1/best-practices", {"code": "mur-bp", "name_ru": "n"}, MUR_ADMIN))["code"]
+    if "{situation}" in template:
+        body = {"code": "mur-ls", "name_ru": "n", "start_event_ru": "s", "end_event_ru": "e", "beneficiaries_ru": "b"}
+        ids["situation"] = (await post("/v1/life-situations", body, MUR_ADMIN))["code"]
+    if "{assessment}" in template or "baseline-from" in template:
+        body = {
+            "org_unit_code": "MUR-GP1",
+            "indicator_code": "WAIT",
+            "metric_ru": "m",
+            "unit": "дни",
+            "measurements": [3],
+        }
+        ids["assessment"] = (await post("/v1/life-situations/nsi-health-1/self-assessments", body))["id"]
+    if "baseline-from" in template:
+        kpis = [{"indicator_code": "WAIT", "target": 1, "target_period": "2025"}]
+        body = {"region_code": "RU-MUR", "life_situation": "x", "title": "x", "kpis": kpis}
+        ids["roadmap"] = (await post("/v1/roadmaps", body))["id"]
+    if "{centre}" in template:
+        ids["centre"] = (await post("/v1/regional-centres", {"region_code": "RU-MUR", "name_ru": "РЦ"}))["id"]
+    if "{member}" in template:
+        body = {"name": "n", "position": "p", "medical_education": True, "polyclinic_codes": ["MUR-GP1"]}
+        ids["member"] = (await post(f"/v1/regional-centres/{ids['centre']}/members", body))["id"]
+    if "{escalation}" in template:
+        ids["escalation"] = (await post("/v1/escalations", FLOW_WRITES["create_escalation"][2]))["id"]
+    return ids
+
+
+def _flow_request(operation: str, ids: dict[str, Any], n: int) -> tuple[str, str, Any]:
+    method, template, body, _ = FLOW_WRITES[operation]
+    if isinstance(body, dict):
+        body = {k: (f"X{n}" if v == "{fresh}" else v) for k, v in body.items()}
+    return method, template.format(**ids), body
+
+
+@pytest.mark.parametrize("operation", sorted(FLOW_WRITES))
+async def test_outsiders_cannot_write_the_flows(
+    client: httpx.AsyncClient, world: dict[str, int], operation: str
+) -> None:
+    ids = await flow_ids(client, world, FLOW_WRITES[operation][1])
+    for n, who in enumerate(sorted(OUTSIDERS)):
+        method, path, body = _flow_request(operation, ids, n)
+        response = await client.request(method, path, json=body, headers=OUTSIDERS[who])
+        # Another region's ids are hidden (404) like the plan's; bodies naming its region are 403.
+        default = 404 if who == "other_region_admin" and "{" in FLOW_WRITES[operation][1] else 403
+        assert response.status_code == FLOW_WRITES[operation][3].get(who, default), (who, response.text)
+        assert response.status_code < 300 or response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("operation", sorted(FLOW_WRITES))
+async def test_the_regions_admin_can_write_the_flows(
+    client: httpx.AsyncClient, world: dict[str, int], operation: str
+) -> None:
+    ids = await flow_ids(client, world, FLOW_WRITES[operation][1])
+    method, path, body = _flow_request(operation, ids, 9)
+    response = await client.request(method, path, json=body, headers=MUR_ADMIN)
+    assert response.status_code in {200, 201, 204}, response.text

@@ -1,15 +1,21 @@
-"""kpi-api's analytics seen from another service: current indicator values for org units and periods.
+"""kpi-api seen from another service: current indicator values for org units and periods, and
+event-driven reporting obligations.
 
 ``GET /v1/analytics?indicators=A,B&org_units=X&periods=P`` answers ``{rows: [...]}`` (CONTRACT.md).
 Callers that only decorate their own answers with current values use :meth:`KpiClient.current_values`,
 which never raises: when kpi-api is down, does not serve analytics yet (404) or answers something
 unexpected, every value comes back ``None`` with a reason.
+
+``POST /v1/report-submissions {report_type, org_unit_code, event_date}`` records an event that
+starts a reporting obligation (a change notice due within 3 working days); see
+:meth:`KpiClient.submit_report_event`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -31,6 +37,21 @@ class AnalyticsRow(BaseModel):
     value: Decimal | None = None
     reason: str | None = None
     target: Decimal | None = None
+    status: str | None = None
+
+
+class ReportSubmissionAck(BaseModel):
+    """kpi-api's answer to a report submission (extra fields are ignored). ``due_at`` is in the org
+    unit's region time zone, as kpi-api computes it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int | str | None = None
+    report_type: str | None = None
+    org_unit_code: str | None = None
+    event_date: date | None = None
+    due_at: str | None = None
+    on_time: bool | None = None
     status: str | None = None
 
 
@@ -99,3 +120,36 @@ class KpiClient:
         if answer is None:
             return CurrentValues(unavailable="kpi-api does not serve analytics yet")
         return CurrentValues(rows={(r.indicator_code, r.org_unit_code, r.period): r for r in answer.rows})
+
+    async def submit_report_event(
+        self, report_type: str, org_unit_code: str, event_date: date, *, idempotency_key: str | None = None
+    ) -> ReportSubmissionAck:
+        """Record an event that starts a reporting obligation in kpi-api (``POST
+        /v1/report-submissions`` with ``event_date``).
+
+        Sent once, never retried here: a POST is not idempotent unless kpi-api honours the
+        ``Idempotency-Key`` header sent with it, so retrying is the caller's decision (an outbox
+        that keeps the event until it is acknowledged). A 409 means kpi-api already holds the
+        submission and is answered as an acknowledgement. Raises :class:`PeerUnavailable` when
+        kpi-api does not answer or answers a server error, :class:`PeerError` on another client
+        error (an unknown report type, an org unit kpi-api does not know…).
+        """
+        body = {"report_type": report_type, "org_unit_code": org_unit_code, "event_date": event_date.isoformat()}
+        headers = {"idempotency-key": idempotency_key} if idempotency_key else None
+        response = await self.client.request(
+            "POST", "/v1/report-submissions", json=body, headers=headers, timeout_s=self.timeout_s, idempotent=False
+        )
+        if response.status_code >= 500:
+            raise PeerUnavailable(f"kpi-api answered {response.status_code}", target=self.client.target)
+        if response.status_code == 409:
+            return ReportSubmissionAck(
+                report_type=report_type, org_unit_code=org_unit_code, event_date=event_date, status="already_recorded"
+            )
+        if response.status_code >= 400:
+            raise PeerError(self.client.target, response.status_code, response.text)
+        try:
+            return ReportSubmissionAck.model_validate_json(response.content or b"{}")
+        except ValidationError:
+            # Accepted, but with a body we cannot read: the obligation exists all the same.
+            log.warning("kpi_report_submission_unreadable", report_type=report_type)
+            return ReportSubmissionAck(report_type=report_type, org_unit_code=org_unit_code, event_date=event_date)

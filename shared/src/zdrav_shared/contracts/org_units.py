@@ -26,3 +26,5 @@ class OrgUnitRef(BaseModel):
     region_code: str | None = Field(default=None, description="The region this unit belongs to")
     timezone: str | None = Field(default=None, description="The region's IANA time zone")
     active: bool = True
+    kind: str | None = Field(default=None, description="adult / children's / mixed polyclinic, hospital, FAP…")
+    rural: bool | None = Field(default=None, description="In the countryside (None when kpi-api does not say)")

@@ -210,3 +210,72 @@ def load_lean_before_after(path: Path) -> list[LeanResult]:
             )
             for row in csv.DictReader(handle)
         ]
+
+
+# -- the project's own workflow ---------------------------------------------------------------
+
+
+class NewModelCriterion(StrEnum):
+    """The criteria of the "New model of a medical organisation providing primary care" that a
+    project targets — as the federal centre's report (tables 1–3) groups them."""
+
+    SPACE_QUALITY = "space_quality"  # Качество пространства
+    STAFF_INVOLVEMENT = "staff_involvement"  # Вовлеченность персонала в улучшение процессов
+    MANAGEMENT_SYSTEM = "management_system"  # Формирование системы управления
+    EQUIPMENT_EFFICIENCY = "equipment_efficiency"  # Эффективность использования оборудования
+    PATIENT_FLOW = "patient_flow"  # Управление потоками пациентов
+    CARE_ACCESSIBILITY = "care_accessibility"  # Доступность медицинской помощи
+    PROCESS_STANDARDISATION = "process_standardisation"  # Стандартизация процессов
+
+
+CRITERIA_RU: dict[NewModelCriterion, tuple[str, int]] = {
+    NewModelCriterion.SPACE_QUALITY: ("Качество пространства", 1),
+    NewModelCriterion.STAFF_INVOLVEMENT: ("Вовлеченность персонала в улучшение процессов", 1),
+    NewModelCriterion.MANAGEMENT_SYSTEM: ("Формирование системы управления", 1),
+    NewModelCriterion.EQUIPMENT_EFFICIENCY: ("Эффективность использования оборудования", 1),
+    NewModelCriterion.PATIENT_FLOW: ("Управление потоками пациентов", 2),
+    NewModelCriterion.CARE_ACCESSIBILITY: ("Доступность медицинской помощи", 3),
+    NewModelCriterion.PROCESS_STANDARDISATION: ("Стандартизация процессов", 3),
+}
+"""Russian name and the lean-report table that reports the criterion."""
+
+
+class ProjectStatus(StrEnum):
+    """How the work of a project stands (set by its organisation's operators or the region)."""
+
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    SUSPENDED = "suspended"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class PassportStatus(StrEnum):
+    """The passport's approval by the regional centre: draft → submitted → approved, or returned
+    to be corrected (and submitted again). An approved passport is locked; returning it reopens it."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+
+class PassportAction(StrEnum):
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    RETURN = "return"
+
+
+PASSPORT_STEPS: dict[PassportAction, tuple[frozenset[PassportStatus], PassportStatus]] = {
+    PassportAction.SUBMIT: (frozenset({PassportStatus.DRAFT, PassportStatus.RETURNED}), PassportStatus.SUBMITTED),
+    PassportAction.APPROVE: (frozenset({PassportStatus.SUBMITTED}), PassportStatus.APPROVED),
+    PassportAction.RETURN: (frozenset({PassportStatus.SUBMITTED, PassportStatus.APPROVED}), PassportStatus.RETURNED),
+}
+
+
+def passport_step(current: PassportStatus, action: PassportAction) -> PassportStatus:
+    """The status after ``action``; ValueError when it is not allowed from ``current``."""
+    allowed, result = PASSPORT_STEPS[action]
+    if current not in allowed:
+        raise ValueError(f"a {current} passport cannot be {result.value}; it can be from: {', '.join(sorted(allowed))}")
+    return result

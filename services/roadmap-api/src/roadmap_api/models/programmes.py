@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
-from roadmap_api.models.base import Base, Timestamped
+from roadmap_api.models.base import Base, Timestamped, utcnow
+from zdrav_shared.orm import AwareDateTime
 
 
 class Programme(Timestamped, Base):
@@ -44,6 +47,9 @@ class ProgrammeItem(Base):
     end_text: Mapped[str] = mapped_column(Text)
     responsible_ru: Mapped[str | None] = mapped_column(Text)
     result_ru: Mapped[str | None] = mapped_column(Text)
+    responsible_bodies: Mapped[list[str] | None] = mapped_column(JSON)
+    # "не требуют финансирования": the activity needs no money (not a missing amount).
+    no_financing_needed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class FinancingLine(Base):
@@ -58,6 +64,8 @@ class FinancingLine(Base):
     source: Mapped[str] = mapped_column(String(40))
     year: Mapped[int] = mapped_column(Integer)
     amount: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    # Budget classification codes as printed: {part: [codes] | "x"}; several codes per cell.
+    kbk: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class DeclaredTotal(Base):
@@ -71,3 +79,38 @@ class DeclaredTotal(Base):
     source: Mapped[str] = mapped_column(String(40))
     year: Mapped[int | None] = mapped_column(Integer)
     amount: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+
+
+class ProgrammeVolume(Base):
+    """A planned (and, once reported, actual) volume of an activity in a year — e.g. vehicles
+    bought, buildings repaired."""
+
+    __tablename__ = "programme_volumes"
+    __table_args__ = (UniqueConstraint("programme_id", "activity_no", "name_ru", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
+    activity_no: Mapped[int] = mapped_column(Integer)
+    name_ru: Mapped[str] = mapped_column(String(500))
+    unit: Mapped[str] = mapped_column(String(100))
+    year: Mapped[int] = mapped_column(Integer)
+    planned: Mapped[Decimal | None] = mapped_column(Numeric(20, 6))
+    actual: Mapped[Decimal | None] = mapped_column(Numeric(20, 6))
+
+
+class ActivityProgress(Base):
+    """Progress of a programme activity: ``period`` is ``all`` for an activity with an end date or
+    ongoing, or the year (``2023``) for an annual one ("ежегодно")."""
+
+    __tablename__ = "programme_activity_progress"
+    __table_args__ = (UniqueConstraint("programme_id", "activity_no", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id", ondelete="CASCADE"))
+    activity_no: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20))
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    comment: Mapped[str | None] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)

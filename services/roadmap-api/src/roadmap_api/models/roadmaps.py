@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, Numeric, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from roadmap_api.models.base import Base, Timestamped, utcnow
 from zdrav_shared.orm import AwareDateTime
@@ -69,6 +70,12 @@ class Measure(Timestamped, Base):
     causes: Mapped[list[str]] = mapped_column(JSON, default=list)
     solution: Mapped[str] = mapped_column(Text)
     best_practices: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The method's template (Приложение 2): "(Ф)" — needs a federal decision — with the proposals
+    # for the federal roadmap, reused assets (готовые наработки) and catalogue best practices.
+    federal_level: Mapped[bool] = mapped_column(default=False, server_default=false())
+    federal_proposals: Mapped[list[str] | None] = mapped_column(JSON)
+    reused_assets: Mapped[list[str] | None] = mapped_column(JSON)
+    best_practice_codes: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class Task(Timestamped, Base):

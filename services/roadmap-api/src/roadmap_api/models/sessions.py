@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -21,6 +22,9 @@ class StrategicSession(Timestamped, Base):
     theme: Mapped[str] = mapped_column(Text)
     organisers: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_by: Mapped[str] = mapped_column(String(200))
+    # The session ends at ``ends_at`` when set, else when its last voting window closes.
+    ends_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    composition_rules: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class SessionSection(Base):
@@ -36,6 +40,7 @@ class SessionSection(Base):
     closes_at: Mapped[datetime] = mapped_column(AwareDateTime())
     max_total_points: Mapped[int | None] = mapped_column(Integer)
     max_points_per_project: Mapped[int | None] = mapped_column(Integer)
+    top_n: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class WorkingGroup(Base):
@@ -72,6 +77,10 @@ class SessionProject(Base):
     title: Mapped[str] = mapped_column(Text)
     description: Mapped[str | None] = mapped_column(Text)
     selected: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(30), default="drafted", server_default="drafted")
+    refinement_due: Mapped[date | None] = mapped_column(Date)
+    pilot_org_unit_codes: Mapped[list[str] | None] = mapped_column(JSON)
+    status_changed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     roadmap_id: Mapped[int | None] = mapped_column(ForeignKey("roadmaps.id", ondelete="SET NULL"))
     improvement_project_id: Mapped[int | None] = mapped_column(
         ForeignKey("improvement_projects.id", ondelete="SET NULL")
@@ -89,6 +98,8 @@ class SessionBallot(Base):
     section_id: Mapped[int] = mapped_column(ForeignKey("session_sections.id", ondelete="CASCADE"))
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
     cast_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    # ``voting_token``: the participant voted from their own device; ``moderator``: keyed in for them.
+    cast_via: Mapped[str] = mapped_column(String(20), default="moderator", server_default="moderator")
 
 
 class BallotPoints(Base):
@@ -111,3 +122,21 @@ class ParticipantEvaluation(Base):
     role: Mapped[str] = mapped_column(String(20))
     score: Mapped[Decimal] = mapped_column(Numeric(6, 2))
     comment: Mapped[str | None] = mapped_column(Text)
+
+
+class SessionToken(Base):
+    """An opaque token scoped to one session, stored hashed (like kiosk tokens): a participant's
+    ``voting`` token (optionally limited to some sections) or an ``observer``'s read-only one."""
+
+    __tablename__ = "session_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("strategic_sessions.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str | None] = mapped_column(String(300))
+    section_codes: Mapped[list[str] | None] = mapped_column(JSON)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_by: Mapped[str] = mapped_column(String(200))
+    issued_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(AwareDateTime())

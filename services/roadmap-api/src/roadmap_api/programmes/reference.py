@@ -14,11 +14,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from roadmap_api.programmes.rules import (
+    KBK_PARTS,
     DeclaredAmount,
     FinancingLine,
     FundingSource,
     PlanItem,
     PlanLevel,
+    parse_kbk_cell,
     parse_term,
 )
 
@@ -118,7 +120,18 @@ def load_financing(path: Path) -> Financing:
             if activity_no is None or source is FundingSource.TOTAL:
                 declared.append(DeclaredAmount(activity_no, source, year, amount, truncated))
             else:
-                lines.append(FinancingLine(activity_no, source, year, amount, row["row_no"], truncated))
+                kbk = {part: parse_kbk_cell(part, row[f"kbk_{part}"]) for part in KBK_PARTS}
+                lines.append(
+                    FinancingLine(
+                        activity_no,
+                        source,
+                        year,
+                        amount,
+                        row["row_no"],
+                        truncated,
+                        kbk if any(v is not None for v in kbk.values()) else None,
+                    )
+                )
     if period is None:
         raise ReferenceFormatError(f"{path.name}: no whole-period column")
     return Financing(lines, declared, period)

@@ -8,7 +8,14 @@ from decimal import Decimal
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from roadmap_api.models import DeclaredTotal, FinancingLine, Programme, ProgrammeItem
+from roadmap_api.models import (
+    ActivityProgress,
+    DeclaredTotal,
+    FinancingLine,
+    Programme,
+    ProgrammeItem,
+    ProgrammeVolume,
+)
 from roadmap_api.programmes.rules import TOTAL_COMPONENTS
 
 CENT = Decimal("0.01")
@@ -65,12 +72,6 @@ class ProgrammeRepository:
         await self.session.execute(delete(FinancingLine).where(FinancingLine.programme_id == programme_id))
         await self.session.execute(delete(DeclaredTotal).where(DeclaredTotal.programme_id == programme_id))
 
-    async def declared_count(self, programme_id: int) -> int:
-        result = await self.session.execute(
-            select(func.count()).select_from(DeclaredTotal).where(DeclaredTotal.programme_id == programme_id)
-        )
-        return int(result.scalar_one())
-
     async def total(self, programme_id: int) -> Decimal:
         result = await self.session.execute(
             select(func.sum(FinancingLine.amount)).where(
@@ -105,3 +106,48 @@ class ProgrammeRepository:
             .order_by(FinancingLine.activity_no)
         )
         return [(activity, _money(amount)) for activity, amount in result.all()]
+
+    async def lines(self, programme_id: int) -> list[FinancingLine]:
+        result = await self.session.execute(
+            select(FinancingLine)
+            .where(FinancingLine.programme_id == programme_id)
+            .order_by(FinancingLine.activity_no, FinancingLine.source, FinancingLine.year)
+        )
+        return list(result.scalars())
+
+    async def declared(self, programme_id: int) -> list[DeclaredTotal]:
+        result = await self.session.execute(
+            select(DeclaredTotal).where(DeclaredTotal.programme_id == programme_id).order_by(DeclaredTotal.id)
+        )
+        return list(result.scalars())
+
+    # -- volumes and progress --------------------------------------------------------------------
+
+    async def volumes(self, programme_id: int) -> list[ProgrammeVolume]:
+        result = await self.session.execute(
+            select(ProgrammeVolume)
+            .where(ProgrammeVolume.programme_id == programme_id)
+            .order_by(ProgrammeVolume.activity_no, ProgrammeVolume.name_ru, ProgrammeVolume.year)
+        )
+        return list(result.scalars())
+
+    async def clear_volumes(self, programme_id: int) -> None:
+        await self.session.execute(delete(ProgrammeVolume).where(ProgrammeVolume.programme_id == programme_id))
+
+    async def progress(self, programme_id: int, activity_no: int, period: str) -> ActivityProgress | None:
+        result = await self.session.execute(
+            select(ActivityProgress).where(
+                ActivityProgress.programme_id == programme_id,
+                ActivityProgress.activity_no == activity_no,
+                ActivityProgress.period == period,
+            )
+        )
+        return result.scalar_one_or_none()
+
+    async def all_progress(self, programme_id: int) -> list[ActivityProgress]:
+        result = await self.session.execute(
+            select(ActivityProgress)
+            .where(ActivityProgress.programme_id == programme_id)
+            .order_by(ActivityProgress.activity_no, ActivityProgress.period)
+        )
+        return list(result.scalars())

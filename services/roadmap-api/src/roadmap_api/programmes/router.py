@@ -118,10 +118,12 @@ async def get_programme_plan(programme_id: RowId, session: Session, caller: Call
 async def replace_programme_financing(
     programme_id: RowId, body: FinancingReplace, session: Session, caller: Writer
 ) -> FinancingTotals:
-    """Lines are activity × source × year in thousand rubles. Every `declared` total (an activity's
-    total per year, a whole-period column, the programme block) must equal the sum of its lines;
-    otherwise the answer is a 422 naming each declared line that does not reconcile, and nothing is
-    applied."""
+    """Lines are activity × source × year in thousand rubles, each with its budget classification
+    codes (`kbk`, several per cell). Every `declared` total (an activity's total per year, a
+    whole-period column, the programme block) is reconciled with the sum of its lines: one that
+    does not add up is stored as printed and named in `warnings` (it is the printed document, not
+    an input error). Plan activities marked «не требуют финансирования» are not missing amounts;
+    activities with neither financing nor that mark are listed in `unfinanced` and `warnings`."""
     return await ProgrammeService(session, caller).replace_financing(programme_id, body)
 
 
@@ -133,5 +135,6 @@ async def replace_programme_financing(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def get_programme_financing(programme_id: RowId, session: Session, caller: Caller) -> FinancingTotals:
-    """Computed in the database; the total, the sum per year and the sum per activity reconcile."""
+    """Computed in the database; the total, the sum per year and the sum per activity reconcile.
+    `warnings` lists printed totals that do not add up and activities without financing."""
     return await ProgrammeService(session, caller).totals(programme_id)

@@ -173,7 +173,8 @@ TOTAL_COMPONENTS: frozenset[FundingSource] = frozenset(
 class FinancingLine:
     """A printed amount of one activity, source and single year — the facts sums are built from.
 
-    ``amount`` is ``None`` for an empty cell; ``truncated`` marks a cell lost where the source ends.
+    ``amount`` is ``None`` for an empty cell; ``truncated`` marks a cell lost where the source ends;
+    ``kbk`` holds the budget classification codes printed beside it (see :func:`parse_kbk_cell`).
     """
 
     activity_no: int
@@ -182,6 +183,33 @@ class FinancingLine:
     amount: Decimal | None
     row_no: str = ""
     truncated: bool = False
+    kbk: dict[str, list[str] | str | None] | None = None
+
+
+# -- budget classification codes (КБК) ------------------------------------------------------------
+
+KBK_PARTS = ("glava", "razdel_podrazdel", "tselevaya_statya", "vid_raskhodov")
+NOT_APPLICABLE = "x"
+
+
+def parse_kbk_cell(part: str, printed: str) -> list[str] | str | None:
+    """The codes of one printed KBK cell: ``None`` for an empty cell, ``"x"`` where the source
+    prints "х"/"x" (not applicable — not empty, not 0), otherwise the list of codes.
+
+    Several codes share a cell: joined with ";" in the reference files, or — in the chapter
+    (глава), section (раздел/подраздел) and expense-type (вид расходов) columns, whose codes are
+    single digit groups — separated by spaces ("805 807" is two chapters). A target article (целевая
+    статья) is printed with inner spaces ("21 4 02 R365 0" is one code), so it splits on ";" only.
+    """
+    text = printed.strip()
+    if not text:
+        return None
+    if text.lower() in {"x", "х"}:
+        return NOT_APPLICABLE
+    pieces = [p.strip() for p in text.split(";") if p.strip()]
+    if part != "tselevaya_statya":
+        pieces = [code for p in pieces for code in p.split()]
+    return pieces
 
 
 @dataclass(frozen=True, slots=True)

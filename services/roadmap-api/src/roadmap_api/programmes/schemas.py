@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from roadmap_api.common import Amount, Code, Day, Number
+from roadmap_api.common import Amount, Code, Day, Label, Number
 from roadmap_api.programmes.rules import FundingSource, PlanLevel, TermKind
 
 Year = int
@@ -78,8 +78,14 @@ class PlanItemIn(BaseModel):
     title_ru: str = Field(min_length=1, max_length=5000)
     start: TermIn
     end: TermIn
-    responsible_ru: str | None = Field(default=None, max_length=2000, description="Responsible bodies")
+    responsible_ru: str | None = Field(default=None, max_length=2000, description="Responsible bodies as printed")
     result_ru: str | None = Field(default=None, max_length=2000, description="The result document")
+    responsible_bodies: list[Label] | None = Field(
+        default=None, max_length=20, description="The responsible bodies one by one (several per activity)"
+    )
+    no_financing_needed: bool = Field(
+        default=False, description="«не требуют финансирования»: needs no money — not a missing amount"
+    )
 
 
 class PlanReplace(BaseModel):
@@ -93,6 +99,22 @@ class PlanItemRead(PlanItemIn):
     end: TermIn
 
 
+KbkCode = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[0-9A-Za-zА-Яа-яЁё][0-9A-Za-zА-Яа-яЁё .]*$")]
+KbkCell = Annotated[list[KbkCode], Field(max_length=20)] | Literal["x"] | None
+
+
+class Kbk(BaseModel):
+    """Budget classification codes (КБК) printed beside a financing line, several per cell where the
+    source prints several; ``"x"`` = not applicable (as printed), null = empty cell."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    glava: KbkCell = Field(default=None, description="Глава (chapter of the budget)")
+    razdel_podrazdel: KbkCell = Field(default=None, description="Раздел, подраздел")
+    tselevaya_statya: KbkCell = Field(default=None, description="Целевая статья")
+    vid_raskhodov: KbkCell = Field(default=None, description="Вид расходов")
+
+
 class FinancingLineIn(BaseModel):
     """An amount of one activity, source and year, in thousand rubles (empty cell = null)."""
 
@@ -102,6 +124,7 @@ class FinancingLineIn(BaseModel):
     source: FundingSource
     year: Year
     amount: Amount | None
+    kbk: Kbk | None = None
 
 
 class DeclaredTotalIn(BaseModel):
@@ -137,6 +160,28 @@ class ActivityAmount(BaseModel):
     activity_no: int
     title_ru: str | None
     amount: Number
+    no_financing_needed: bool = False
+
+
+class UnfinancedActivity(BaseModel):
+    """A plan activity without any financing line: ``no_financing_needed`` tells "needs no money"
+    (as printed) from a missing amount."""
+
+    activity_no: int
+    title_ru: str
+    no_financing_needed: bool
+
+
+class FinancingWarning(BaseModel):
+    """Something stored as printed that does not add up or contradicts the plan."""
+
+    kind: Literal["total_mismatch", "financed_but_not_needed", "missing_financing"]
+    activity_no: int | None
+    year: int | None
+    source: FundingSource | None
+    declared: Number | None = None
+    computed: Number | None = None
+    message: str
 
 
 class FinancingTotals(BaseModel):
@@ -149,4 +194,12 @@ class FinancingTotals(BaseModel):
     by_year: list[YearAmount]
     by_source: list[SourceAmount]
     by_activity: list[ActivityAmount]
+    unfinanced: list[UnfinancedActivity] = Field(default_factory=list)
     declared_checked: int = Field(description="Published totals the lines were reconciled against")
+    warnings: list[FinancingWarning] = Field(
+        default_factory=list, description="Printed totals that do not add up (stored as printed) and contradictions"
+    )
+
+
+class FinancingLineRead(FinancingLineIn):
+    pass

@@ -6,19 +6,24 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roadmap_api.audit.recorder import Audit
 from roadmap_api.models import DeclaredTotal, FinancingLine, Programme, ProgrammeItem
 from roadmap_api.programmes import rules
 from roadmap_api.programmes.errors import ProgrammeCodeTaken, ProgrammeNotFound
 from roadmap_api.programmes.repository import ProgrammeRepository
 from roadmap_api.programmes.schemas import (
     ActivityAmount,
+    FinancingLineRead,
     FinancingReplace,
     FinancingTotals,
+    FinancingWarning,
+    Kbk,
     PlanItemIn,
     PlanItemRead,
     ProgrammeCreate,
     SourceAmount,
     TermIn,
+    UnfinancedActivity,
     YearAmount,
 )
 from roadmap_api.regions import in_scope, readable_regions, require_reader, require_writer, resolve_region
@@ -59,6 +64,8 @@ def plan_item_read(row: ProgrammeItem) -> PlanItemRead:
         end=TermIn(kind=rules.TermKind(row.end_kind), on=row.end_date, text=row.end_text),
         responsible_ru=row.responsible_ru,
         result_ru=row.result_ru,
+        responsible_bodies=list(row.responsible_bodies) if row.responsible_bodies is not None else None,
+        no_financing_needed=row.no_financing_needed,
     )
 
 
@@ -67,6 +74,7 @@ class ProgrammeService:
         self.repo = ProgrammeRepository(session)
         self.principal = principal
         self.org_units = org_units
+        self.audit = Audit(session, principal.sub)
 
     async def load(self, programme_id: int, *, write: bool = False) -> Programme:
         programme = await self.repo.get(programme_id)
@@ -98,6 +106,13 @@ class ProgrammeService:
         plan = [_plan_item(i) for i in items]
         index = {(p.level, p.number): n for n, p in enumerate(plan)}
         problems = rules.check_plan(plan)
+        misplaced = [
+            FieldError(pointer=f"/items/{n}/no_financing_needed", message="only an activity is financed (or not)")
+            for n, i in enumerate(items)
+            if i.no_financing_needed and i.level is not rules.PlanLevel.ACTIVITY
+        ]
+        if misplaced:
+            raise Unprocessable(misplaced[0].message, errors=misplaced)
         if problems:
             raise Unprocessable(
                 f"{len(problems)} problem(s) in the plan; nothing was applied",
@@ -126,12 +141,21 @@ class ProgrammeService:
                 end_text=i.end.text,
                 responsible_ru=i.responsible_ru,
                 result_ru=i.result_ru,
+                responsible_bodies=list(i.responsible_bodies) if i.responsible_bodies is not None else None,
+                no_financing_needed=i.no_financing_needed,
             )
             for i in items
         ]
         self.repo.add(*rows)
         programme.version += 1
         await self.repo.flush()
+        self.audit.event(
+            region_code=programme.region_code,
+            entity="programme",
+            entity_id=programme.id,
+            action="plan_replaced",
+            after={"items": len(rows), "activities": sum(1 for r in rows if r.level == rules.PlanLevel.ACTIVITY)},
+        )
         return rows
 
     async def replace_financing(self, programme_id: int, data: FinancingReplace) -> FinancingTotals:
@@ -167,19 +191,7 @@ class ProgrammeService:
                 )
         if errors:
             raise Unprocessable(f"{len(errors)} financing line(s) are not valid; nothing was applied", errors=errors)
-        lines = [rules.FinancingLine(x.activity_no, x.source, x.year, x.amount) for x in data.lines]
-        declared = [rules.DeclaredAmount(d.activity_no, d.source, d.year, d.amount) for d in data.declared]
-        # One declared total at a time, so each refusal names the line that does not reconcile.
-        problems = [
-            FieldError(pointer=f"/declared/{n}", message=str(mismatch))
-            for n, d in enumerate(declared)
-            for mismatch in rules.reconcile(lines, [d])
-        ]
-        if problems:
-            raise Unprocessable(
-                f"{len(problems)} declared total(s) do not equal the sum of their lines; nothing was applied",
-                errors=problems,
-            )
+        # A printed total that does not add up is stored as printed: the answer's `warnings` name it.
         await self.repo.clear_financing(programme.id)
         self.repo.add(
             *(
@@ -189,6 +201,7 @@ class ProgrammeService:
                     source=x.source.value,
                     year=x.year,
                     amount=x.amount,
+                    kbk=x.kbk.model_dump() if x.kbk is not None else None,
                 )
                 for x in data.lines
             ),
@@ -208,11 +221,31 @@ class ProgrammeService:
         log.info(
             "programme_financing_replaced", programme_id=programme.id, lines=len(data.lines), by=self.principal.sub
         )
-        return await self.totals(programme.id)
+        totals = await self.totals(programme.id)
+        self.audit.event(
+            region_code=programme.region_code,
+            entity="programme",
+            entity_id=programme.id,
+            action="financing_replaced",
+            after={"lines": len(data.lines), "declared": len(data.declared), "total": totals.total},
+            reason=f"{len(totals.warnings)} warning(s)" if totals.warnings else None,
+        )
+        return totals
 
     async def totals(self, programme_id: int) -> FinancingTotals:
         programme = await self.load(programme_id)
         titles = await self.repo.activity_titles(programme.id)
+        items = [i for i in await self.repo.items(programme.id) if i.level == rules.PlanLevel.ACTIVITY]
+        not_needed = {i.number for i in items if i.no_financing_needed}
+        lines = [
+            rules.FinancingLine(x.activity_no, rules.FundingSource(x.source), x.year, x.amount)
+            for x in await self.repo.lines(programme.id)
+        ]
+        declared = [
+            rules.DeclaredAmount(d.activity_no, rules.FundingSource(d.source), d.year, d.amount)
+            for d in await self.repo.declared(programme.id)
+        ]
+        financed = {x.activity_no for x in lines}
         return FinancingTotals(
             programme_id=programme.id,
             total=await self.repo.total(programme.id),
@@ -222,8 +255,71 @@ class ProgrammeService:
                 for s, a in await self.repo.by_source(programme.id)
             ],
             by_activity=[
-                ActivityAmount(activity_no=n, title_ru=titles.get(n), amount=a)
+                ActivityAmount(activity_no=n, title_ru=titles.get(n), amount=a, no_financing_needed=n in not_needed)
                 for n, a in await self.repo.by_activity(programme.id)
             ],
-            declared_checked=await self.repo.declared_count(programme.id),
+            unfinanced=[
+                UnfinancedActivity(activity_no=i.number, title_ru=i.title_ru, no_financing_needed=i.no_financing_needed)
+                for i in items
+                if i.number not in financed
+            ],
+            declared_checked=len(declared),
+            warnings=financing_warnings(lines, declared, items),
         )
+
+    async def lines(self, programme_id: int) -> list[FinancingLineRead]:
+        programme = await self.load(programme_id)
+        return [
+            FinancingLineRead(
+                activity_no=x.activity_no,
+                source=rules.FundingSource(x.source),
+                year=x.year,
+                amount=x.amount,
+                kbk=Kbk.model_validate(x.kbk) if x.kbk is not None else None,
+            )
+            for x in await self.repo.lines(programme.id)
+        ]
+
+
+def financing_warnings(
+    lines: Sequence[rules.FinancingLine], declared: Sequence[rules.DeclaredAmount], activities: Sequence[ProgrammeItem]
+) -> list[FinancingWarning]:
+    """Printed totals that differ from the sum of their lines, money on an activity printed as
+    needing none, and plan activities with neither financing nor «не требуют финансирования»."""
+    warnings = [
+        FinancingWarning(
+            kind="total_mismatch",
+            activity_no=m.activity_no,
+            year=m.year,
+            source=m.source,
+            declared=m.declared,
+            computed=m.computed,
+            message=f"printed total does not add up — {m}",
+        )
+        for m in rules.reconcile(lines, declared)
+    ]
+    financed = {x.activity_no for x in lines}
+    for item in activities:
+        money = rules.computed_amount(lines, item.number, rules.FundingSource.TOTAL, None)
+        if item.no_financing_needed and money != 0:
+            warnings.append(
+                FinancingWarning(
+                    kind="financed_but_not_needed",
+                    activity_no=item.number,
+                    year=None,
+                    source=None,
+                    computed=money,
+                    message=f"activity {item.number} is printed as needing no financing but has {money} thousand rub.",
+                )
+            )
+        if not item.no_financing_needed and item.number not in financed:
+            warnings.append(
+                FinancingWarning(
+                    kind="missing_financing",
+                    activity_no=item.number,
+                    year=None,
+                    source=None,
+                    message=f"activity {item.number} has no financing lines and is not marked as needing none",
+                )
+            )
+    return warnings

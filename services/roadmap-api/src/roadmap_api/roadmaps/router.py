@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from roadmap_api.deps import Caller, Clock, Kpi, OrgUnits, RowId, Session
 from roadmap_api.regions import WRITER_ROLES
+from roadmap_api.roadmaps.measure_template import measure_read
 from roadmap_api.roadmaps.schemas import (
     JournalRead,
     KpisReplace,
@@ -162,12 +163,10 @@ async def replace_roadmap_kpis(
     responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
 async def create_measure(roadmap_id: RowId, body: MeasureCreate, session: Session, caller: Writer) -> MeasureRead:
-    """Problem, causes, solution and best practices used. Locked once the roadmap is approved,
-    until a revision is opened."""
-    m = await RoadmapService(session, caller).add_measure(roadmap_id, body)
-    return MeasureRead(
-        id=m.id, problem=m.problem, causes=m.causes, solution=m.solution, best_practices=m.best_practices
-    )
+    """Problem, causes, solution and best practices used; the "(Ф)" flag with proposals for the
+    federal roadmap, reused assets and catalogue best practices (unknown codes are a 422). Locked
+    once the roadmap is approved, until a revision is opened."""
+    return measure_read(await RoadmapService(session, caller).add_measure(roadmap_id, body))
 
 
 @router.post(

@@ -21,7 +21,9 @@ class KpiLink(BaseModel):
 
 
 class MeasureCreate(BaseModel):
-    """A measure: the problem, its causes, the solution and the best practices it uses."""
+    """A measure: the problem, its causes, the solution and the best practices it uses; as the
+    method's template has it, also "(Ф)" (``federal_level``) with the proposals for the federal
+    roadmap, the reused assets and catalogue best practices by code (see ``measure_template``)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -29,6 +31,16 @@ class MeasureCreate(BaseModel):
     causes: list[str] = Field(default_factory=list, max_length=50)
     solution: str = Field(min_length=1, max_length=5000)
     best_practices: list[str] = Field(default_factory=list, max_length=50)
+    federal_level: bool | None = Field(
+        default=None, description='"(Ф)": needs a federal decision; default: true when the solution carries "(Ф)"'
+    )
+    federal_proposals: list[str] = Field(default_factory=list, max_length=50, description="For the federal roadmap")
+    reused_assets: list[str] = Field(
+        default_factory=list, max_length=50, description="Own and others' ready assets: methods, templates, rules"
+    )
+    best_practice_codes: list[Code] = Field(
+        default_factory=list, max_length=50, description="Codes of the best-practice catalogue (/v1/best-practices)"
+    )
 
 
 class RoadmapCreate(BaseModel):
@@ -113,6 +125,7 @@ class KpiRead(BaseModel):
 
 class MeasureRead(MeasureCreate):
     id: int
+    federal_level: bool
 
 
 class RoadmapRead(BaseModel):

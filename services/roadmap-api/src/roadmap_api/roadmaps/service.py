@@ -14,12 +14,12 @@ from roadmap_api.models import Measure, Roadmap, RoadmapKpi, RoadmapVersion
 from roadmap_api.regions import Scope, readable_regions, require_writer, resolve_region
 from roadmap_api.roadmaps.errors import BaselineLocked, DuplicateKpi, RoadmapCompleted, RoadmapNotFound, translate
 from roadmap_api.roadmaps.journal import Journal
+from roadmap_api.roadmaps.measure_template import check_measures, measure_read, template_fields
 from roadmap_api.roadmaps.repository import RoadmapRepository
 from roadmap_api.roadmaps.schemas import (
     KpiLink,
     KpiRead,
     MeasureCreate,
-    MeasureRead,
     RoadmapCreate,
     RoadmapRead,
     RoadmapUpdate,
@@ -131,6 +131,7 @@ class RoadmapService:
     async def create(self, data: RoadmapCreate) -> RoadmapBundle:
         require_role(self.principal, Role.FEDERAL, Role.REGIONAL_ADMIN)
         _check_unique(data.kpis, "/kpis")
+        await check_measures(self.repo.session, data.measures, "/measures")
         region = await resolve_region(self.org_units, data.region_code)
         require_writer(self.principal, data.region_code, region.path if region else None)
         now = self.clock()
@@ -182,6 +183,7 @@ class RoadmapService:
             causes=list(m.causes),
             solution=m.solution,
             best_practices=list(m.best_practices),
+            **template_fields(m),
         )
 
     async def list_roadmaps(
@@ -252,6 +254,7 @@ class RoadmapService:
         async def attempt() -> Measure:
             roadmap = await self.load_for_write(roadmap_id)
             locked_baseline(roadmap, "measures")
+            await check_measures(self.repo.session, [data])
             measure = self._measure(roadmap.id, data)
             self.repo.add(measure)
             roadmap.version += 1
@@ -357,12 +360,7 @@ def roadmap_read(bundle: RoadmapBundle, values: CurrentValues) -> RoadmapRead:
         created_by=r.created_by,
         source_project_id=r.source_project_id,
         kpis=kpis,
-        measures=[
-            MeasureRead(
-                id=m.id, problem=m.problem, causes=m.causes, solution=m.solution, best_practices=m.best_practices
-            )
-            for m in bundle.measures
-        ],
+        measures=[measure_read(m) for m in bundle.measures],
         version=r.version,
         created_at=r.created_at,
         updated_at=r.updated_at,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from roadmap_api.deps import Caller, OrgUnits, RowId, Session
+from roadmap_api.deps import OrgUnits, RowId, Session
 from roadmap_api.models import Participant, SessionProject, SessionSection, WorkingGroup
-from roadmap_api.regions import WRITER_ROLES
+from roadmap_api.sessions.flows import SessionFlowService
 from roadmap_api.sessions.schemas import (
     AssessmentRead,
     BallotCreate,
@@ -17,6 +17,7 @@ from roadmap_api.sessions.schemas import (
     GroupCreate,
     GroupRead,
     ParticipantCreate,
+    ParticipantCreated,
     ParticipantRead,
     ProjectCreate,
     ProjectRead,
@@ -29,16 +30,16 @@ from roadmap_api.sessions.schemas import (
     SessionRead,
 )
 from roadmap_api.sessions.service import StrategicSessionService
-from zdrav_shared.auth import Principal, role_required
+from roadmap_api.sessions.tokens import OBSERVER, VOTING, SessionAccess, SessionWriter
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.pagination import Page, PageParams, make_page, page_params
 from zdrav_shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1/strategic-sessions", tags=["strategic-sessions"], route_class=CommittingRoute)
 
-Writer = Annotated[Principal, Depends(role_required(*WRITER_ROLES))]
 
 WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 413, 422)
+SectionCode = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.post(
@@ -50,10 +51,10 @@ WRITE_ERRORS = problem_responses(400, 401, 403, 404, 409, 413, 422)
     responses=problem_responses(400, 401, 403, 413, 422, 503),
 )
 async def create_strategic_session(
-    body: SessionCreate, session: Session, caller: Writer, org_units: OrgUnits, response: Response
+    body: SessionCreate, session: Session, caller: SessionWriter, org_units: OrgUnits, response: Response
 ) -> SessionRead:
     """A session of a region: date, theme, organisers. Writers: `federal`, or `regional_admin` of the region."""
-    created = await StrategicSessionService(session, caller, org_units).create(body)
+    created = await StrategicSessionService(session, caller.principal, org_units, caller.grant).create(body)
     response.headers["Location"] = f"/v1/strategic-sessions/{created.id}"
     return SessionRead.model_validate(created, from_attributes=True)
 
@@ -66,11 +67,13 @@ async def create_strategic_session(
     responses=problem_responses(401, 422),
 )
 async def list_strategic_sessions(
-    session: Session, caller: Caller, page: Annotated[PageParams, Depends(page_params)]
+    session: Session, caller: SessionAccess, page: Annotated[PageParams, Depends(page_params)]
 ) -> Page[SessionRead]:
     """Sessions of the regions in the caller's scope, ordered by id."""
     after = int(page.after[0]) if page.after and isinstance(page.after[0], int) else None
-    rows = await StrategicSessionService(session, caller).list_sessions(after, page.limit + 1)
+    rows = await StrategicSessionService(session, caller.principal, grant=caller.grant).list_sessions(
+        after, page.limit + 1
+    )
     return make_page([SessionRead.model_validate(r, from_attributes=True) for r in rows], page, lambda r: [r.id])
 
 
@@ -81,10 +84,12 @@ async def list_strategic_sessions(
     summary="A session with its sections, groups, participants and projects",
     responses=problem_responses(401, 403, 404, 422),
 )
-async def get_strategic_session(session_id: RowId, session: Session, caller: Caller) -> SessionDetail:
-    """Everything drafted in the session; projects show whether they were selected and what implements them."""
-    service = StrategicSessionService(session, caller)
-    found = await service.load(session_id)
+async def get_strategic_session(session_id: RowId, session: Session, caller: SessionAccess) -> SessionDetail:
+    """Everything drafted in the session; projects show whether they were selected, their status
+    after the vote and what implements them. Readable with the session's own voting or observer
+    token too (another session's token is a 403)."""
+    service = StrategicSessionService(session, caller.principal, grant=caller.grant)
+    found = await service.load(session_id, token_kinds=(OBSERVER, VOTING))
     base = SessionRead.model_validate(found, from_attributes=True).model_dump()
     return SessionDetail(
         **base,
@@ -115,10 +120,10 @@ async def get_strategic_session(session_id: RowId, session: Session, caller: Cal
     responses=WRITE_ERRORS,
 )
 async def create_session_section(
-    session_id: RowId, body: SectionCreate, session: Session, caller: Writer
+    session_id: RowId, body: SectionCreate, session: Session, caller: SessionWriter
 ) -> SectionRead:
     """`points` or `single_choice` voting, and the window `[opens_at, closes_at)` (timezone-aware)."""
-    section = await StrategicSessionService(session, caller).add_section(session_id, body)
+    section = await StrategicSessionService(session, caller.principal, grant=caller.grant).add_section(session_id, body)
     return SectionRead.model_validate(section, from_attributes=True)
 
 
@@ -130,26 +135,33 @@ async def create_session_section(
     summary="Add a working group with its moderator",
     responses=WRITE_ERRORS,
 )
-async def create_working_group(session_id: RowId, body: GroupCreate, session: Session, caller: Writer) -> GroupRead:
+async def create_working_group(
+    session_id: RowId, body: GroupCreate, session: Session, caller: SessionWriter
+) -> GroupRead:
     """A group works in a section (optional) under one moderator."""
-    group = await StrategicSessionService(session, caller).add_group(session_id, body)
+    group = await StrategicSessionService(session, caller.principal, grant=caller.grant).add_group(session_id, body)
     return GroupRead.model_validate(group, from_attributes=True)
 
 
 @router.post(
     "/{session_id}/participants",
     status_code=status.HTTP_201_CREATED,
-    response_model=ParticipantRead,
+    response_model=ParticipantCreated,
     operation_id="create_session_participant",
     summary="Add a participant",
     responses=WRITE_ERRORS,
 )
 async def create_session_participant(
-    session_id: RowId, body: ParticipantCreate, session: Session, caller: Writer
-) -> ParticipantRead:
-    """With a category (chief physician, ministry, insurance fund, college, young doctor…) and a group."""
-    participant = await StrategicSessionService(session, caller).add_participant(session_id, body)
-    return ParticipantRead.model_validate(participant, from_attributes=True)
+    session_id: RowId, body: ParticipantCreate, session: Session, caller: SessionWriter
+) -> ParticipantCreated:
+    """With a category (chief physician, ministry, insurance fund, college, young doctor…) and a
+    group; `warnings` say what the group now breaks in the session's composition rules (by default
+    one chief physician per group) — a warning, never a refusal."""
+    flows = SessionFlowService(session, caller.principal, grant=caller.grant)
+    participant, warnings = await flows.add_participant(session_id, body)
+    return ParticipantCreated(
+        **ParticipantRead.model_validate(participant, from_attributes=True).model_dump(), warnings=warnings
+    )
 
 
 @router.post(
@@ -161,10 +173,10 @@ async def create_session_participant(
     responses=WRITE_ERRORS,
 )
 async def create_session_project(
-    session_id: RowId, body: ProjectCreate, session: Session, caller: Writer
+    session_id: RowId, body: ProjectCreate, session: Session, caller: SessionWriter
 ) -> ProjectRead:
     """The project goes on its section's ballot."""
-    project = await StrategicSessionService(session, caller).add_project(session_id, body)
+    project = await StrategicSessionService(session, caller.principal, grant=caller.grant).add_project(session_id, body)
     return ProjectRead.model_validate(project, from_attributes=True)
 
 
@@ -177,14 +189,27 @@ async def create_session_project(
     responses=WRITE_ERRORS,
 )
 async def cast_ballot(
-    session_id: RowId, section_code: str, body: BallotCreate, session: Session, caller: Writer
+    session_id: RowId, section_code: SectionCode, body: BallotCreate, session: Session, caller: SessionWriter
 ) -> BallotRead:
-    """One ballot per participant and section: a second one — even sent at the same moment — is a
+    """A participant votes from their own phone with their voting token (`Authorization: Bearer
+    zv_…`, from `POST …/participants/{pid}/voting-token`) and sends only `points` or `choice`: the
+    token says who votes. The token is valid in its own session (and sections) only: used in
+    another session or section it is a 403. A moderator signed in as a user (`federal`,
+    `regional_admin` of the region) may key in a participant's paper ballot, naming
+    `participant_id`.
+
+    One ballot per participant and section: a second one — even sent at the same moment — is a
     409, as is a ballot outside the voting window. A ballot naming projects not on the section's
     ballot or breaking its point limits is a 422."""
-    row, points = await StrategicSessionService(session, caller).cast_ballot(session_id, section_code, body)
+    service = StrategicSessionService(session, caller.principal, grant=caller.grant)
+    row, points = await service.cast_ballot(session_id, section_code, body)
     return BallotRead(
-        id=row.id, section_code=section_code, participant_id=row.participant_id, points=points, cast_at=row.cast_at
+        id=row.id,
+        section_code=section_code,
+        participant_id=row.participant_id,
+        points=points,
+        cast_at=row.cast_at,
+        cast_via=row.cast_via,
     )
 
 
@@ -196,10 +221,18 @@ async def cast_ballot(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def get_section_results(
-    session_id: RowId, section_code: str, session: Session, caller: Caller
+    session_id: RowId,
+    section_code: SectionCode,
+    session: Session,
+    caller: SessionAccess,
+    top_n: Annotated[int | None, Query(ge=1, le=100, description="Override the section's top N")] = None,
 ) -> SectionResultRead:
-    """Totals and competition ranks; equal top totals are joint winners."""
-    return await StrategicSessionService(session, caller).results(session_id, section_code)
+    """Totals and competition ranks; the winners are the section's top N (its `top_n`, 1 unless
+    set; the youth session picked the best 3). Equal totals share a rank: a tie for first gives
+    joint winners, a tie across the cut keeps every tied project (`tie_at_cutoff`), and every tie
+    is listed in `ties`. Readable by the session's observers with their token."""
+    service = StrategicSessionService(session, caller.principal, grant=caller.grant)
+    return await service.results(session_id, section_code, top_n)
 
 
 @router.post(
@@ -210,11 +243,13 @@ async def get_section_results(
     responses=WRITE_ERRORS,
 )
 async def select_session_project(
-    session_id: RowId, project_id: RowId, body: SelectionCreate, session: Session, caller: Writer
+    session_id: RowId, project_id: RowId, body: SelectionCreate, session: Session, caller: SessionWriter
 ) -> ProjectRead:
     """The project becomes a draft roadmap (or an improvement project) of the session's region,
     linked both ways; selecting it twice is a 409."""
-    project = await StrategicSessionService(session, caller).select(session_id, project_id, body)
+    project = await StrategicSessionService(session, caller.principal, grant=caller.grant).select(
+        session_id, project_id, body
+    )
     return ProjectRead.model_validate(project, from_attributes=True)
 
 
@@ -227,11 +262,11 @@ async def select_session_project(
     responses=WRITE_ERRORS,
 )
 async def create_participant_evaluation(
-    session_id: RowId, body: EvaluationCreate, session: Session, caller: Writer
+    session_id: RowId, body: EvaluationCreate, session: Session, caller: SessionWriter
 ) -> AssessmentRead:
     """By a moderator, observer, organiser or peer, on a 0–10 scale; nobody assesses themselves.
     Answers the participant's aggregate after this assessment."""
-    service = StrategicSessionService(session, caller)
+    service = StrategicSessionService(session, caller.principal, grant=caller.grant)
     evaluation = await service.evaluate(session_id, body)
     return next(a for a in await service.assessments(session_id) if a.participant_id == evaluation.participant_id)
 
@@ -243,7 +278,9 @@ async def create_participant_evaluation(
     summary="Assessments aggregated per participant",
     responses=problem_responses(401, 403, 404, 422),
 )
-async def list_participant_assessments(session_id: RowId, session: Session, caller: Caller) -> list[AssessmentRead]:
+async def list_participant_assessments(
+    session_id: RowId, session: Session, caller: SessionAccess
+) -> list[AssessmentRead]:
     """Mean per evaluator role, and overall the mean of the role means (one moderator weighs as
-    much as all peers together)."""
-    return await StrategicSessionService(session, caller).assessments(session_id)
+    much as all peers together). Readable by the session's observers with their token."""
+    return await StrategicSessionService(session, caller.principal, grant=caller.grant).assessments(session_id)

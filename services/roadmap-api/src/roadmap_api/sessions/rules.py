@@ -11,6 +11,11 @@ Decisions:
 * Ranks are standard competition ranks ("1224"): equal totals share a rank and the next rank
   skips. Every project sharing the top total is a winner — a tie for first gives joint winners, as
   in the Krasnoyarsk session ("одинаковое число баллов"). A section with no points has no winner.
+* A section picks its ``top_n`` best (1 by default; the youth session picked the best 3): the
+  winners are the projects ranked ``1 … top_n`` that got any points. A tie across the cut keeps
+  every tied project (ranks "1 2 3 3" with ``top_n`` 3 give four winners) and is reported as
+  ``tie_at_cutoff`` — the organisers decide, the count does not silently drop one. Every group of
+  projects sharing a rank with points is listed in ``ties``.
 * A participant's overall assessment is the plain mean of their per-role means by default, so one
   moderator's score weighs as much as all peers' scores together (peers are many, moderators one);
   pass ``role_weights`` for a weighted mean of the role means. A participant may not assess
@@ -53,10 +58,13 @@ class SectionVoting:
     closes_at: datetime
     max_total_points: int | None = None
     max_points_per_project: int | None = None
+    top_n: int = 1
 
     def __post_init__(self) -> None:
         if self.closes_at <= self.opens_at:
             raise ValueError("closes_at must be after opens_at")
+        if self.top_n < 1:
+            raise ValueError("top_n must be at least 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,18 +195,34 @@ class Standing:
 
 
 @dataclass(frozen=True, slots=True)
+class Tie:
+    """Projects sharing one rank (with points)."""
+
+    rank: int
+    points: int
+    project_codes: list[str]
+
+
+@dataclass(frozen=True, slots=True)
 class SectionResult:
-    """Tally of a section; ``winners`` lists every project sharing the top total."""
+    """Tally of a section; ``winners`` are the projects ranked within ``top_n`` (with points)."""
 
     section_code: str
     ballots_counted: int
     standings: list[Standing]
     winners: list[str]
+    top_n: int = 1
+    ties: list[Tie] = field(default_factory=list)
 
     @property
     def tie_for_first(self) -> bool:
-        """True when more than one project won."""
-        return len(self.winners) > 1
+        """True when more than one project shares the top total."""
+        return sum(1 for s in self.standings if s.rank == 1 and s.points > 0) > 1
+
+    @property
+    def tie_at_cutoff(self) -> bool:
+        """True when a tie across the ``top_n`` cut makes more winners than ``top_n``."""
+        return len(self.winners) > self.top_n
 
 
 def tally(section: SectionVoting, ballots: Iterable[Ballot]) -> SectionResult:
@@ -226,9 +250,15 @@ def tally(section: SectionVoting, ballots: Iterable[Ballot]) -> SectionResult:
         tied_with_previous = bool(standings) and standings[-1].points == points[code]
         rank = standings[-1].rank if tied_with_previous else position
         standings.append(Standing(code, points[code], supporters[code], rank))
-    top = standings[0].points if standings else 0
-    winners = [s.project_code for s in standings if s.rank == 1] if top > 0 else []
-    return SectionResult(section.section_code, counted, standings, winners)
+    winners = [s.project_code for s in standings if s.rank <= section.top_n and s.points > 0]
+    by_rank: dict[int, list[Standing]] = {}
+    for s in standings:
+        if s.points > 0:
+            by_rank.setdefault(s.rank, []).append(s)
+    ties = [
+        Tie(rank, group[0].points, [s.project_code for s in group]) for rank, group in by_rank.items() if len(group) > 1
+    ]
+    return SectionResult(section.section_code, counted, standings, winners, section.top_n, ties)
 
 
 # -- participant assessments ------------------------------------------------------------------

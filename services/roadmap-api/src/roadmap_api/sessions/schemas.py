@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from roadmap_api.common import Code, Day, Label, Number
 from roadmap_api.improvements.rules import Category
+from roadmap_api.sessions.pipeline import ProjectStatus, refinement_overdue
 from roadmap_api.sessions.rules import EvaluatorRole, VotingMode
 
 
@@ -42,6 +43,9 @@ class SessionCreate(BaseModel):
     held_on: Day | None = None
     theme: str = Field(min_length=1, max_length=2000)
     organisers: list[Label] = Field(default_factory=list, max_length=50)
+    ends_at: AwareDatetime | None = Field(
+        default=None, description="When the session ends; default: when its last voting window closes"
+    )
 
 
 class SectionCreate(BaseModel):
@@ -57,6 +61,7 @@ class SectionCreate(BaseModel):
     closes_at: AwareDatetime
     max_total_points: int | None = Field(default=None, ge=1, le=1000)
     max_points_per_project: int | None = Field(default=None, ge=1, le=1000)
+    top_n: int = Field(default=1, ge=1, le=100, description="How many best projects the section picks")
 
     @model_validator(mode="after")
     def _window(self) -> Self:
@@ -92,11 +97,15 @@ class ProjectCreate(BaseModel):
 
 
 class BallotCreate(BaseModel):
-    """``points`` (project code → points) in a points section, ``choice`` in a single-choice one."""
+    """``points`` (project code → points) in a points section, ``choice`` in a single-choice one.
+
+    A participant votes with their own voting token and sends no ``participant_id`` (the token
+    says who votes). A moderator keying in a paper ballot signs in as a user and names the
+    participant."""
 
     model_config = ConfigDict(extra="forbid")
 
-    participant_id: int
+    participant_id: int | None = Field(default=None, ge=1, le=2_147_483_647, description="Moderators only")
     points: dict[Code, int] | None = Field(default=None, max_length=200)
     choice: Code | None = None
 
@@ -153,6 +162,7 @@ class SectionRead(BaseModel):
     closes_at: datetime
     max_total_points: int | None
     max_points_per_project: int | None
+    top_n: int
 
 
 class GroupRead(BaseModel):
@@ -169,6 +179,12 @@ class ParticipantRead(BaseModel):
     group_id: int | None
 
 
+class ParticipantCreated(ParticipantRead):
+    """The new participant, with what its group now breaks in the session's composition rules."""
+
+    warnings: list[str]
+
+
 class ProjectRead(BaseModel):
     id: int
     code: str
@@ -179,6 +195,16 @@ class ProjectRead(BaseModel):
     selected: bool
     roadmap_id: int | None
     improvement_project_id: int | None
+    status: ProjectStatus
+    refinement_due: Day | None
+    pilot_org_unit_codes: list[str] | None
+    status_changed_at: datetime | None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def refinement_overdue(self) -> bool:
+        """In refinement past its deadline (UTC date)."""
+        return refinement_overdue(self.status, self.refinement_due, datetime.now(UTC).date())
 
 
 class SessionRead(BaseModel):
@@ -187,6 +213,7 @@ class SessionRead(BaseModel):
     held_on: Day | None
     theme: str
     organisers: list[str]
+    ends_at: datetime | None
     created_by: str
     created_at: datetime
 
@@ -204,6 +231,7 @@ class BallotRead(BaseModel):
     participant_id: int
     points: dict[str, int]
     cast_at: datetime
+    cast_via: str = Field(description="`voting_token`: the participant voted; `moderator`: keyed in for them")
 
 
 class StandingRead(BaseModel):
@@ -214,14 +242,24 @@ class StandingRead(BaseModel):
     rank: int
 
 
+class TieRead(BaseModel):
+    rank: int
+    points: int
+    project_codes: list[str]
+
+
 class SectionResultRead(BaseModel):
-    """Standings by competition rank; every project sharing the top total is a (joint) winner."""
+    """Standings by competition rank; the winners are the projects ranked within ``top_n`` (with
+    points) — a tie across the cut keeps every tied project and sets ``tie_at_cutoff``."""
 
     section_code: str
     ballots_counted: int
     standings: list[StandingRead]
+    top_n: int
     winners: list[str]
     tie_for_first: bool
+    tie_at_cutoff: bool
+    ties: list[TieRead]
 
 
 class AssessmentRead(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -33,6 +34,7 @@ from roadmap_api.sessions.errors import (
     duplicate_ballot,
     translate,
 )
+from roadmap_api.sessions.pipeline import ProjectStatus
 from roadmap_api.sessions.repository import M, SessionRepository
 from roadmap_api.sessions.schemas import (
     AssessmentRead,
@@ -48,12 +50,14 @@ from roadmap_api.sessions.schemas import (
     SelectionCreate,
     SessionCreate,
     StandingRead,
+    TieRead,
 )
+from roadmap_api.sessions.tokens import OBSERVER, VOTING, Grant
 from zdrav_shared.auth import Principal, Role, require_role
 from zdrav_shared.clients.org_units import OrgUnitClient
 from zdrav_shared.logging import get_logger
 from zdrav_shared.orm import utcnow
-from zdrav_shared.problems import Unprocessable
+from zdrav_shared.problems import Forbidden, Unprocessable
 
 log = get_logger(__name__)
 
@@ -70,17 +74,40 @@ def voting(section: SessionSection, projects: list[SessionProject]) -> rules.Sec
         closes_at=as_utc(section.closes_at),
         max_total_points=section.max_total_points,
         max_points_per_project=section.max_points_per_project,
+        top_n=section.top_n,
     )
 
 
 class StrategicSessionService:
-    def __init__(self, session: AsyncSession, principal: Principal, org_units: OrgUnitClient | None = None) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        org_units: OrgUnitClient | None = None,
+        grant: Grant | None = None,
+    ) -> None:
         self.db = session
         self.repo = SessionRepository(session)
         self.principal = principal
         self.org_units = org_units
+        self.grant = grant
 
-    async def load(self, session_id: int, *, write: bool = False) -> StrategicSession:
+    async def load(
+        self, session_id: int, *, write: bool = False, token_kinds: tuple[str, ...] = (OBSERVER, VOTING)
+    ) -> StrategicSession:
+        """The session if the caller may read it (or change it, with ``write``). A session token
+        reads its own session only (403 elsewhere) and never writes; ``token_kinds`` says which
+        kinds of token may read this part of it."""
+        if self.grant is not None:
+            self.grant.require_session(session_id)
+            if write:
+                raise Forbidden("a session token cannot change the session", reason="token_read_only")
+            if self.grant.kind not in token_kinds:
+                raise Forbidden(f"a {self.grant.kind} token cannot read this", reason="token_kind")
+            own = await self.repo.get(session_id)
+            if own is None:  # pragma: no cover - a token row cascades with its session
+                raise SessionNotFound(session_id)
+            return own
         found = await self.repo.get(session_id)
         if found is None or not in_scope(self.principal, found.region_code):  # another region's: as if absent
             raise SessionNotFound(session_id)
@@ -118,6 +145,7 @@ class StrategicSessionService:
             held_on=data.held_on,
             theme=data.theme,
             organisers=list(data.organisers),
+            ends_at=as_utc(data.ends_at) if data.ends_at else None,
             created_by=self.principal.sub,
         )
         self.repo.add(created)
@@ -186,13 +214,39 @@ class StrategicSessionService:
 
     # -- voting -------------------------------------------------------------------------------
 
+    async def _voter(
+        self, session_id: int, section_code: str, data: BallotCreate
+    ) -> tuple[SessionSection, Participant]:
+        """The section and who votes: the voting token's participant, or the one a moderator names."""
+        if self.grant is not None:
+            if self.grant.kind != VOTING:
+                raise Forbidden("observers do not vote", reason="token_kind")
+            self.grant.require_session(session_id)
+            found = await self.repo.section_by_code(session_id, section_code)
+            self.grant.require_section(section_code, found is not None)
+            assert found is not None and self.grant.participant_id is not None
+            if data.participant_id is not None and data.participant_id != self.grant.participant_id:
+                raise Forbidden("a voting token votes for its own participant only", reason="token_other_participant")
+            voter = await self.repo.part(Participant, session_id, self.grant.participant_id)
+            if voter is None:  # pragma: no cover - the token cascades with its participant
+                raise SessionPartNotFound(f"participant {self.grant.participant_id} is gone")
+            return found, voter
+        parent = await self.load(session_id, write=True)
+        section = await self.section(parent.id, section_code)
+        if data.participant_id is None:
+            raise Unprocessable(
+                "name the participant (participant_id) when recording a ballot for them; "
+                "participants vote themselves with their voting token",
+                pointer="/participant_id",
+            )
+        participant = await self.part(Participant, parent.id, data.participant_id, "/participant_id")
+        assert participant is not None
+        return section, participant
+
     async def cast_ballot(
         self, session_id: int, section_code: str, data: BallotCreate, now: datetime | None = None
     ) -> tuple[SessionBallot, dict[str, int]]:
-        parent = await self.load(session_id, write=True)
-        section = await self.section(parent.id, section_code)
-        participant = await self.part(Participant, parent.id, data.participant_id, "/participant_id")
-        assert participant is not None
+        section, participant = await self._voter(session_id, section_code, data)
         projects = await self.repo.section_projects(section.id)
         cast_at = as_utc(now or utcnow())
         points = dict(data.points) if data.points is not None else {str(data.choice): 1}
@@ -204,7 +258,8 @@ class StrategicSessionService:
             raise translate(error) from error
         # Plain values: after a failed flush the session is rolled back and its objects expired.
         participant_id, section_code = participant.id, section.code
-        row = SessionBallot(section_id=section.id, participant_id=participant_id, cast_at=cast_at)
+        cast_via = "voting_token" if self.grant is not None else "moderator"
+        row = SessionBallot(section_id=section.id, participant_id=participant_id, cast_at=cast_at, cast_via=cast_via)
         self.repo.add(row)
         try:
             # The UNIQUE (section_id, participant_id) constraint decides between concurrent ballots.
@@ -221,11 +276,11 @@ class StrategicSessionService:
         given = {code: p for code, p in points.items() if p > 0}
         self.repo.add(*(BallotPoints(ballot_id=row.id, project_id=by_code[c], points=p) for c, p in given.items()))
         await self.repo.flush()
-        log.info("ballot_cast", session_id=parent.id, section=section.code)
+        log.info("ballot_cast", session_id=session_id, section=section_code, via=cast_via)
         return row, given
 
-    async def results(self, session_id: int, section_code: str) -> SectionResultRead:
-        parent = await self.load(session_id)
+    async def results(self, session_id: int, section_code: str, top_n: int | None = None) -> SectionResultRead:
+        parent = await self.load(session_id, token_kinds=(OBSERVER,))
         section = await self.section(parent.id, section_code)
         projects = await self.repo.section_projects(section.id)
         grouped: dict[int, tuple[int, dict[str, int]]] = {}
@@ -235,7 +290,10 @@ class StrategicSessionService:
             rules.Ballot(str(participant), section.code, points, as_utc(section.opens_at))
             for participant, points in grouped.values()
         ]
-        result = rules.tally(voting(section, projects), ballots)
+        config = voting(section, projects)
+        if top_n is not None:
+            config = replace(config, top_n=top_n)
+        result = rules.tally(config, ballots)
         titles = {p.code: p.title for p in projects}
         return SectionResultRead(
             section_code=result.section_code,
@@ -250,8 +308,11 @@ class StrategicSessionService:
                 )
                 for s in result.standings
             ],
+            top_n=result.top_n,
             winners=result.winners,
             tie_for_first=result.tie_for_first,
+            tie_at_cutoff=result.tie_at_cutoff,
+            ties=[TieRead(rank=t.rank, points=t.points, project_codes=t.project_codes) for t in result.ties],
         )
 
     # -- selection ----------------------------------------------------------------------------
@@ -261,8 +322,10 @@ class StrategicSessionService:
         project = await self.repo.part(SessionProject, parent.id, project_id)
         if project is None:
             raise SessionPartNotFound(f"session {parent.id} has no project {project_id}")
-        if project.selected:
+        if project.roadmap_id is not None or project.improvement_project_id is not None:
             raise AlreadySelected(f"project {project.code} is already selected for implementation")
+        if project.status == ProjectStatus.REJECTED:
+            raise AlreadySelected(f"project {project.code} was rejected", reason="project_rejected")
         if data.implement_as is ImplementAs.ROADMAP:
             assert data.life_situation is not None
             roadmaps = RoadmapService(self.db, self.principal)  # the region was checked with the session
@@ -287,6 +350,9 @@ class StrategicSessionService:
             )
             project.improvement_project_id = improvement.id
         project.selected = True
+        if project.status == ProjectStatus.DRAFTED:
+            project.status = ProjectStatus.SELECTED.value
+            project.status_changed_at = utcnow()
         await self.repo.flush()
         log.info("session_project_selected", session_id=parent.id, project_id=project.id, as_=data.implement_as.value)
         return project
@@ -323,7 +389,7 @@ class StrategicSessionService:
         return row
 
     async def assessments(self, session_id: int) -> list[AssessmentRead]:
-        parent = await self.load(session_id)
+        parent = await self.load(session_id, token_kinds=(OBSERVER,))
         people = {p.id: p for p in await self.repo.parts(Participant, parent.id)}
         evaluations = [
             rules.Evaluation(str(e.participant_id), e.evaluator, rules.EvaluatorRole(e.role), e.score)

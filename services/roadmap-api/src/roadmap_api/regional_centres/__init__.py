@@ -1,0 +1,1 @@
+"""The regional primary-care centre registry: centres, members, compliance and change notices."""
