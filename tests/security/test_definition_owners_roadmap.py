@@ -2,7 +2,8 @@
 
 A roadmap belongs to its region: ``federal`` and the region's ``regional_admin`` change it; another
 region's admin does not see it (404, as if the id did not exist — a body naming another region is
-403, region codes being public); the region's analyst reads but never writes (403). A task carried
+403, region codes being public); the region's analyst reads but never writes (403), and an operator
+is refused a roadmap-level write at the door, whatever the id (403, docs/roles.md). A task carried
 out by an organisation (``org_unit_code``) is also the hand of that organisation's ``mo_operator``:
 its status, dates, progress and actual result, comments and period reports — nothing else (403) —
 and an operator of any other organisation does not see it (404). A refused write leaves the
@@ -45,14 +46,14 @@ CALLERS: dict[str, dict[str, str]] = {
 # "federal | admin RU-MUR | admin RU-KYA | operator MUR-GP1 | operator MUR-GP2 | analyst RU-MUR"
 EXPECTED: dict[str, str] = {
     "create_roadmap": "201 | 201 | 403 | 403 | 403 | 403",
-    "update_roadmap": "200 | 200 | 404 | 404 | 404 | 403",
-    "replace_roadmap_kpis": "200 | 200 | 404 | 404 | 404 | 403",
-    "create_measure": "201 | 201 | 404 | 404 | 404 | 403",
-    "approve_roadmap": "200 | 200 | 404 | 404 | 404 | 403",
-    "start_roadmap": "200 | 200 | 404 | 404 | 404 | 403",
-    "open_revision": "201 | 201 | 404 | 404 | 404 | 403",
-    "approve_revision": "200 | 200 | 404 | 404 | 404 | 403",
-    "create_task": "201 | 201 | 404 | 404 | 404 | 403",
+    "update_roadmap": "200 | 200 | 404 | 403 | 403 | 403",
+    "replace_roadmap_kpis": "200 | 200 | 404 | 403 | 403 | 403",
+    "create_measure": "201 | 201 | 404 | 403 | 403 | 403",
+    "approve_roadmap": "200 | 200 | 404 | 403 | 403 | 403",
+    "start_roadmap": "200 | 200 | 404 | 403 | 403 | 403",
+    "open_revision": "201 | 201 | 404 | 403 | 403 | 403",
+    "approve_revision": "200 | 200 | 404 | 403 | 403 | 403",
+    "create_task": "201 | 201 | 404 | 403 | 403 | 403",
     # the polyclinic's own hand on the task it carries out
     "task_status": "200 | 200 | 404 | 200 | 404 | 403",
     "task_dates": "200 | 200 | 404 | 200 | 404 | 403",

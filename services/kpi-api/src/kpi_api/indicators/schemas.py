@@ -42,8 +42,9 @@ class ThresholdsBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    on_track_ratio: JsonNumber = Field(default=Decimal("0.95"), gt=0, le=1)
-    at_risk_ratio: JsonNumber = Field(default=Decimal("0.85"), gt=0, le=1)
+    # Stored as NUMERIC(6, 4): a fifth decimal would be rounded away (0.00001 → 0, below the bound).
+    on_track_ratio: JsonNumber = Field(default=Decimal("0.95"), gt=0, le=1, decimal_places=4)
+    at_risk_ratio: JsonNumber = Field(default=Decimal("0.85"), gt=0, le=1, decimal_places=4)
 
     @model_validator(mode="after")
     def _ordered(self) -> ThresholdsBody:

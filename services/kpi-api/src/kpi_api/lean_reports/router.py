@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Path, Query, Response
 
 from kpi_api.codes import CODE
-from kpi_api.deps import Caller, Session
+from kpi_api.deps import Caller, RegionWriter, Session
 from kpi_api.lean_reports.export import to_csv, to_xlsx
 from kpi_api.lean_reports.form import form
 from kpi_api.lean_reports.schemas import LeanForm, LeanReportPut, LeanReportRead, LeanSummary
@@ -103,7 +103,7 @@ async def put_lean_report(
     as_of: AsOf,
     body: LeanReportPut,
     session: Session,
-    caller: Caller,
+    caller: RegionWriter,
     response: Response,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> LeanReportRead:

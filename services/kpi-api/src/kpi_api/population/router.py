@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 
 from kpi_api.codes import CODE
-from kpi_api.deps import Caller, Session
+from kpi_api.deps import Caller, Session, WriterOrOperator
 from kpi_api.population.schemas import PopulationFigureCreate, PopulationRead
 from kpi_api.population.service import PopulationService
 from zdrav_shared.db import CommittingRoute
@@ -30,7 +30,7 @@ Code = Annotated[str, Path(max_length=64, pattern=CODE, description="Org unit co
     },
 )
 async def record_population(
-    code: Code, body: PopulationFigureCreate, session: Session, caller: Caller, response: Response
+    code: Code, body: PopulationFigureCreate, session: Session, caller: WriterOrOperator, response: Response
 ) -> PopulationRead:
     """`attached` (прикреплённое, default) or `resident` population on `as_of`. The figures feed the
     built-in inputs `POPULATION_ATTACHED` / `POPULATION_RESIDENT`: in analytics an org unit's value is the

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from kpi_api.codes import CODE, PERIOD
-from kpi_api.deps import Caller, Clock, Session
+from kpi_api.deps import Caller, Clock, ReportSubmitter, Session
 from kpi_api.models import OrgUnit
 from kpi_api.report_submissions.schemas import SubmissionCreate, SubmissionList, SubmissionRead
 from kpi_api.report_submissions.service import SubmissionService, read_submission
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/v1/report-submissions", tags=["reporting"], route_cl
     },
 )
 async def submit_report(
-    body: SubmissionCreate, session: Session, caller: Caller, clock: Clock, response: Response
+    body: SubmissionCreate, session: Session, caller: ReportSubmitter, clock: Clock, response: Response
 ) -> SubmissionRead:
     """Period reports take `period` (of the type's periodicity) and `submitted_at` (default now); event
     reports take `event_date`, and without `submitted_at` record an open obligation (roadmap-api opens the

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from roadmap_api.deps import Caller, OrgUnits, RowId, Session
+from roadmap_api.deps import Caller, OrgUnits, RegionWriter, RowId, Session, WriterOrOperator
 from roadmap_api.escalations.rules import Level, Status
 from roadmap_api.escalations.schemas import (
     AnswerCreate,
@@ -50,7 +50,7 @@ async def _detail(service: EscalationService, e: Escalation) -> EscalationDetail
     responses=problem_responses(400, 401, 403, 413, 422, 503),
 )
 async def create_escalation(
-    body: EscalationCreate, session: Session, caller: Caller, org_units: OrgUnits, response: Response
+    body: EscalationCreate, session: Session, caller: WriterOrOperator, org_units: OrgUnits, response: Response
 ) -> EscalationDetail:
     """It starts with the regional centre (`level: regional_centre`, `status: open`). Opened by
     `federal`, the region's `regional_admin`, or an `mo_operator` of the polyclinic (or of the
@@ -104,7 +104,7 @@ async def get_escalation(escalation_id: RowId, session: Session, caller: Caller)
     responses=STEP_ERRORS,
 )
 async def comment_escalation(
-    escalation_id: RowId, body: MessageCreate, session: Session, caller: Caller
+    escalation_id: RowId, body: MessageCreate, session: Session, caller: WriterOrOperator
 ) -> EscalationDetail:
     """By anyone who may open it; a resolved thread is a 409."""
     service = EscalationService(session, caller)
@@ -119,7 +119,7 @@ async def comment_escalation(
     responses=STEP_ERRORS,
 )
 async def raise_escalation(
-    escalation_id: RowId, body: MessageCreate, session: Session, caller: Caller
+    escalation_id: RowId, body: MessageCreate, session: Session, caller: RegionWriter
 ) -> EscalationDetail:
     """regional_centre → ministry → federal_centre, with the reason in `text`; the thread is open
     again at the new level. Above the federal centre there is nothing (409). `federal` or the
@@ -136,7 +136,7 @@ async def raise_escalation(
     responses=STEP_ERRORS,
 )
 async def answer_escalation(
-    escalation_id: RowId, body: AnswerCreate, session: Session, caller: Caller
+    escalation_id: RowId, body: AnswerCreate, session: Session, caller: RegionWriter
 ) -> EscalationDetail:
     """Recorded with who answered, at which level and when; `resolve: true` closes the thread. At the
     federal centre only `federal` answers (403 otherwise)."""
@@ -152,7 +152,7 @@ async def answer_escalation(
     responses=STEP_ERRORS,
 )
 async def resolve_escalation(
-    escalation_id: RowId, body: MessageCreate, session: Session, caller: Caller
+    escalation_id: RowId, body: MessageCreate, session: Session, caller: RegionWriter
 ) -> EscalationDetail:
     """`federal` or the region's `regional_admin`; a resolved thread takes nothing more (409)."""
     service = EscalationService(session, caller)

@@ -18,7 +18,7 @@ from roadmap_api.improvements.schemas import (
 )
 from roadmap_api.improvements.service import ImprovementService
 from roadmap_api.regions import WRITER_ROLES
-from zdrav_shared.auth import Principal, role_required
+from zdrav_shared.auth import Principal, Role, role_required
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.etags import etag
 from zdrav_shared.pagination import Page, PageParams, make_page, page_params
@@ -27,6 +27,9 @@ from zdrav_shared.problems import problem_responses
 router = APIRouter(prefix="/v1/improvement-projects", tags=["improvement-projects"], route_class=CommittingRoute)
 
 Writer = Annotated[Principal, Depends(role_required(*WRITER_ROLES))]
+# An mo_operator of the project's organisation updates its progress (status, dates, stages, metrics,
+# comments); the service tells progress from passport changes and refuses the rest.
+ProgressEditor = Annotated[Principal, Depends(role_required(*WRITER_ROLES, Role.MO_OPERATOR))]
 
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="ETag from the last read")]
 
@@ -101,7 +104,7 @@ async def update_improvement_project(
     project_id: RowId,
     body: ImprovementUpdate,
     session: Session,
-    caller: Writer,
+    caller: ProgressEditor,
     response: Response,
     if_match: IfMatch = None,
 ) -> ImprovementRead:
@@ -122,7 +125,7 @@ async def replace_improvement_stages(
     project_id: RowId,
     body: StagesReplace,
     session: Session,
-    caller: Writer,
+    caller: ProgressEditor,
     response: Response,
     if_match: IfMatch = None,
 ) -> ImprovementRead:
@@ -144,7 +147,7 @@ async def replace_improvement_metrics(
     project_id: RowId,
     body: MetricsReplace,
     session: Session,
-    caller: Writer,
+    caller: ProgressEditor,
     response: Response,
     if_match: IfMatch = None,
 ) -> ImprovementRead:

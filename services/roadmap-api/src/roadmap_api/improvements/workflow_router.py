@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from roadmap_api.deps import Caller, RowId, Session
+from roadmap_api.deps import Caller, RowId, Session, WriterOrOperator
 from roadmap_api.improvements.rules import CRITERIA_RU
 from roadmap_api.improvements.schemas import (
     CommentCreate,
@@ -46,7 +46,7 @@ async def list_new_model_criteria(caller: Caller) -> list[CriterionRead]:
     responses=problem_responses(400, 401, 403, 404, 413, 422),
 )
 async def create_improvement_comment(
-    project_id: RowId, body: CommentCreate, session: Session, caller: Caller
+    project_id: RowId, body: CommentCreate, session: Session, caller: WriterOrOperator
 ) -> CommentRead:
     """By the region's writers or an mo_operator of the project's organisation."""
     row = await ImprovementWorkflow(session, caller).comment(project_id, body)
@@ -77,7 +77,7 @@ async def list_improvement_comments(
     responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
 async def step_improvement_passport(
-    project_id: RowId, body: PassportStep, session: Session, caller: Caller, response: Response
+    project_id: RowId, body: PassportStep, session: Session, caller: WriterOrOperator, response: Response
 ) -> ImprovementRead:
     """draft → submitted → approved by the regional centre (recorded: who, when, which body); a
     submitted or approved passport may be returned to be corrected. The one who submitted it cannot

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from roadmap_api.deps import Caller, OrgUnits, RowId, Session
+from roadmap_api.deps import Caller, OrgUnits, RegionWriter, RowId, Session, WriterOrOperator
 from roadmap_api.life_situations.assessments import SelfAssessmentService
 from roadmap_api.life_situations.schemas import (
     BaselineRead,
@@ -112,7 +112,7 @@ async def update_life_situation(
     responses=problem_responses(400, 401, 403, 404, 413, 422, 503),
 )
 async def add_life_situation_institution(
-    code: SituationCode, body: InstitutionCreate, session: Session, caller: Caller, org_units: OrgUnits
+    code: SituationCode, body: InstitutionCreate, session: Session, caller: WriterOrOperator, org_units: OrgUnits
 ) -> InstitutionsRead:
     """An organisation (or subdivision) of kpi-api; urban or rural from its org unit. Answers the
     region's institutions of the life situation with warnings while there are fewer than two, or
@@ -146,7 +146,7 @@ async def create_self_assessment(
     code: SituationCode,
     body: SelfAssessmentCreate,
     session: Session,
-    caller: Caller,
+    caller: WriterOrOperator,
     org_units: OrgUnits,
     response: Response,
 ) -> SelfAssessmentRead:
@@ -219,7 +219,7 @@ async def get_self_assessment(assessment_id: RowId, session: Session, caller: Ca
     responses=problem_responses(400, 401, 403, 404, 413, 422),
 )
 async def replace_self_assessment_measurements(
-    assessment_id: RowId, body: MeasurementsReplace, session: Session, caller: Caller
+    assessment_id: RowId, body: MeasurementsReplace, session: Session, caller: WriterOrOperator
 ) -> SelfAssessmentRead:
     """The whole sample at once (e.g. grown from 6 to 12 measurements); the previous one is kept in
     the audit trail."""
@@ -235,7 +235,11 @@ async def replace_self_assessment_measurements(
     responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
 async def set_kpi_baseline_from_self_assessment(
-    roadmap_id: RowId, indicator_code: IndicatorCode, body: KpiBaselineFromAssessment, session: Session, caller: Caller
+    roadmap_id: RowId,
+    indicator_code: IndicatorCode,
+    body: KpiBaselineFromAssessment,
+    session: Session,
+    caller: RegionWriter,
 ) -> KpiBaselineRead:
     """The KPI's baseline becomes the region's self-assessment value of that indicator for the life
     situation (the worst measurement). Only while the roadmap is a draft (409 after approval, as for

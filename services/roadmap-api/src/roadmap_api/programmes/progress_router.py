@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from roadmap_api.common import Day
-from roadmap_api.deps import Caller, RowId, Session
+from roadmap_api.deps import Caller, RegionWriter, RowId, Session
 from roadmap_api.programmes.progress import ProgrammeProgressService, progress_read
 from roadmap_api.programmes.progress_schemas import (
     ProgrammeExecutionRead,
@@ -49,7 +49,7 @@ async def list_programme_financing_lines(
     responses=problem_responses(400, 401, 403, 404, 413, 422),
 )
 async def replace_programme_volumes(
-    programme_id: RowId, body: VolumesReplace, session: Session, caller: Caller
+    programme_id: RowId, body: VolumesReplace, session: Session, caller: RegionWriter
 ) -> list[VolumeRead]:
     """Activities of the plan, years of the programme; a duplicate (activity, name, year) or an
     activity not in the plan is a 422 and nothing is applied. Audited."""
@@ -80,7 +80,7 @@ async def report_programme_activity_progress(
     activity_no: ActivityNo,
     body: ProgressIn,
     session: Session,
-    caller: Caller,
+    caller: RegionWriter,
 ) -> ProgressRead:
     """An activity with an end date is reported as a whole (no `year`); an annual one
     ("ежегодно") for each year; `done` needs `completed_on` (not in the future). Replaces the

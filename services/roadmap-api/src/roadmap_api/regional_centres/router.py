@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, FastAPI, Query, Request, Response, status
 
 from roadmap_api.common import Day
-from roadmap_api.deps import Caller, OrgUnits, RowId, Session
+from roadmap_api.deps import Caller, OrgUnits, RegionWriter, RowId, Session
 from roadmap_api.regional_centres.notices import Delivery, deliver_pending
 from roadmap_api.regional_centres.schemas import (
     CentreCreate,
@@ -67,7 +67,7 @@ async def _detail(service: CentreService, centre_id: int) -> CentreDetail:
     responses=problem_responses(400, 401, 403, 409, 413, 422, 503),
 )
 async def create_regional_centre(
-    body: CentreCreate, session: Session, caller: Caller, org_units: OrgUnits, response: Response
+    body: CentreCreate, session: Session, caller: RegionWriter, org_units: OrgUnits, response: Response
 ) -> CentreRead:
     """One centre per region (a second one is a 409 naming the first). Writers: `federal`, or
     `regional_admin` of the region."""
@@ -112,7 +112,7 @@ async def get_regional_centre(centre_id: RowId, session: Session, caller: Caller
     responses=WRITE_ERRORS,
 )
 async def update_regional_centre(
-    centre_id: RowId, body: CentreUpdate, session: Session, caller: Caller, org_units: OrgUnits
+    centre_id: RowId, body: CentreUpdate, session: Session, caller: RegionWriter, org_units: OrgUnits
 ) -> CentreDetail:
     """Audited field by field."""
     service = CentreService(session, caller, org_units)
@@ -132,7 +132,7 @@ async def add_regional_centre_member(
     centre_id: RowId,
     body: MemberCreate,
     session: Session,
-    caller: Caller,
+    caller: RegionWriter,
     org_units: OrgUnits,
     request: Request,
     background: BackgroundTasks,
@@ -160,7 +160,7 @@ async def update_regional_centre_member(
     member_id: RowId,
     body: MemberUpdate,
     session: Session,
-    caller: Caller,
+    caller: RegionWriter,
     org_units: OrgUnits,
     request: Request,
     background: BackgroundTasks,
@@ -186,7 +186,7 @@ async def remove_regional_centre_member(
     centre_id: RowId,
     member_id: RowId,
     session: Session,
-    caller: Caller,
+    caller: RegionWriter,
     request: Request,
     background: BackgroundTasks,
     changed_on: Annotated[Day | None, Query(description="Date of the change; default today in the region")] = None,
@@ -234,7 +234,7 @@ async def list_regional_centre_notices(centre_id: RowId, session: Session, calle
     responses=WRITE_ERRORS,
 )
 async def deliver_regional_centre_notices(
-    centre_id: RowId, session: Session, caller: Caller, request: Request
+    centre_id: RowId, session: Session, caller: RegionWriter, request: Request
 ) -> list[NoticeRead]:
     """Without waiting for the next retry; answers every notice of the centre afterwards."""
     service = CentreService(session, caller)

@@ -30,7 +30,7 @@ from roadmap_api.deps import Session
 from roadmap_api.models import SessionToken, StrategicSession
 from roadmap_api.regions import WRITER_ROLES
 from roadmap_api.sessions.repository import SessionRepository
-from zdrav_shared.auth import Principal, RolesRequired, current_principal, require_role
+from zdrav_shared.auth import Principal, RolesRequired, current_principal
 from zdrav_shared.orm import utcnow
 from zdrav_shared.problems import Forbidden, Unauthorized
 
@@ -152,7 +152,7 @@ class SessionRolesRequired(RolesRequired):
 
     async def __call__(self, caller: SessionAccess) -> SessionCaller:  # type: ignore[override]
         if caller.grant is None:
-            require_role(caller.principal, *self.roles)
+            await super().__call__(caller.principal)  # the door of every RolesRequired
         return caller
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Response, status
 
-from roadmap_api.deps import Caller, Clock, RowId, Session
+from roadmap_api.deps import Caller, Clock, RegionWriter, RowId, Session
 from roadmap_api.versions.schemas import RevisionCreate, VersionDetail, VersionRead
 from roadmap_api.versions.service import VersionService, version_read
 from zdrav_shared.db import CommittingRoute
@@ -31,7 +31,7 @@ async def create_roadmap_revision(
     roadmap_id: RowId,
     body: RevisionCreate,
     session: Session,
-    caller: Caller,
+    caller: RegionWriter,
     clock: Clock,
     response: Response,
     if_match: IfMatch = None,
