@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -120,7 +121,8 @@ class FormTable(BaseModel):
     title_ru: str
     label_ru: str
     columns: list[FormColumn]
-    before_after_pairs: list[tuple[int, int]]
+    # [before, after] column numbers; a list of two (not a tuple) so that the schema has plain `items`
+    before_after_pairs: list[Annotated[list[int], Field(min_length=2, max_length=2)]]
     footer_ru: str | None = None
 
 

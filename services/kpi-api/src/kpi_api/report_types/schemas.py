@@ -29,6 +29,12 @@ class DueRuleBody(BaseModel):
 
 
 class DueRuleRead(DueRuleBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"rule": "day_of_next_period", "day": 5, "description_ru": "до 5-го числа следующего месяца"}]
+        }
+    )
+
     description_ru: str = Field(description="The rule as a form would print it")
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from roadmap_api.execution.rules import DueState
 from roadmap_api.tasks.rules import TaskStatus
@@ -24,6 +24,25 @@ __all__ = [
 
 class RoadmapExecutionFigure(ExecutionFigure):
     """The contract's figure of one roadmap, and the version it was measured against."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "as_of": "2025-06-30",
+                    "due": 10,
+                    "completed_on_time": 7,
+                    "completed_late": 2,
+                    "overdue": 1,
+                    "cancelled_after_approval": 0,
+                    "execution_pct": 90.0,
+                    "threshold_pct": 90.0,
+                    "meets_threshold": True,
+                    "plan_version": 2,
+                }
+            ]
+        }
+    )
 
     plan_version: int | None = Field(
         description="The approved version in force on as_of (the first approved one for an earlier date); "

@@ -30,7 +30,7 @@ from roadmap_api.deps import Session
 from roadmap_api.models import SessionToken, StrategicSession
 from roadmap_api.regions import WRITER_ROLES
 from roadmap_api.sessions.repository import SessionRepository
-from zdrav_shared.auth import Principal, RolesRequired, current_principal
+from zdrav_shared.auth import Principal, RolesRequired, current_principal, user_bearer
 from zdrav_shared.orm import utcnow
 from zdrav_shared.problems import Forbidden, Unauthorized
 
@@ -121,16 +121,26 @@ def grant_of(row: SessionToken) -> Grant:
     )
 
 
-_bearer = HTTPBearer(
+session_bearer = HTTPBearer(
     auto_error=False,
-    scheme_name="UserOrSessionToken",
-    description="A user JWT, or a strategic session's voting (zv_…) or observer (zo_…) token",
+    scheme_name="SessionToken",
+    bearerFormat="opaque session token (zv_… voting, zo_… observer)",
+    description=(
+        "A strategic session's voting token (`zv_…`, shown once when a participant's token is issued) or "
+        "observer token (`zo_…`), sent as `Authorization: Bearer …`. It is valid in its own session only."
+    ),
 )
 
 
-async def session_caller(request: Request, db: Session) -> SessionCaller:
+async def session_caller(
+    request: Request,
+    db: Session,
+    # Both schemes read the same header; declaring both tells the OpenAPI document (and its clients)
+    # that either a user JWT or a session token is accepted.
+    user: Annotated[HTTPAuthorizationCredentials | None, Depends(user_bearer)] = None,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(session_bearer)] = None,
+) -> SessionCaller:
     """FastAPI dependency: a session token (``zv_…``/``zo_…``) or a user JWT."""
-    credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
     if credentials is None:
         raise Unauthorized("a bearer token is required: a user JWT or a session token")
     token = credentials.credentials
@@ -138,7 +148,7 @@ async def session_caller(request: Request, db: Session) -> SessionCaller:
         grant = await authenticate(db, token)
         principal = Principal(sub=f"session-token:{grant.token_id}", roles=frozenset(), scope_org_units=frozenset())
         return SessionCaller(principal, grant)
-    return SessionCaller(await current_principal(request))
+    return SessionCaller(await current_principal(request, user))
 
 
 SessionAccess = Annotated[SessionCaller, Depends(session_caller)]
