@@ -81,7 +81,12 @@ def build_app(
             app.state.db = database
             app.state.http = http
             app.state.token_verifier = TokenVerifier(
-                secret=secret, jwks=jwks, audience=settings.jwt_audience, leeway_s=settings.jwt_leeway_s
+                secret=secret,
+                jwks=jwks,
+                audience=settings.jwt_audience,
+                leeway_s=settings.jwt_leeway_s,
+                max_ttl_s=settings.max_token_ttl_s,
+                max_service_ttl_s=settings.max_service_token_ttl_s,
             )
             app.state.service_token = ServiceTokenProvider(
                 settings.service_token.get_secret_value() if settings.service_token else None,
