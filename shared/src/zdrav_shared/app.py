@@ -13,6 +13,7 @@ import httpx
 from fastapi import APIRouter, FastAPI
 from prometheus_client import CollectorRegistry
 
+from zdrav_shared.allow import install_allow_header
 from zdrav_shared.auth import JwksCache, TokenVerifier
 from zdrav_shared.cors import ZdravCORSMiddleware
 from zdrav_shared.db import Database
@@ -120,6 +121,7 @@ def build_app(
     app.state.alembic_head = head
     app.state.alembic_revisions = alembic_revisions(migrations_dir)
     install_problem_handlers(app)
+    install_allow_header(app)
     install_docs(app)
     app.include_router(health_router())
     for router in routers:
