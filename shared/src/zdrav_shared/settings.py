@@ -49,6 +49,9 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = 1_048_576
     # A request body must have fully arrived this long after its headers (slow clients get a 408); 0 = off.
     body_read_timeout_s: float = Field(default=30.0, ge=0)
+    # A request's line and headers must have fully arrived this long after the connection opened or the
+    # previous response ended, or the connection is closed (zdrav_shared.http_protocol); 0 = off.
+    header_read_timeout_s: float = Field(default=10.0, ge=0)
     # FastAPI's built-in OpenTelemetry hooks. Off by default: the services export Prometheus metrics
     # themselves, and with OpenTelemetry unconfigured the hooks still look up the global providers
     # (environment variables included) on every request — ~4 % of a single survey response.
