@@ -20,6 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from dev_secret import jwt_secret
 
+# zdrav_shared.http_protocol.UVICORN_HTTP: uvicorn with a deadline on request headers (slow clients).
+UVICORN_HTTP = "zdrav_shared.http_protocol:HttpToolsProtocol"
+
 ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var"
 
@@ -153,7 +156,7 @@ def main() -> int:
         for service in SERVICES:
             command = [
                 sys.executable, "-m", "uvicorn", f"{service.package}.app:create_app", "--factory",
-                "--host", "127.0.0.1", "--port", str(service.port), "--no-access-log",
+                "--host", "127.0.0.1", "--port", str(service.port), "--no-access-log", "--http", UVICORN_HTTP,
             ]  # fmt: skip
             processes.append((service, subprocess.Popen(command, env=env, cwd=ROOT)))
         for service, process in processes:

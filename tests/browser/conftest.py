@@ -54,6 +54,7 @@ from browser_support import (
 )
 from stack import ROOT, free_port
 
+from zdrav_shared.http_protocol import UVICORN_HTTP
 from zdrav_shared.migrations import upgrade
 
 
@@ -117,7 +118,8 @@ def zdrav(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Zdrav]:
         for key, package in SERVICES:
             logs[key] = workdir / f"{key}-api.log"
             command = [sys.executable, "-m", "uvicorn", f"{package}.app:create_app", "--factory",
-                       "--host", "127.0.0.1", "--port", str(ports[key]), "--no-access-log"]  # fmt: skip
+                       "--http", UVICORN_HTTP, "--host", "127.0.0.1", "--port", str(ports[key]),
+                       "--no-access-log"]  # fmt: skip
             with logs[key].open("wb") as log:
                 processes.append(subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT))
         for (key, _), process in zip(SERVICES, processes, strict=True):

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from zdrav_shared.http_protocol import UVICORN_HTTP
 from zdrav_shared.migrations import upgrade
 from zdrav_shared.testing import TEST_JWT_SECRET, postgres_admin_url
 
@@ -45,7 +46,7 @@ class ServiceProcess:
         log = self.log_path.open("ab")
         command = [
             sys.executable, "-m", "uvicorn", f"{self.package}.app:create_app", "--factory",
-            "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log",
+            "--host", "127.0.0.1", "--port", str(self.port), "--no-access-log", "--http", UVICORN_HTTP,
         ]  # fmt: skip
         self.process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
 

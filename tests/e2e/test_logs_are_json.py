@@ -20,6 +20,7 @@ import httpx
 import pytest
 from stack import ROOT, free_port
 
+from zdrav_shared.http_protocol import UVICORN_HTTP
 from zdrav_shared.migrations import upgrade
 from zdrav_shared.testing import TEST_JWT_SECRET, auth
 
@@ -48,7 +49,7 @@ class Running:
 def _start(name: str, package: str, port: int, env: dict[str, str], workdir: Path) -> Running:
     stdout, stderr = workdir / f"{name}.out", workdir / f"{name}.err"
     command = [sys.executable, "-m", "uvicorn", f"{package}.app:create_app", "--factory",
-               "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+               "--host", "127.0.0.1", "--port", str(port), "--http", UVICORN_HTTP]  # fmt: skip
     process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=stdout.open("wb"), stderr=stderr.open("wb"))
     return Running(name, f"http://127.0.0.1:{port}", process, stdout, stderr)
 

@@ -13,6 +13,7 @@ import httpx
 from fastapi import APIRouter, FastAPI
 from prometheus_client import CollectorRegistry
 
+from zdrav_shared.allow import install_allow_header
 from zdrav_shared.auth import JwksCache, TokenVerifier
 from zdrav_shared.cors import ZdravCORSMiddleware
 from zdrav_shared.db import Database
@@ -81,7 +82,12 @@ def build_app(
             app.state.db = database
             app.state.http = http
             app.state.token_verifier = TokenVerifier(
-                secret=secret, jwks=jwks, audience=settings.jwt_audience, leeway_s=settings.jwt_leeway_s
+                secret=secret,
+                jwks=jwks,
+                audience=settings.jwt_audience,
+                leeway_s=settings.jwt_leeway_s,
+                max_ttl_s=settings.max_token_ttl_s,
+                max_service_ttl_s=settings.max_service_token_ttl_s,
             )
             app.state.service_token = ServiceTokenProvider(
                 settings.service_token.get_secret_value() if settings.service_token else None,
@@ -115,6 +121,7 @@ def build_app(
     app.state.alembic_head = head
     app.state.alembic_revisions = alembic_revisions(migrations_dir)
     install_problem_handlers(app)
+    install_allow_header(app)
     install_docs(app)
     app.include_router(health_router())
     for router in routers:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Annotated, Any
 
 import httpx
@@ -19,17 +18,12 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from zdrav_shared.problems import Forbidden, ServiceUnavailable, Unauthorized
+from zdrav_shared.tokens import MAX_SERVICE_TOKEN_TTL_S, MAX_USER_TOKEN_TTL_S, ROLES, Role
 from zdrav_shared.tokens import issue_token as issue_token  # re-exported: tests and demo loaders sign here
 
+__all__ = ["ROLES", "Role"]  # Role lives in zdrav_shared.tokens (make token reads it without FastAPI)
+
 FEDERATION_CODE = "RU"
-
-
-class Role(StrEnum):
-    FEDERAL = "federal"
-    REGIONAL_ADMIN = "regional_admin"
-    MO_OPERATOR = "mo_operator"
-    ANALYST = "analyst"
-    SERVICE = "service"
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +129,8 @@ class TokenVerifier:
         audience: str | None = None,
         leeway_s: int = 30,
         cache_size: int = 4096,
+        max_ttl_s: int = MAX_USER_TOKEN_TTL_S,
+        max_service_ttl_s: int = MAX_SERVICE_TOKEN_TTL_S,
     ) -> None:
         if secret is None and jwks is None:
             raise ValueError("configure ZDRAV_JWT_SECRET (HS256) or ZDRAV_JWKS_URL (RS256)")
@@ -142,6 +138,8 @@ class TokenVerifier:
         self.jwks = jwks
         self.audience = audience
         self.leeway_s = leeway_s
+        self.max_ttl_s = max_ttl_s
+        self.max_service_ttl_s = max_service_ttl_s
         self.cache_size = cache_size
         self._verified: dict[str, tuple[Principal, float]] = {}
 
@@ -194,7 +192,26 @@ class TokenVerifier:
             raise Unauthorized("the token signature is not valid") from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"the token is not valid: {exc}") from exc
-        return principal_from_claims(claims)
+        principal = principal_from_claims(claims)
+        self._check_lifetime(principal)
+        return principal
+
+    def _check_lifetime(self, principal: Principal) -> None:
+        """Refuse a token that lives longer than allowed (401): ``exp − iat``, or ``exp − now`` for a
+        token without ``iat``. Service tokens (the ``service`` role) have their own, larger maximum."""
+        claims = principal.claims
+        exp, iat = claims["exp"], claims.get("iat")
+        start = iat if isinstance(iat, int | float) and not isinstance(iat, bool) else time.time()
+        lifetime = float(exp) - float(start)
+        service = Role.SERVICE in principal.roles
+        limit = self.max_service_ttl_s if service else self.max_ttl_s
+        if lifetime > limit + self.leeway_s:
+            kind = "service" if service else "user"
+            raise Unauthorized(
+                f"the token is valid for {lifetime:.0f} s; a {kind} token may be valid for at most {limit} s "
+                "(ask the identity provider for a shorter-lived one)",
+                reason="token_lifetime",
+            )
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
@@ -263,8 +280,21 @@ async def current_principal(
         raise Unauthorized(KIOSK_TOKEN_ELSEWHERE, reason="kiosk_token")
     verifier: TokenVerifier = request.app.state.token_verifier
     principal = await verifier.verify(token)
+    require_known_role(principal)
     request.state.principal = principal
     return principal
+
+
+def require_known_role(principal: Principal) -> None:
+    """Raise 403 for a signed token that carries no role the platform knows (no ``roles`` claim, an
+    empty one, or only unknown names): what it may do would otherwise be whatever needs no role."""
+    if not principal.roles:
+        raise Forbidden(f"the token carries no roles; it needs at least one of: {', '.join(ROLES)}", reason="no_roles")
+    if not any(r in ROLES for r in principal.roles):
+        raise Forbidden(
+            f"the token's roles ({', '.join(sorted(principal.roles))}) are none of: {', '.join(ROLES)}",
+            reason="no_roles",
+        )
 
 
 class RolesRequired:

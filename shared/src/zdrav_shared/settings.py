@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from zdrav_shared.tokens import MAX_SERVICE_TOKEN_TTL_S, MAX_USER_TOKEN_TTL_S
+
 
 class ServiceSettings(BaseSettings):
     """Configuration common to every service; built once and passed to ``create_app``."""
@@ -47,6 +49,9 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = 1_048_576
     # A request body must have fully arrived this long after its headers (slow clients get a 408); 0 = off.
     body_read_timeout_s: float = Field(default=30.0, ge=0)
+    # A request's line and headers must have fully arrived this long after the connection opened or the
+    # previous response ended, or the connection is closed (zdrav_shared.http_protocol); 0 = off.
+    header_read_timeout_s: float = Field(default=10.0, ge=0)
     # FastAPI's built-in OpenTelemetry hooks. Off by default: the services export Prometheus metrics
     # themselves, and with OpenTelemetry unconfigured the hooks still look up the global providers
     # (environment variables included) on every request — ~4 % of a single survey response.
@@ -60,6 +65,16 @@ class ServiceSettings(BaseSettings):
     jwks_url: str | None = Field(default=None, validation_alias=AliasChoices("ZDRAV_JWKS_URL", "jwks_url"))
     jwt_audience: str | None = Field(default=None, validation_alias=AliasChoices("ZDRAV_JWT_AUDIENCE", "jwt_audience"))
     jwt_leeway_s: int = 30
+    # The longest lifetime (exp − iat) of a token accepted (401 beyond): user tokens, and tokens with the
+    # `service` role (a fixed ZDRAV_SERVICE_TOKEN may outlive a person's session).
+    max_token_ttl_s: int = Field(
+        default=MAX_USER_TOKEN_TTL_S, gt=0, validation_alias=AliasChoices("ZDRAV_MAX_TOKEN_TTL_S", "max_token_ttl_s")
+    )
+    max_service_token_ttl_s: int = Field(
+        default=MAX_SERVICE_TOKEN_TTL_S,
+        gt=0,
+        validation_alias=AliasChoices("ZDRAV_MAX_SERVICE_TOKEN_TTL_S", "max_service_token_ttl_s"),
+    )
 
     kpi_url: str = Field(default="http://127.0.0.1:8001", validation_alias=AliasChoices("ZDRAV_KPI_URL", "kpi_url"))
     survey_url: str = Field(

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from zdrav_shared.auth import issue_token
 from zdrav_shared.migrations import upgrade
 from zdrav_shared.routes import DOCUMENTED_HEADERS
+from zdrav_shared.tokens import MAX_SERVICE_TOKEN_TTL_S, MAX_USER_TOKEN_TTL_S, Role
 
 TEST_JWT_SECRET = "test-secret-not-for-production-0123456789abcdef"
 DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
@@ -101,7 +102,11 @@ def token(
     ttl_s: int = 3600,
     secret: str = TEST_JWT_SECRET,
 ) -> str:
-    """A signed HS256 token for tests."""
+    """A signed HS256 token for tests: ``iat`` now, and a lifetime the services accept (a longer one is a
+    mistake in the test, refused here rather than as a puzzling 401)."""
+    limit = MAX_SERVICE_TOKEN_TTL_S if Role.SERVICE in roles else MAX_USER_TOKEN_TTL_S
+    if ttl_s > limit:
+        raise ValueError(f"a test token may be valid for at most {limit} s (ZDRAV_MAX_TOKEN_TTL_S)")
     return issue_token(secret, sub, list(roles), list(scope), ttl_s=ttl_s)
 
 

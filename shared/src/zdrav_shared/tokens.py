@@ -13,9 +13,35 @@ import hmac
 import json
 import time
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import Any
 
 _HEADER = {"alg": "HS256", "typ": "JWT"}
+
+
+class Role(StrEnum):
+    """Every role a token may carry: the one list that ``auth`` checks and ``make token`` offers."""
+
+    FEDERAL = "federal"
+    REGIONAL_ADMIN = "regional_admin"
+    MO_OPERATOR = "mo_operator"
+    ANALYST = "analyst"
+    SERVICE = "service"
+
+
+ROLES: tuple[str, ...] = tuple(r.value for r in Role)
+
+MAX_USER_TOKEN_TTL_S = 24 * 3600
+"""The longest lifetime (``exp − iat``) of a user token the services accept (``ZDRAV_MAX_TOKEN_TTL_S``)."""
+MAX_SERVICE_TOKEN_TTL_S = 30 * 24 * 3600
+"""The same for a token with the ``service`` role (``ZDRAV_MAX_SERVICE_TOKEN_TTL_S``): a fixed
+``ZDRAV_SERVICE_TOKEN`` from the identity provider may live longer than a person's session; the
+tokens the services mint themselves live 15 minutes."""
+
+
+def unknown_roles(roles: Sequence[str]) -> list[str]:
+    """The roles in ``roles`` that no part of the platform knows."""
+    return [r for r in roles if r not in ROLES]
 
 
 def _b64(data: bytes) -> str:

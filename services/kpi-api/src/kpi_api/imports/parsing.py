@@ -9,14 +9,18 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
+from xml.etree.ElementTree import ParseError
 
+from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
 
-from zdrav_shared.problems import Unprocessable
+from zdrav_shared.problems import PayloadTooLarge, Unprocessable
+from zdrav_shared.uploads import SheetLimits, check_declared_size, check_xlsx_package, is_zip
 
 MAX_ROWS = 20_000
-XLSX_MAGIC = b"PK\x03\x04"
+LIMITS = SheetLimits(max_rows=MAX_ROWS)
 
 
 def _cell_text(value: object) -> str:
@@ -31,20 +35,49 @@ def _cell_text(value: object) -> str:
 
 
 def _read_xlsx(content: bytes) -> list[list[str]]:
+    """The first sheet's rows, streamed: the package is checked first (zdrav_shared.uploads), the sheet's
+    declared size next, and reading stops at the row, column and cell limits — so neither a zip bomb,
+    an entity declaration nor ``<dimension ref="A1:XFD8000"/>`` over two cells costs more than a row."""
+    check_xlsx_package(content, LIMITS)
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, ParseError, DefusedXmlException) as exc:
         raise Unprocessable("the file is not a readable XLSX workbook", pointer="/file") from exc
     try:
+        if not book.worksheets:
+            raise Unprocessable("the workbook has no sheet", pointer="/file")
         sheet = book.worksheets[0]
-        rows: list[list[str]] = []
-        for raw in sheet.iter_rows(values_only=True):
-            if len(rows) > MAX_ROWS:
-                raise Unprocessable(f"the file has more than {MAX_ROWS} rows; split it", pointer="/file")
-            rows.append([_cell_text(v) for v in raw])
-        return rows
+        check_declared_size(sheet.max_row, sheet.max_column, LIMITS)
+        # Read without the declared size: rows then come as long as their last cell, not padded to it.
+        sheet.reset_dimensions()
+        return _sheet_rows(sheet.iter_rows(values_only=True))
+    except (KeyError, ValueError, ParseError, DefusedXmlException) as exc:
+        raise Unprocessable("the file is not a readable XLSX workbook", pointer="/file") from exc
     finally:
         book.close()
+
+
+def _sheet_rows(raw_rows: Iterable[tuple[object, ...]]) -> list[list[str]]:
+    rows: list[list[str]] = []
+    cells = 0
+    for raw in raw_rows:
+        if len(rows) > MAX_ROWS:
+            raise Unprocessable(f"the file has more than {MAX_ROWS} rows; split it", pointer="/file")
+        values = [_cell_text(v) for v in raw[: LIMITS.max_columns]]
+        if len(raw) > LIMITS.max_columns and any(v is not None for v in raw[LIMITS.max_columns :]):
+            raise PayloadTooLarge(
+                f"row {len(rows) + 1} has a value beyond column {LIMITS.max_columns}; at most "
+                f"{LIMITS.max_columns} columns are read"
+            )
+        while values and not values[-1]:  # trailing empty (formatted) cells
+            values.pop()
+        cells += len(values)
+        if cells > LIMITS.max_cells:
+            raise PayloadTooLarge(f"the sheet has more than {LIMITS.max_cells} cells; split it")
+        rows.append(values)
+    # As wide as the widest row, as openpyxl pads them when a sheet's dimension is right.
+    width = max((len(r) for r in rows), default=0)
+    return [r + [""] * (width - len(r)) for r in rows]
 
 
 def _read_csv(content: bytes) -> list[list[str]]:
@@ -69,7 +102,7 @@ def _read_csv(content: bytes) -> list[list[str]]:
 
 def read_table(content: bytes, required: tuple[str, ...]) -> list[dict[str, str]]:
     """Rows as dicts keyed by the header (lower-cased); blank rows are skipped but keep their numbers."""
-    grid = _read_xlsx(content) if content.startswith(XLSX_MAGIC) else _read_csv(content)
+    grid = _read_xlsx(content) if is_zip(content) else _read_csv(content)
     if not grid:
         raise Unprocessable("the file is empty", pointer="/file")
     header = [h.strip().lower() for h in grid[0]]
