@@ -63,7 +63,7 @@ def fuzz(name: str, url: str, reports: Path) -> int:
         "--report-junit-path", str(reports / f"{name}.xml"),
     ]  # fmt: skip
     started = time.monotonic()
-    code = subprocess.call(command, cwd=ROOT)
+    code = subprocess.call(command, cwd=reports)  # schemathesis keeps its own state in .schemathesis there
     print(f"· {name}: schemathesis exited {code} after {time.monotonic() - started:.0f} s", flush=True)
     return code
 
