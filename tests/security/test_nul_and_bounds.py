@@ -318,3 +318,13 @@ async def test_booleans_are_true_or_false(clients: dict[str, httpx.AsyncClient],
         "submit": flag,
     }
     _refused(await clients["kpi-api"].post("/v1/values", json=values, headers=FEDERAL), "/submit")
+
+
+async def test_a_ratio_finer_than_its_column(clients: dict[str, httpx.AsyncClient]) -> None:
+    """0.00001 passed `> 0` but was stored as 0.0000 (NUMERIC(6, 4)), and every later read of the indicator
+    (the list, the quarterly report) failed on it with a 500 (found by the contract fuzzer)."""
+    kpi = clients["kpi-api"]
+    indicator = {"code": "FINE", "name_ru": "Доля", "unit": "%", "kind": "input", "direction": "higher_is_better",
+                 "periodicity": "quarter", "thresholds": {"on_track_ratio": 0.9, "at_risk_ratio": 0.00001}}  # fmt: skip
+    _refused(await kpi.post("/v1/indicators", json=indicator, headers=FEDERAL), "/thresholds/at_risk_ratio")
+    assert (await kpi.get("/v1/indicators", headers=FEDERAL)).status_code == 200

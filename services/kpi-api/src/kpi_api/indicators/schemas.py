@@ -43,8 +43,9 @@ class ThresholdsBody(RequestModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    on_track_ratio: JsonNumber = Field(default=Decimal("0.95"), gt=0, le=1)
-    at_risk_ratio: JsonNumber = Field(default=Decimal("0.85"), gt=0, le=1)
+    # At most the column's four decimal places: 0.00001 would be stored as 0.0000, a ratio that is not > 0.
+    on_track_ratio: JsonNumber = Field(default=Decimal("0.95"), gt=0, le=1, decimal_places=4)
+    at_risk_ratio: JsonNumber = Field(default=Decimal("0.85"), gt=0, le=1, decimal_places=4)
 
     @model_validator(mode="after")
     def _ordered(self) -> ThresholdsBody:
