@@ -63,6 +63,10 @@ browser: install ## Browser tests: headless Debian chromium (Playwright) against
 e2e: install ## End-to-end: the three services as real processes on PostgreSQL
 	@$(UV) run --no-sync pytest tests/e2e -q -p no:logging -m e2e
 
+.PHONY: fuzz
+fuzz: install ## schemathesis over openapi/*.json against the three running services on PostgreSQL: no 5xx, answers as documented
+	@$(UV) run --no-sync python tests/fuzz/run.py
+
 .PHONY: ci
 ci: ## Exactly what CI runs
 	@bash .ci/run

@@ -32,6 +32,7 @@ from zdrav_shared.openapi import finish_document
 from zdrav_shared.problems import Problem, install_problem_handlers
 from zdrav_shared.replica import ReadMetrics, Reads
 from zdrav_shared.settings import ServiceSettings
+from zdrav_shared.validation import SafeUrlMiddleware
 
 Startup = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -129,6 +130,7 @@ def build_app(
     _finish_openapi(app, _local_url(settings))
     # Each one added wraps the ones before: the request id (added last) must be bound before anything
     # logs or measures; CORS sits outside the body limits so that a browser can read their 413/408.
+    app.add_middleware(SafeUrlMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, path_limits=body_limits)
     app.add_middleware(BodyReadTimeoutMiddleware, timeout_s=settings.body_read_timeout_s)
     app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field, model_validator
+from pydantic import AfterValidator, Field
 
 from zdrav_shared.contracts.execution import JsonNumber
 from zdrav_shared.periods import InvalidPeriod, Period
@@ -52,34 +52,3 @@ def as_utc(moment: datetime) -> datetime:
     """An instant in UTC. SQLite keeps no offset, so a value read back without one is UTC (every
     instant is stored converted to UTC)."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _nul_at(value: Any, pointer: str = "") -> str | None:
-    """The JSON pointer of the first text holding a NUL character, or None."""
-    if isinstance(value, str):
-        return pointer or "/" if "\x00" in value else None
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found = _nul_at(key, pointer) or _nul_at(item, f"{pointer}/{key}")
-            if found:
-                return found
-    if isinstance(value, list):
-        for n, item in enumerate(value):
-            found = _nul_at(item, f"{pointer}/{n}")
-            if found:
-                return found
-    return None
-
-
-class TextSafeModel(BaseModel):
-    """A request body whose texts hold no NUL character (PostgreSQL cannot store one: it would be a
-    500 there and a silent difference on SQLite). The platform-wide request base of issue 13, which
-    refuses every control character, takes its place when the branches meet."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_nul(cls, data: Any) -> Any:
-        where = _nul_at(data)
-        if where is not None:
-            raise ValueError(f"text at {where} holds a NUL character")
-        return data

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from roadmap_api.sessions.rules import (
+    DEFAULT_MAX_POINTS_PER_PROJECT,
     Ballot,
     BallotOutsideWindow,
     DuplicateBallot,
@@ -73,6 +74,13 @@ class TestValidateBallot:
             validate_ballot(section, Ballot("u1", "s1", {"p1": -1, "p2": 3}, DURING), voted=set())
         with pytest.raises(InvalidBallot, match="at least one"):
             validate_ballot(section, Ballot("u1", "s1", {"p1": 0}, DURING), voted=set())
+
+    def test_a_section_without_a_per_project_maximum_has_the_default_one(self) -> None:
+        section = points_section()
+        validate_ballot(section, Ballot("u1", "s1", {"p1": DEFAULT_MAX_POINTS_PER_PROJECT}, DURING), voted=set())
+        for points in (DEFAULT_MAX_POINTS_PER_PROJECT + 1, 2_147_483_648, 9_223_372_036_854_775_807):
+            with pytest.raises(InvalidBallot, match=f"at most {DEFAULT_MAX_POINTS_PER_PROJECT} points per project"):
+                validate_ballot(section, Ballot("u1", "s1", {"p1": points}, DURING), voted=set())
 
     def test_single_choice(self) -> None:
         section = single_section()

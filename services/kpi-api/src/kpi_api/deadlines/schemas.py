@@ -6,9 +6,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kpi_api.indicators.rules import Periodicity
 from kpi_api.numbers import JsonNumber
+from zdrav_shared.validation import RequestModel
 
 
-class DeadlineRuleFields(BaseModel):
+class DeadlineRuleFields(RequestModel):
     """The ``day_of_month``-th (calendar or working) day of the month ``months_after`` the period ends."""
 
     model_config = ConfigDict(extra="forbid")

@@ -9,6 +9,7 @@ from kpi_api.indicators.rules import Aggregation, Direction, IndicatorKind, Peri
 from kpi_api.numbers import InputNumber, JsonNumber
 from kpi_api.sources.rules import SourceMetric
 from zdrav_shared.contracts.org_units import OrgUnitLevel
+from zdrav_shared.validation import RequestModel
 
 CODE_PATTERN = r"^[A-Z][A-Z0-9_]{0,63}$"
 OWNER_PATTERN = r"^[A-Z0-9][A-Z0-9.\-]{0,63}$"
@@ -37,12 +38,12 @@ FORMULA_DESCRIPTION = (
 )
 
 
-class ThresholdsBody(BaseModel):
+class ThresholdsBody(RequestModel):
     """Attainment (value ÷ target, direction-aware) from which a value is ``on_track`` or ``at_risk``."""
 
     model_config = ConfigDict(extra="forbid")
 
-    # Stored as NUMERIC(6, 4): a fifth decimal would be rounded away (0.00001 → 0, below the bound).
+    # At most the column's four decimal places: 0.00001 would be stored as 0.0000, a ratio that is not > 0.
     on_track_ratio: JsonNumber = Field(default=Decimal("0.95"), gt=0, le=1, decimal_places=4)
     at_risk_ratio: JsonNumber = Field(default=Decimal("0.85"), gt=0, le=1, decimal_places=4)
 
@@ -53,7 +54,7 @@ class ThresholdsBody(BaseModel):
         return self
 
 
-class IndicatorCreate(BaseModel):
+class IndicatorCreate(RequestModel):
     """A new catalogue entry. Inputs take ``aggregation`` (over org units) and ``time_aggregation``
     (over periods), both ``sum`` by default, or ``aggregation: ratio`` (values carry numerator and
     denominator; every roll-up is a ratio of sums); formula indicators take a ``formula`` instead."""
@@ -108,7 +109,7 @@ class IndicatorCreate(BaseModel):
     effective_from: date | None = Field(default=None, description="First day the formula applies to")
 
 
-class IndicatorUpdate(BaseModel):
+class IndicatorUpdate(RequestModel):
     """Fields to change. A new ``formula`` needs ``effective_from``: periods starting before it keep the
     formula they had, and it may not start where an input has approved values. Code, owner, kind and
     periodicity cannot change. ``active: false`` switches the indicator off (no new values). Every

@@ -7,9 +7,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kpi_api.lean_reports.form import Aggregation, RowType
 from kpi_api.numbers import InputNumber, JsonNumber
+from zdrav_shared.validation import RequestModel
 
 
-class RatioCell(BaseModel):
+class RatioCell(RequestModel):
     """A share entered with its counts: ``numerator`` of ``denominator`` (the share is their ratio × 100)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -18,7 +19,7 @@ class RatioCell(BaseModel):
     denominator: InputNumber
 
 
-class LeanRowBody(BaseModel):
+class LeanRowBody(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     table: int = Field(ge=1, le=3)
@@ -29,7 +30,7 @@ class LeanRowBody(BaseModel):
     )
 
 
-class LeanReportPut(BaseModel):
+class LeanReportPut(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={

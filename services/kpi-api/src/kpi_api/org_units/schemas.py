@@ -6,9 +6,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kpi_api.population.rules import SettlementType, Subordination
 from zdrav_shared.contracts.org_units import OrgUnitLevel, OrgUnitRef
+from zdrav_shared.validation import RequestModel
 
 
-class OrgUnitCreate(BaseModel):
+class OrgUnitCreate(RequestModel):
     """A new org unit; ``timezone`` is required for regions (IANA), optional elsewhere."""
 
     model_config = ConfigDict(
@@ -52,7 +53,7 @@ class OrgUnitCreate(BaseModel):
     )
 
 
-class OrgUnitUpdate(BaseModel):
+class OrgUnitUpdate(RequestModel):
     """Fields to change; absent fields stay as they are."""
 
     model_config = ConfigDict(extra="forbid")

@@ -6,9 +6,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kpi_api.numbers import InputNumber, JsonNumber
 from kpi_api.population.rules import PopulationKind, SettlementType, Subordination
+from zdrav_shared.validation import RequestModel
 
 
-class PopulationFigureCreate(BaseModel):
+class PopulationFigureCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"as_of": "2025-01-01", "value": 4310, "kind": "attached"}]}
     )

@@ -6,6 +6,7 @@ from enum import StrEnum
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from kpi_api.numbers import JsonNumber
+from zdrav_shared.validation import RequestModel
 
 
 class SubmissionStatus(StrEnum):
@@ -14,7 +15,7 @@ class SubmissionStatus(StrEnum):
     MISSING = "missing"
 
 
-class SubmissionCreate(BaseModel):
+class SubmissionCreate(RequestModel):
     """A report submitted (``submitted_at``, default now for period reports), or — for an event report
     without ``submitted_at`` — an obligation opened by the event. Posting the same report type, org
     unit and period (or event date) again completes or repeats it: an idempotent upsert."""

@@ -7,11 +7,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from kpi_api.indicators.rules import Periodicity
 from kpi_api.report_types.rules import DueRuleKind
 from zdrav_shared.contracts.org_units import OrgUnitLevel
+from zdrav_shared.validation import RequestModel
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
 
 
-class DueRuleBody(BaseModel):
+class DueRuleBody(RequestModel):
     """``rule`` and its parameters: ``day_of_next_period`` takes ``day`` (and ``months_after``, default 1),
     ``working_days_after_event`` takes ``days``, ``months_after_event`` takes ``months``;
     ``roll_forward`` moves a due day on a day off to the next working day."""
@@ -38,7 +39,7 @@ class DueRuleRead(DueRuleBody):
     description_ru: str = Field(description="The rule as a form would print it")
 
 
-class ReportTypeCreate(BaseModel):
+class ReportTypeCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -68,7 +69,7 @@ class ReportTypeCreate(BaseModel):
     )
 
 
-class ReportTypeUpdate(BaseModel):
+class ReportTypeUpdate(RequestModel):
     """Fields to change; ``reason`` goes into the history."""
 
     model_config = ConfigDict(extra="forbid")

@@ -6,11 +6,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kpi_api.numbers import InputNumber, JsonNumber
 from zdrav_shared.periods import PeriodField
+from zdrav_shared.validation import RequestModel
 
 MAX_TARGET_ITEMS = 5000
 
 
-class TargetItem(BaseModel):
+class TargetItem(RequestModel):
     """The target (and optionally the baseline) of one org unit for a year or a quarter. ``target`` may be
     null with a ``note`` when the source gives no number (a range such as "4-14")."""
 
@@ -23,7 +24,7 @@ class TargetItem(BaseModel):
     note: str | None = Field(default=None, max_length=200)
 
 
-class TargetsPut(BaseModel):
+class TargetsPut(RequestModel):
     """Targets to create or replace; all items apply, or none (a bad item is a 422 naming it)."""
 
     model_config = ConfigDict(

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from kpi_api.numbers import InputNumber, JsonNumber
 from zdrav_shared.periods import PeriodField
 from zdrav_shared.problems import Problem
+from zdrav_shared.validation import PerItem, RequestModel
 
 MAX_VALUE_ITEMS = 5000
 
@@ -27,7 +28,7 @@ class ItemOutcome(StrEnum):
     REJECTED = "rejected"
 
 
-class ValueItem(BaseModel):
+class ValueItem(RequestModel):
     """One reported value. A ``ratio`` indicator takes ``numerator`` and ``denominator`` (the value is
     numerator ÷ denominator × scale; a ``value`` sent beside them must agree with it at the indicator's
     precision); every other indicator takes ``value``. ``version`` (optional) is the version last read:
@@ -49,7 +50,7 @@ class ValueItem(BaseModel):
 _ITEM_SCHEMA = {"type": "array", "minItems": 1, "maxItems": MAX_VALUE_ITEMS, "items": ValueItem.model_json_schema()}
 
 
-class ValuesPost(BaseModel):
+class ValuesPost(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -72,7 +73,7 @@ class ValuesPost(BaseModel):
         },
     )
 
-    items: Annotated[list[dict[str, Any]], WithJsonSchema(_ITEM_SCHEMA)] = Field(
+    items: Annotated[list[dict[str, Any]], PerItem(), WithJsonSchema(_ITEM_SCHEMA)] = Field(
         min_length=1, max_length=MAX_VALUE_ITEMS
     )
     submit: bool = Field(default=False, description="Submit the stored values at once (else they stay drafts)")
@@ -118,13 +119,13 @@ class ValueRead(BaseModel):
     updated_at: datetime
 
 
-class ReopenBody(BaseModel):
+class ReopenBody(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=3, max_length=2000, description="Why the approved value is reopened")
 
 
-class WorkflowBody(BaseModel):
+class WorkflowBody(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     comment: str | None = Field(default=None, max_length=2000)

@@ -4,12 +4,13 @@ from datetime import datetime
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
-from roadmap_api.common import Code, Label, TextSafeModel
+from roadmap_api.common import Code, Label
+from zdrav_shared.validation import RequestModel
 
 Text = str
 
 
-class BestPracticeCreate(TextSafeModel):
+class BestPracticeCreate(RequestModel):
     """A best practice: name, the regions where it works, its measurable result, the life
     situations it suits and a link. ``owner`` defaults to the caller's (``RU`` for federal)."""
 
@@ -38,7 +39,7 @@ class BestPracticeCreate(TextSafeModel):
     owner: Code | None = Field(default=None, description="`RU` (federal) or a region; default: the caller's")
 
 
-class BestPracticeUpdate(TextSafeModel):
+class BestPracticeUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     name_ru: str | None = Field(default=None, min_length=1, max_length=1000)

@@ -5,11 +5,12 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from roadmap_api.common import Code, TextSafeModel
+from roadmap_api.common import Code
 from roadmap_api.escalations.rules import Level, Status, Subject
+from zdrav_shared.validation import RequestModel
 
 
-class EscalationCreate(TextSafeModel):
+class EscalationCreate(RequestModel):
     """A problem on a polyclinic (``org_unit_code``) or an improvement project
     (``improvement_project_id``)."""
 
@@ -42,7 +43,7 @@ class EscalationCreate(TextSafeModel):
         return self
 
 
-class MessageCreate(TextSafeModel):
+class MessageCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=10_000)

@@ -5,7 +5,7 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from roadmap_api.common import Code, Day, Label, Number, TextSafeModel
+from roadmap_api.common import Code, Day, Label, Number
 from roadmap_api.improvements.rules import (
     Category,
     Direction,
@@ -16,9 +16,10 @@ from roadmap_api.improvements.rules import (
     ProjectStatus,
     Stage,
 )
+from zdrav_shared.validation import RequestModel
 
 
-class StageIn(BaseModel):
+class StageIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     stage: Stage
@@ -32,7 +33,7 @@ class StageIn(BaseModel):
         return self
 
 
-class MetricIn(BaseModel):
+class MetricIn(RequestModel):
     """A measured quantity before, after and as targeted (e.g. queue waiting time in minutes)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -45,19 +46,19 @@ class MetricIn(BaseModel):
     target: Number | None = Field(default=None, ge=0, max_digits=20, decimal_places=6)
 
 
-class StagesReplace(BaseModel):
+class StagesReplace(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     items: list[StageIn] = Field(max_length=5)
 
 
-class MetricsReplace(BaseModel):
+class MetricsReplace(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     items: list[MetricIn] = Field(max_length=100)
 
 
-class ImprovementCreate(TextSafeModel):
+class ImprovementCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -115,7 +116,7 @@ class ImprovementCreate(TextSafeModel):
         return self
 
 
-class ImprovementUpdate(TextSafeModel):
+class ImprovementUpdate(RequestModel):
     """Passport fields (title … new_model_criteria) are the region's and locked once the regional
     centre approved the passport; ``status`` and the dates are the project's progress, which the
     organisation's mo_operators update too."""
@@ -167,7 +168,7 @@ class PassportRead(BaseModel):
     note: str | None
 
 
-class PassportStep(TextSafeModel):
+class PassportStep(RequestModel):
     """``submit`` (for approval), ``approve`` (by the regional centre; not by who submitted it) or
     ``return`` (to be corrected; also reopens an approved passport)."""
 
@@ -180,7 +181,7 @@ class PassportStep(TextSafeModel):
     )
 
 
-class CommentCreate(TextSafeModel):
+class CommentCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=5000)

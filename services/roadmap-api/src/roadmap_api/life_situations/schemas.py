@@ -6,11 +6,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from roadmap_api.common import Code, Day, Number, TextSafeModel
+from roadmap_api.common import Code, Day, Number
 from roadmap_api.improvements.rules import Direction
+from zdrav_shared.validation import RequestModel
 
 
-class LifeSituationCreate(TextSafeModel):
+class LifeSituationCreate(RequestModel):
     """A life situation with its boundaries — the event it starts with and the one it ends with —
     and its beneficiaries. ``owner`` defaults to the caller's (``RU`` for federal)."""
 
@@ -39,7 +40,7 @@ class LifeSituationCreate(TextSafeModel):
     owner: Code | None = None
 
 
-class LifeSituationUpdate(TextSafeModel):
+class LifeSituationUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     name_ru: str | None = Field(default=None, min_length=1, max_length=1000)
@@ -66,7 +67,7 @@ class LifeSituationRead(BaseModel):
     updated_at: datetime
 
 
-class InstitutionCreate(TextSafeModel):
+class InstitutionCreate(RequestModel):
     """An institution of a region for the life situation. Urban or rural comes from kpi-api's org
     unit; ``rural`` is used only where kpi-api does not say."""
 
@@ -99,7 +100,7 @@ class InstitutionsRead(BaseModel):
 Value = Annotated[Decimal, Field(ge=0, max_digits=20, decimal_places=6)]
 
 
-class MeasurementIn(BaseModel):
+class MeasurementIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     value: Value
@@ -110,7 +111,7 @@ class MeasurementIn(BaseModel):
 Sample = list[MeasurementIn | Value]
 
 
-class SelfAssessmentCreate(TextSafeModel):
+class SelfAssessmentCreate(RequestModel):
     """Process-time measurements of one institution for one indicator (e.g. days of waiting for a
     cardiologist). Measurements are numbers or ``{value, measured_on?, note?}``."""
 
@@ -138,7 +139,7 @@ class SelfAssessmentCreate(TextSafeModel):
     measurements: Sample = Field(max_length=10_000)
 
 
-class MeasurementsReplace(TextSafeModel):
+class MeasurementsReplace(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     measurements: Sample = Field(max_length=10_000)
@@ -203,7 +204,7 @@ class BaselineRead(BaseModel):
     warnings: list[str]
 
 
-class KpiBaselineFromAssessment(TextSafeModel):
+class KpiBaselineFromAssessment(RequestModel):
     """Take a draft roadmap KPI's baseline from the region's self-assessments of a life situation."""
 
     model_config = ConfigDict(extra="forbid")

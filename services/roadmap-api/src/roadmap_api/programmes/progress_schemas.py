@@ -7,13 +7,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from roadmap_api.common import Day, Number, TextSafeModel
+from roadmap_api.common import Day, Number
 from roadmap_api.programmes.execution_rules import ProgressStatus
+from zdrav_shared.validation import RequestModel
 
 Volume = Annotated[Number, Field(ge=0, max_digits=20, decimal_places=6)]
 
 
-class VolumeIn(BaseModel):
+class VolumeIn(RequestModel):
     """A planned (and, once known, actual) volume of an activity in a year."""
 
     model_config = ConfigDict(extra="forbid")
@@ -26,7 +27,7 @@ class VolumeIn(BaseModel):
     actual: Volume | None = None
 
 
-class VolumesReplace(TextSafeModel):
+class VolumesReplace(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     items: list[VolumeIn] = Field(max_length=5_000)
@@ -36,7 +37,7 @@ class VolumeRead(VolumeIn):
     done_pct: Number | None = Field(description="actual ÷ planned × 100 (null without both, or planned 0)")
 
 
-class ProgressIn(TextSafeModel):
+class ProgressIn(RequestModel):
     """A report on an activity: as a whole (an activity with an end date), or for one ``year`` (an
     annual one; ongoing ones may report per year or as a whole)."""
 

@@ -7,11 +7,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from roadmap_api.common import Amount, Code, Day, Label, Number
 from roadmap_api.programmes.rules import FundingSource, PlanLevel, TermKind
+from zdrav_shared.validation import RequestModel
 
 Year = int
 
 
-class ProgrammeCreate(BaseModel):
+class ProgrammeCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -52,7 +53,7 @@ class ProgrammeRead(BaseModel):
     updated_at: datetime
 
 
-class TermIn(BaseModel):
+class TermIn(RequestModel):
     """A start or end term: a date, or ``ongoing`` / ``annually`` / ``event`` with the printed text."""
 
     model_config = ConfigDict(extra="forbid")
@@ -68,7 +69,7 @@ class TermIn(BaseModel):
         return self
 
 
-class PlanItemIn(BaseModel):
+class PlanItemIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     level: PlanLevel
@@ -88,7 +89,7 @@ class PlanItemIn(BaseModel):
     )
 
 
-class PlanReplace(BaseModel):
+class PlanReplace(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     items: list[PlanItemIn] = Field(max_length=2000)
@@ -103,7 +104,7 @@ KbkCode = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[0-9A-Za-
 KbkCell = Annotated[list[KbkCode], Field(max_length=20)] | Literal["x"] | None
 
 
-class Kbk(BaseModel):
+class Kbk(RequestModel):
     """Budget classification codes (КБК) printed beside a financing line, several per cell where the
     source prints several; ``"x"`` = not applicable (as printed), null = empty cell."""
 
@@ -115,7 +116,7 @@ class Kbk(BaseModel):
     vid_raskhodov: KbkCell = Field(default=None, description="Вид расходов")
 
 
-class FinancingLineIn(BaseModel):
+class FinancingLineIn(RequestModel):
     """An amount of one activity, source and year, in thousand rubles (empty cell = null)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -127,7 +128,7 @@ class FinancingLineIn(BaseModel):
     kbk: Kbk | None = None
 
 
-class DeclaredTotalIn(BaseModel):
+class DeclaredTotalIn(RequestModel):
     """A published total the lines must add up to: ``activity_no`` null = the whole programme,
     ``year`` null = the whole period; source ``total`` = the sum of the component sources."""
 
@@ -139,7 +140,7 @@ class DeclaredTotalIn(BaseModel):
     amount: Amount
 
 
-class FinancingReplace(BaseModel):
+class FinancingReplace(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     lines: list[FinancingLineIn] = Field(max_length=5_000)

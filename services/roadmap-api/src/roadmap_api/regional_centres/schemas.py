@@ -4,10 +4,11 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from roadmap_api.common import Code, Day, Label, Number, TextSafeModel
+from roadmap_api.common import Code, Day, Label, Number
+from zdrav_shared.validation import RequestModel
 
 
-class CentreCreate(TextSafeModel):
+class CentreCreate(RequestModel):
     """A regional centre: one per region."""
 
     model_config = ConfigDict(
@@ -34,7 +35,7 @@ class CentreCreate(TextSafeModel):
     )
 
 
-class CentreUpdate(TextSafeModel):
+class CentreUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     name_ru: str | None = Field(default=None, min_length=1, max_length=1000)
@@ -43,7 +44,7 @@ class CentreUpdate(TextSafeModel):
     polyclinics_total: int | None = Field(default=None, ge=0, le=100_000)
 
 
-class MemberCreate(TextSafeModel):
+class MemberCreate(RequestModel):
     """A member of the centre. ``main_job`` is true when the centre is the member's main job
     (основное место работы), false when it is a second job, or the name of the main job elsewhere.
     ``changed_on`` is the date of the change of composition (default: today in the region)."""
@@ -80,7 +81,7 @@ class MemberCreate(TextSafeModel):
     changed_on: Day | None = None
 
 
-class MemberUpdate(TextSafeModel):
+class MemberUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Label | None = None

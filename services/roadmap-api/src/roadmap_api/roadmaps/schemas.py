@@ -7,9 +7,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from roadmap_api.common import Code, Measurement, Number, PeriodCode
 from roadmap_api.tasks.rules import RoadmapStatus
+from zdrav_shared.validation import RequestModel
 
 
-class KpiLink(BaseModel):
+class KpiLink(RequestModel):
     """A KPI of the roadmap: an indicator of kpi-api with baseline, target and target period."""
 
     model_config = ConfigDict(extra="forbid")
@@ -20,7 +21,7 @@ class KpiLink(BaseModel):
     target_period: PeriodCode
 
 
-class MeasureCreate(BaseModel):
+class MeasureCreate(RequestModel):
     """A measure: the problem, its causes, the solution and the best practices it uses; as the
     method's template has it, also "(Ф)" (``federal_level``) with the proposals for the federal
     roadmap, the reused assets and catalogue best practices by code (see ``measure_template``)."""
@@ -43,7 +44,7 @@ class MeasureCreate(BaseModel):
     )
 
 
-class RoadmapCreate(BaseModel):
+class RoadmapCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -65,7 +66,7 @@ class RoadmapCreate(BaseModel):
     measures: list[MeasureCreate] = Field(default_factory=list, max_length=100)
 
 
-class RoadmapUpdate(BaseModel):
+class RoadmapUpdate(RequestModel):
     """Fields to change; absent fields stay as they are."""
 
     model_config = ConfigDict(extra="forbid")
@@ -80,7 +81,7 @@ class RoadmapUpdate(BaseModel):
     )
 
 
-class KpisReplace(BaseModel):
+class KpisReplace(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     kpis: list[KpiLink] = Field(max_length=100)
@@ -89,7 +90,7 @@ class KpisReplace(BaseModel):
 Approver = Annotated[str, Field(min_length=1, max_length=500)]
 
 
-class StatusChange(BaseModel):
+class StatusChange(RequestModel):
     """The next status: draft → approved → in_progress → completed → scaled. `approved` also
     approves an open revision. The method has a roadmap approved by the region's highest official
     (the governor) and by the national agency (АСИ): name both, as text, with the approval."""

@@ -8,12 +8,13 @@ from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from roadmap_api.common import Code, Day, Label, TextSafeModel
+from roadmap_api.common import Code, Day, Label
 from roadmap_api.sessions.pipeline import ProjectStatus
 from roadmap_api.sessions.schemas import ParticipantCategory
+from zdrav_shared.validation import RequestModel
 
 
-class VotingTokenCreate(TextSafeModel):
+class VotingTokenCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     sections: list[Code] | None = Field(
@@ -31,7 +32,7 @@ class VotingTokenRead(BaseModel):
     expires_at: datetime | None = Field(description="When the session ends as known now (null: not yet known)")
 
 
-class ObserverCreate(TextSafeModel):
+class ObserverCreate(RequestModel):
     """Kept as "name (organisation)", at most 300 characters together."""
 
     model_config = ConfigDict(extra="forbid")
@@ -65,7 +66,7 @@ class SessionEndRead(BaseModel):
     ends_at: datetime
 
 
-class CategoryRuleIn(BaseModel):
+class CategoryRuleIn(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     category: ParticipantCategory
@@ -81,7 +82,7 @@ class CategoryRuleIn(BaseModel):
         return self
 
 
-class CompositionRulesIn(TextSafeModel):
+class CompositionRulesIn(RequestModel):
     """Per-category limits and the size of every working group of the session."""
 
     model_config = ConfigDict(
@@ -136,7 +137,7 @@ class CompositionRead(BaseModel):
     warnings: list[str]
 
 
-class ProjectStatusChange(TextSafeModel):
+class ProjectStatusChange(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     status: ProjectStatus

@@ -47,6 +47,14 @@ class EvaluatorRole(StrEnum):
     PEER = "peer"
 
 
+DEFAULT_MAX_POINTS_PER_PROJECT = 100
+"""A points section that sets no ``max_points_per_project`` still has one: without it a single
+ballot of 9 223 372 036 854 775 807 points would outvote the whole section."""
+MAX_POINTS_PER_PROJECT = 1000
+"""The highest per-project maximum a section may set, and so the most points a ballot may give any
+project whatever its section (its request model refuses more before the section is read)."""
+
+
 @dataclass(frozen=True, slots=True)
 class SectionVoting:
     """A section's voting configuration and the projects on its ballot."""
@@ -154,8 +162,8 @@ def validate_ballot(section: SectionVoting, ballot: Ballot, voted: Collection[st
         return
     if not given:
         raise InvalidBallot("a points ballot gives at least one point")
-    cap = section.max_points_per_project
-    if cap is not None and max(given.values()) > cap:
+    cap = section.max_points_per_project or DEFAULT_MAX_POINTS_PER_PROJECT
+    if max(given.values()) > cap:
         raise InvalidBallot(f"at most {cap} points per project")
     limit = section.max_total_points
     if limit is not None and sum(given.values()) > limit:

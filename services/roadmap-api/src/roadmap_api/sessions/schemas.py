@@ -2,14 +2,24 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from roadmap_api.common import Code, Day, Label, Number
 from roadmap_api.improvements.rules import Category
 from roadmap_api.sessions.pipeline import ProjectStatus, refinement_overdue
-from roadmap_api.sessions.rules import EvaluatorRole, VotingMode
+from roadmap_api.sessions.rules import (
+    DEFAULT_MAX_POINTS_PER_PROJECT,
+    MAX_POINTS_PER_PROJECT,
+    EvaluatorRole,
+    VotingMode,
+)
+from zdrav_shared.validation import RequestModel
+
+BallotPointsValue = Annotated[int, Field(ge=0, le=MAX_POINTS_PER_PROJECT)]
+"""Points for one project: within the highest maximum a section may set (the section's own is checked
+when the ballot is cast)."""
 
 
 class ParticipantCategory(StrEnum):
@@ -24,7 +34,7 @@ class ParticipantCategory(StrEnum):
     OTHER = "other"
 
 
-class SessionCreate(BaseModel):
+class SessionCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -48,7 +58,7 @@ class SessionCreate(BaseModel):
     )
 
 
-class SectionCreate(BaseModel):
+class SectionCreate(RequestModel):
     """A section with its own ballot: ``points`` (spread points, with optional limits) or
     ``single_choice`` (one project per ballot). The window is ``[opens_at, closes_at)``."""
 
@@ -60,7 +70,12 @@ class SectionCreate(BaseModel):
     opens_at: AwareDatetime
     closes_at: AwareDatetime
     max_total_points: int | None = Field(default=None, ge=1, le=1000)
-    max_points_per_project: int | None = Field(default=None, ge=1, le=1000)
+    max_points_per_project: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_POINTS_PER_PROJECT,
+        description=f"The most points one ballot gives one project (none: {DEFAULT_MAX_POINTS_PER_PROJECT})",
+    )
     top_n: int = Field(default=1, ge=1, le=100, description="How many best projects the section picks")
 
     @model_validator(mode="after")
@@ -70,7 +85,7 @@ class SectionCreate(BaseModel):
         return self
 
 
-class GroupCreate(BaseModel):
+class GroupCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Label
@@ -78,7 +93,7 @@ class GroupCreate(BaseModel):
     section_code: Code | None = None
 
 
-class ParticipantCreate(BaseModel):
+class ParticipantCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Label
@@ -86,7 +101,7 @@ class ParticipantCreate(BaseModel):
     group_id: int | None = None
 
 
-class ProjectCreate(BaseModel):
+class ProjectCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     code: Code
@@ -96,7 +111,7 @@ class ProjectCreate(BaseModel):
     description: str | None = Field(default=None, max_length=10_000)
 
 
-class BallotCreate(BaseModel):
+class BallotCreate(RequestModel):
     """``points`` (project code → points) in a points section, ``choice`` in a single-choice one.
 
     A participant votes with their own voting token and sends no ``participant_id`` (the token
@@ -106,7 +121,7 @@ class BallotCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     participant_id: int | None = Field(default=None, ge=1, le=2_147_483_647, description="Moderators only")
-    points: dict[Code, int] | None = Field(default=None, max_length=200)
+    points: dict[Code, BallotPointsValue] | None = Field(default=None, max_length=200)
     choice: Code | None = None
 
     @model_validator(mode="after")
@@ -121,7 +136,7 @@ class ImplementAs(StrEnum):
     IMPROVEMENT_PROJECT = "improvement_project"
 
 
-class SelectionCreate(BaseModel):
+class SelectionCreate(RequestModel):
     """Select a project for implementation: it becomes a draft roadmap or an improvement project."""
 
     model_config = ConfigDict(extra="forbid")
@@ -139,7 +154,7 @@ class SelectionCreate(BaseModel):
         return self
 
 
-class EvaluationCreate(BaseModel):
+class EvaluationCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     participant_id: int

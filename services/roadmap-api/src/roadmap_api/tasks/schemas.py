@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from roadmap_api.common import Code, Day, Label
 from roadmap_api.tasks.rules import Recurrence, TaskStatus
+from zdrav_shared.validation import RequestModel
 
 RECURRENCE_HELP = (
     "once: due on due_date; ongoing («на постоянной основе»): confirmed every quarter from start_date "
@@ -13,7 +14,7 @@ RECURRENCE_HELP = (
 )
 
 
-class TaskCreate(BaseModel):
+class TaskCreate(RequestModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -58,7 +59,7 @@ class TaskCreate(BaseModel):
     recurrence: Recurrence = Field(default=Recurrence.ONCE, description=RECURRENCE_HELP)
 
 
-class TaskUpdate(BaseModel):
+class TaskUpdate(RequestModel):
     """Fields to change; absent fields stay. ``parent_id: null`` moves the task to the root. An
     ``mo_operator`` of the task's org unit may send only ``status``, ``completed_on``,
     ``start_date``, ``due_date``, ``progress_pct`` and ``actual_result``."""
@@ -121,7 +122,7 @@ class TaskRead(BaseModel):
     updated_at: datetime
 
 
-class CommentCreate(BaseModel):
+class CommentCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=5000)
@@ -135,7 +136,7 @@ class CommentRead(BaseModel):
     created_at: datetime
 
 
-class ReportPut(BaseModel):
+class ReportPut(RequestModel):
     """The confirmation that a recurring task was carried out in a period."""
 
     model_config = ConfigDict(

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from roadmap_api.tasks.rules import Recurrence
+from zdrav_shared.validation import RequestModel
 
 
 class VersionStatus(StrEnum):
@@ -15,7 +16,7 @@ class VersionStatus(StrEnum):
     SUPERSEDED = "superseded"
 
 
-class RevisionCreate(BaseModel):
+class RevisionCreate(RequestModel):
     """Why the approved roadmap is revised (the method: targets or dates missed, new measures)."""
 
     model_config = ConfigDict(

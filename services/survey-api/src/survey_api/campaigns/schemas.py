@@ -4,10 +4,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from survey_api.common import CampaignPurpose, Channel
 from survey_api.questionnaires.rules import QUESTIONNAIRE_CODE_PATTERN
+from zdrav_shared.validation import RequestModel
 
 CampaignCode = Annotated[str, StringConstraints(pattern=QUESTIONNAIRE_CODE_PATTERN, max_length=64)]
 OrgUnitCode = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -19,10 +20,10 @@ class CampaignStatus(StrEnum):
     CLOSED = "closed"
 
 
-class CampaignCreate(BaseModel):
+class CampaignCreate(RequestModel):
     """A questionnaire version deployed to org units for a date range and channels."""
 
-    model_config = {"extra": "forbid"}
+    model_config = ConfigDict(extra="forbid")
 
     code: CampaignCode = Field(
         examples=["mur-2025-polyclinics"],
@@ -46,10 +47,10 @@ class CampaignCreate(BaseModel):
     status: CampaignStatus = Field(default=CampaignStatus.ACTIVE, description="`draft` or `active` at creation")
 
 
-class CampaignUpdate(BaseModel):
+class CampaignUpdate(RequestModel):
     """Changes to a campaign; omitted fields stay as they are."""
 
-    model_config = {"extra": "forbid"}
+    model_config = ConfigDict(extra="forbid")
 
     status: CampaignStatus | None = None
     ends_on: date | None = None

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from zdrav_shared.validation import RequestModel
 
 
-class KioskCreate(BaseModel):
-    model_config = {"extra": "forbid"}
+class KioskCreate(RequestModel):
+    model_config = ConfigDict(extra="forbid")
 
     campaign_code: str = Field(max_length=64, examples=["mur-2025-polyclinics"])
     org_unit_code: str = Field(max_length=64, examples=["MUR-GP1"])

@@ -36,6 +36,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from zdrav_shared.validation import RequestModel
+
 QUESTIONNAIRE_CODE_PATTERN = r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$"
 """Questionnaire codes are lower-case slugs such as ``nsi-standard`` (they appear in URLs)."""
 
@@ -123,7 +125,7 @@ QuestionCode = Annotated[str, StringConstraints(pattern=QUESTION_CODE_PATTERN, m
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=TEXT_MAX_LENGTH)]
 
 
-class AnswerOption(BaseModel):
+class AnswerOption(RequestModel):
     """One option of a single- or multiple-choice question."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -133,7 +135,7 @@ class AnswerOption(BaseModel):
     label_en: Text | None = None
 
 
-class Question(BaseModel):
+class Question(RequestModel):
     """One question: its code is the key of its answer in a response."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")

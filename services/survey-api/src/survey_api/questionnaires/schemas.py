@@ -4,10 +4,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from survey_api.questionnaires.rules import Question, QuestionnaireCode, Text
 from zdrav_shared.ownership import DefinitionChange
+from zdrav_shared.validation import RequestModel
 
 OwnerCode = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -18,10 +19,10 @@ class QuestionnaireStatus(StrEnum):
     PUBLISHED = "published"
 
 
-class QuestionnaireCreate(BaseModel):
+class QuestionnaireCreate(RequestModel):
     """A new questionnaire; it starts as draft version 1."""
 
-    model_config = {"extra": "forbid"}
+    model_config = ConfigDict(extra="forbid")
 
     code: QuestionnaireCode = Field(examples=["cardio-route"])
     title_ru: Text
@@ -36,10 +37,10 @@ class QuestionnaireCreate(BaseModel):
     reason: Reason | None = Field(default=None, description="Why: kept in the questionnaire's history")
 
 
-class QuestionnaireUpdate(BaseModel):
+class QuestionnaireUpdate(RequestModel):
     """Changes to a draft version; omitted fields stay as they are."""
 
-    model_config = {"extra": "forbid"}
+    model_config = ConfigDict(extra="forbid")
 
     title_ru: Text | None = None
     title_en: Text | None = None
@@ -47,10 +48,10 @@ class QuestionnaireUpdate(BaseModel):
     reason: Reason | None = Field(default=None, description="Why: kept in the questionnaire's history")
 
 
-class QuestionnaireChangeReason(BaseModel):
+class QuestionnaireChangeReason(RequestModel):
     """The optional body of a write without other input (new version, publish)."""
 
-    model_config = {"extra": "forbid"}
+    model_config = ConfigDict(extra="forbid")
 
     reason: Reason | None = Field(default=None, description="Why: kept in the questionnaire's history")
 

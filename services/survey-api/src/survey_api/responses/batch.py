@@ -77,8 +77,16 @@ _PLAIN_INSTANT = re.compile(
 )
 
 
+# A JSON escape of a control character (\u0000-\u001f, \b, \f) or of a surrogate: the body may hold a
+# text that a request may not (zdrav_shared.validation), which only the models reject item by item.
+# A false alarm (an escaped backslash before a "b") only costs the slower path.
+_SUSPECT_ESCAPE = re.compile(rb"\\(?:u00[01][0-9a-fA-F]|u[dD][89a-fA-F][0-9a-fA-F]{2}|[bf])")
+
+
 def _parse_plain(raw: bytes, max_items: int) -> ParsedBatch | None:
     """Path 1, or ``None`` when the body is not plain."""
+    if _SUSPECT_ESCAPE.search(raw):
+        return None
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:

@@ -5,10 +5,11 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from survey_api.common import Channel, EnteredBy
 from survey_api.questionnaires.rules import QUESTIONNAIRE_CODE_PATTERN
+from zdrav_shared.validation import RequestModel
 
 CODE_MAX_LENGTH = 64
 
@@ -32,7 +33,7 @@ class ResponseStatus(StrEnum):
     REJECTED = "rejected"
 
 
-class BatchItem(BaseModel):
+class BatchItem(RequestModel):
     """One kiosk response. ``campaign_code`` / ``org_unit_code`` are optional; when sent they must be
     the kiosk's own."""
 
@@ -43,7 +44,7 @@ class BatchItem(BaseModel):
     org_unit_code: str | None = Field(default=None, max_length=CODE_MAX_LENGTH)
 
 
-class ResponseBatch(BaseModel):
+class ResponseBatch(RequestModel):
     responses: list[BatchItem] = Field(description="Up to 1000 responses")
     campaign_code: str | None = Field(default=None, max_length=CODE_MAX_LENGTH)
     org_unit_code: str | None = Field(default=None, max_length=CODE_MAX_LENGTH)
@@ -59,10 +60,10 @@ class BatchResult(BaseModel):
     results: list[ItemResult] = Field(description="One per item, in the order sent")
 
 
-class ResponseCreate(BaseModel):
+class ResponseCreate(RequestModel):
     """One response entered by an online form, a phone operator or staff keying in a paper form."""
 
-    model_config = {"extra": "forbid"}
+    model_config = ConfigDict(extra="forbid")
 
     id: UUID
     # The campaign code's own format (kebab-case): anything else cannot name a campaign, and must not reach
