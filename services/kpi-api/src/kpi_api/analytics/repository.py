@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -46,6 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kpi_api.models import IndicatorValue, OrgUnit, Target
 from kpi_api.org_units.filters import UnitFilter
 from kpi_api.scope import Scope
+from kpi_api.targets.verdict import TargetFigures
 
 SHADOW_CHUNK = 2000
 
@@ -83,14 +84,6 @@ class Reading:
     window: Window
     statuses: tuple[str, ...] | None
     excluded: tuple[int, ...] = ()
-
-
-class TargetFigures(NamedTuple):
-    """What analytics reads of a target."""
-
-    target: Decimal | None
-    baseline: Decimal | None
-    note: str | None
 
 
 def _simple(method: str, column: Any) -> ColumnElement[Any]:
@@ -401,15 +394,18 @@ class AnalyticsRepository:
             return {}
         t = Target
         result = await self.session.execute(
-            select(t.indicator_id, t.org_unit_id, t.period, t.target, t.baseline, t.note).where(
+            select(
+                t.indicator_id, t.org_unit_id, t.period, t.target, t.baseline, t.note, t.target_low, t.target_high
+            ).where(
                 t.indicator_id.in_(sorted(set(indicator_ids))),
                 t.org_unit_id.in_(sorted(set(unit_ids))),
                 t.period.in_(sorted(set(periods))),
             )
         )
         found: dict[tuple[int, int], dict[str, TargetFigures]] = {}
-        for indicator_id, unit_id, period, target, baseline, note in result.all():
-            found.setdefault((indicator_id, unit_id), {})[period] = TargetFigures(target, baseline, note)
+        for indicator_id, unit_id, period, target, baseline, note, low, high in result.all():
+            figures = TargetFigures(target, baseline, note, low, high)
+            found.setdefault((indicator_id, unit_id), {})[period] = figures
         return found
 
 

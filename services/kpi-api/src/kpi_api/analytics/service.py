@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kpi_api.analytics.access import drafts_allowed
-from kpi_api.analytics.repository import Aggregate, AnalyticsRepository, Methods, TargetFigures, Window
+from kpi_api.analytics.repository import Aggregate, AnalyticsRepository, Methods, Window
 from kpi_api.analytics.schemas import AnalyticsAnswer, AnalyticsRow, DataFilter
 from kpi_api.formulas import EvalResult, Expr, References, evaluate, evaluate_ratio, parse, referenced_codes
 from kpi_api.indicators.repository import IndicatorRepository
@@ -29,7 +29,6 @@ from kpi_api.indicators.rules import (
     Periodicity,
     can_report_for,
     effective_version,
-    round_for_display,
 )
 from kpi_api.models import Indicator, OrgUnit
 from kpi_api.numbers import plain, present
@@ -37,8 +36,9 @@ from kpi_api.org_units.filters import UnitFilter
 from kpi_api.org_units.repository import OrgUnitRepository
 from kpi_api.scope import Scope, scope_of
 from kpi_api.sources.overlay import PulledValues, load_pulled
-from kpi_api.targets.resolve import target_for
-from kpi_api.targets.rules import Thresholds, status_vs_target
+from kpi_api.targets.notes import CauseNoteRepository
+from kpi_api.targets.rules import Thresholds
+from kpi_api.targets.verdict import TargetFigures, judge
 from zdrav_shared.auth import Principal
 from zdrav_shared.contracts.org_units import OrgUnitLevel
 from zdrav_shared.periods import Period, PeriodType
@@ -126,6 +126,7 @@ class _Book:
     # Per indicator and slot, not per org unit: worked out once for the thousands of rows of an answer.
     formulas: dict[tuple[str, Period], tuple[Expr, References] | None] = field(default_factory=dict)
     series_of: dict[tuple[str, Slot], _Series] = field(default_factory=dict)
+    notes: dict[tuple[int, int, str], str] = field(default_factory=dict)  # cause notes by indicator, unit, period
 
     def spec(self, code: str) -> _Spec:
         if code not in self.specs:
@@ -320,6 +321,9 @@ class AnalyticsService:
             found = await self.repo.aggregate(groups, units, slot.window, scope, query.data.statuses, query.unit_filter)
             book.aggregates[slot] = {(row.indicator_id, row.root_id): row for row in found}
         targets = await self._targets(book, query, units)
+        book.notes = await CauseNoteRepository(self.session).for_rows(
+            [book.catalogue[c].id for c in query.indicators], [u.id for u in units], [p.code for p in query.periods]
+        )
         rows = self._rows(book, query, units, targets)
         return AnalyticsAnswer(rows=rows, data=query.data, data_as_of=self.clock())
 
@@ -382,21 +386,19 @@ class AnalyticsService:
             ratio = evaluate_ratio(expr, current, previous)
             if ratio is not None:
                 numerator, denominator = plain(ratio.numerator), plain(ratio.denominator)
-        target, target_period = (
-            target_for(slot.period, {p: t.target for p, t in known.items()}, spec.time_aggregation, ytd=slot.ytd)
-            if known
-            else (None, None)
+        judged = judge(
+            value,
+            slot.period,
+            known,
+            ytd=slot.ytd,
+            direction=spec.direction,
+            thresholds=spec.thresholds,
+            time_aggregation=spec.time_aggregation,
+            declared_max=spec.indicator.declared_max,
+            cause_note_pct=spec.indicator.cause_note_pct,
         )
-        baseline = None
-        if target_period is not None and known.get(target_period) is not None:
-            baseline = plain(known[target_period].baseline)
-        verdict = status_vs_target(value, target, spec.direction, spec.thresholds)
-        deviation = deviation_pct = None
-        if value is not None and target is not None:
-            deviation = plain(value - target)
-            if not target.is_zero():
-                deviation_pct = round_for_display(_RATIO.multiply(_RATIO.divide(value - target, target), 100), 1)
-        note = _note(known, slot.period) if target is None and known else None
+        target = judged.target
+        note = _note(known, slot.period) if target is None and judged.target_low is None and known else None
         previous_period = previous_value = None
         if with_previous:
             previous_period = column.previous_code
@@ -410,13 +412,18 @@ class AnalyticsService:
             "reason": None if value is not None else result.reason,
             "numerator": numerator,
             "denominator": denominator,
-            "target": plain(target),
-            "target_period": target_period,
-            "baseline": baseline,
-            "deviation": deviation,
-            "deviation_pct": deviation_pct,
-            "status": verdict.status,
-            "status_reason": f"no numeric target: {note}" if note else verdict.reason,
+            "target": target,
+            "target_period": judged.target_period,
+            "baseline": judged.baseline,
+            "target_low": judged.target_low,
+            "target_high": judged.target_high,
+            "deviation": judged.deviation,
+            "deviation_pct": judged.deviation_pct,
+            "status": judged.status,
+            "status_reason": f"no numeric target: {note}" if note else judged.status_reason,
+            "warning": judged.warning,
+            "cause_note_required": judged.cause_note_required,
+            "cause_note": book.notes.get((spec.id, unit_id, column.period_code)),
             "previous_period": previous_period,
             "previous_value": previous_value,
             "reported_units": reported_units,
