@@ -116,6 +116,8 @@ def _in_window(
         v.indicator_id.in_(sorted(set(indicator_ids))),
         v.year == window.year,
         v.end_month.between(window.first_month, window.last_month),
+        # a cell with no number (x, нет должности, -) is never part of a roll-up
+        v.value.is_not(None),
     )
     if statuses is not None:
         found += (v.status.in_(statuses),)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kpi_api.analytics.access import drafts_allowed
 from kpi_api.analytics.repository import Aggregate, AnalyticsRepository, Methods, Window
 from kpi_api.analytics.schemas import AnalyticsAnswer, AnalyticsRow, DataFilter
+from kpi_api.analytics.states import value_states
 from kpi_api.formulas import EvalResult, Expr, References, evaluate, evaluate_ratio, parse, referenced_codes
 from kpi_api.indicators.repository import IndicatorRepository
 from kpi_api.indicators.rules import (
@@ -127,6 +128,7 @@ class _Book:
     formulas: dict[tuple[str, Period], tuple[Expr, References] | None] = field(default_factory=dict)
     series_of: dict[tuple[str, Slot], _Series] = field(default_factory=dict)
     notes: dict[tuple[int, int, str], str] = field(default_factory=dict)  # cause notes by indicator, unit, period
+    states: dict[tuple[int, int, str], str] = field(default_factory=dict)  # cells with no number, and why
 
     def spec(self, code: str) -> _Spec:
         if code not in self.specs:
@@ -321,9 +323,14 @@ class AnalyticsService:
             found = await self.repo.aggregate(groups, units, slot.window, scope, query.data.statuses, query.unit_filter)
             book.aggregates[slot] = {(row.indicator_id, row.root_id): row for row in found}
         targets = await self._targets(book, query, units)
-        book.notes = await CauseNoteRepository(self.session).for_rows(
-            [book.catalogue[c].id for c in query.indicators], [u.id for u in units], [p.code for p in query.periods]
+        keys = (
+            [book.catalogue[c].id for c in query.indicators],
+            [u.id for u in units],
+            [p.code for p in query.periods],
         )
+        book.notes = await CauseNoteRepository(self.session).for_rows(*keys)
+        if not query.ytd:
+            book.states = await value_states(self.session, *keys, query.data.statuses)
         rows = self._rows(book, query, units, targets)
         return AnalyticsAnswer(rows=rows, data=query.data, data_as_of=self.clock())
 
@@ -409,7 +416,9 @@ class AnalyticsService:
             "period": column.period_code,
             "ytd": slot.ytd,
             "value": value,
-            "reason": None if value is not None else result.reason,
+            "reason": None
+            if value is not None
+            else book.states.get((spec.id, unit_id, column.period_code), result.reason),
             "numerator": numerator,
             "denominator": denominator,
             "target": target,
