@@ -201,3 +201,31 @@ class TestDeviation:
         row = (await analytics(client, "COVERAGE", "MUR-A", "2025"))["MUR-A"]
         assert row["status"] == "implausible" and row["status"] != "achieved"
         assert row["warning"] == "value 104 exceeds the declared maximum 100: check the figure"
+
+
+class TestIndicatorsImport:
+    async def test_a_printed_range_and_the_monitoring_columns(self, client: httpx.AsyncClient) -> None:
+        content = (
+            "code;name_ru;unit;kind;direction;periodicity;monitoring_level;control;share_form;"
+            "org_unit_code;period;target;target_kind;baseline_year\n"
+            "DIFF_FUNDING;Увеличение финансового обеспечения;процент;input;higher_is_better;year;core;да;percent;"
+            "RU-MUR;2025;4-14;plan;2020\n"
+            "DIFF_FUNDING;;;;;;;;;RU-MUR;2024;4 – 14;;2020\n"
+            "DIFF_FUNDING;;;;;;;;;RU-MUR;2023;14-4;;2020\n"
+        )
+        upload = {"file": ("indicators.csv", content.encode(), "text/csv")}
+        refused = await client.post("/v1/indicators/import", files=upload, headers=FEDERAL)
+        # The third row prints its range upside down: the file is refused at that row.
+        assert refused.status_code == 422, refused.text
+        assert [e["pointer"] for e in refused.json()["errors"]] == ["/rows/3/target_low"]
+        fixed = content.rsplit("\n", 2)[0] + "\n"
+        upload = {"file": ("indicators.csv", fixed.encode(), "text/csv")}
+        response = await client.post("/v1/indicators/import", files=upload, headers=FEDERAL)
+        assert response.status_code == 200, response.text
+        read = (await client.get("/v1/indicators/DIFF_FUNDING", headers=FEDERAL)).json()
+        assert (read["monitoring_level"], read["control"], read["share_form"]) == ("core", True, "percent")
+        targets = (await client.get("/v1/indicators/DIFF_FUNDING/targets", headers=FEDERAL)).json()
+        assert [(t["period"], t["target_low"], t["target_high"], t["baseline_year"]) for t in targets] == [
+            ("2024", 4, 14, 2020),
+            ("2025", 4, 14, 2020),
+        ]

@@ -5,6 +5,7 @@ fourth: nothing was sent, and the row needs a value or a state."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from kpi_api.imports.parsing import parse_decimal
@@ -20,6 +21,7 @@ _STATES: dict[str, ValueState] = {
     "—": ValueState.NOT_REPORTED,
 }
 TOTAL_LABELS = frozenset({"итого", "всего", "total"})
+_RANGE = re.compile(r"(\d+(?:[.,]\d+)?)\s*[-–—]\s*(\d+(?:[.,]\d+)?)")
 
 
 def cell_state(text: str) -> ValueState | None:
@@ -45,3 +47,11 @@ def cell_number(text: str) -> Decimal | str:
 def is_total_label(code: str) -> bool:
     """A row labelled as the table's total instead of an org unit's code."""
     return code.strip().lower().rstrip(":") in TOTAL_LABELS
+
+
+def printed_range(text: str) -> tuple[Decimal | str, Decimal | str] | None:
+    """A target printed as a range ("4-14", "4 – 14", "0,5-1,5") as its two bounds, or None."""
+    found = _RANGE.fullmatch(text.strip())
+    if found is None:
+        return None
+    return cell_number(found[1]), cell_number(found[2])
