@@ -81,6 +81,13 @@ EXPECTED: dict[str, dict[str, str]] = {
         # 200 but filtered to the caller's scope (test_lists_never_show_the_other_region)
         "list_values": "200 200 | 200 200 | 200 200 | 200 200",
         "put_targets": "200 200 | 200 403 | 403 403 | 403 403",
+        "approve_targets": "200 200 | 200 403 | 403 403 | 403 403",  # = put_targets
+        "reopen_targets": "200 200 | 200 403 | 403 403 | 403 403",  # = put_targets
+        # a cause note is the region's own explanation: its writers and operators; another region's unit is hidden
+        "put_cause_note": "200 200 | 200 404 | 200 404 | 403 403",
+        # = BEDS is federal (owner RU): only federal approves its definition
+        "approve_indicator": "200 200 | 403 403 | 403 403 | 403 403",
+        "list_alerts": "200 200 | 200 403 | 200 403 | 200 403",  # = get_analytics (alerts are analytics' verdicts)
         # = federal only (pulls every region's survey and roadmap figures)
         "refresh_sources": "200 200 | 403 403 | 403 403 | 403 403",
         "reopen_value": "200 200 | 200 404 | 403 403 | 403 403",
@@ -412,6 +419,11 @@ KPI: dict[str, Builder] = {
         json={"items": [{"org_unit_code": REGION[t], "period": "2025", "target": 10}]},
     ),
     "list_target_changes": lambda w, t: _r("GET", "/v1/indicators/BEDS/targets/history"),
+    "put_cause_note": lambda w, t: _r(
+        "PUT", "/v1/indicators/BEDS/cause-notes", json={"org_unit_code": REGION[t], "period": "2025", "note": "кадры"}
+    ),
+    "approve_indicator": lambda w, t: _r("POST", "/v1/indicators/BEDS/approval", json={}),
+    "list_alerts": lambda w, t: _r("GET", "/v1/alerts", params={"region": REGION[t], "year": 2025}),
     "list_org_units": lambda w, t: _r("GET", "/v1/org-units", params={"under": REGION[t]}),
     "create_org_unit": lambda w, t: _r(
         "POST",
@@ -507,7 +519,29 @@ async def _kpi_remove_rule(w: World, t: str) -> Request:
     return "DELETE", "/v1/deadline-rules/year", {}
 
 
+async def _kpi_target(w: World, t: str, approve: bool) -> dict[str, Any]:
+    """A fresh target of BEDS at the target's region (its own year), approved when asked."""
+    key = {"org_unit_code": REGION[t], "period": str(2100 + next(w.periods))}
+    put = await w.client.put("/v1/indicators/BEDS/targets", json={"items": [{**key, "target": 7}]}, headers=FEDERAL)
+    assert put.status_code == 200, put.text
+    if approve:
+        done = await w.client.post("/v1/indicators/BEDS/targets/approval", json={"items": [key]}, headers=FEDERAL)
+        assert done.status_code == 200, done.text
+    return key
+
+
+async def _kpi_approve_targets(w: World, t: str) -> Request:
+    return "POST", "/v1/indicators/BEDS/targets/approval", {"json": {"items": [await _kpi_target(w, t, False)]}}
+
+
+async def _kpi_reopen_targets(w: World, t: str) -> Request:
+    body = {"items": [await _kpi_target(w, t, True)], "reason": "программа изменена"}
+    return "POST", "/v1/indicators/BEDS/targets/reopen", {"json": body}
+
+
 KPI.update(
+    approve_targets=_kpi_approve_targets,
+    reopen_targets=_kpi_reopen_targets,
     submit_value=_kpi_submit,
     approve_value=_kpi_approve,
     reopen_value=_kpi_reopen,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from kpi_api.alerts.router import router as alerts_router
 from kpi_api.analytics.router import router as analytics_router
 from kpi_api.builtins import with_builtins
 from kpi_api.deadlines.router import router as deadlines_router
@@ -49,6 +50,7 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
             suggested_targets_router,
             values_router,
             analytics_router,
+            alerts_router,
             deadlines_router,
             imports_router,
             sources_router,

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import random
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,13 @@ MUR_ADMIN = Principal(
     sub="demo-mur-ministry", roles=frozenset({Role.REGIONAL_ADMIN}), scope_org_units=frozenset({"RU-MUR"})
 )
 REGION = "RU-MUR"
+RANGE = re.compile(r"(\d+(?:[.,]\d+)?)\s*[-–]\s*(\d+(?:[.,]\d+)?)")
 YEARS = (2024, 2025)
 APPROVED_YEARS = (2024,)
 LOWER_IS_BETTER_IDS = {"22", "25"}
+# The programme names no control indicators; the demo marks indicator 2 as one, so that its 2025 miss
+# shows an alert at GET /v1/alerts?region=RU-MUR&year=2025.
+CONTROL_IDS = {"2"}
 # Murmansk's organisations and their share of the region's staff, visits and floor space.
 ORGANISATIONS = {
     "MUR-GP1": Decimal("0.22"),
@@ -146,6 +151,7 @@ def indicator_body(row: dict[str, Any]) -> dict[str, Any]:
         "direction": "lower_is_better" if lower_is_better(row) else "higher_is_better",
         "periodicity": "year",
         "precision": 0 if counted else (2 if shape[0] == "formula" and "VISITS" in shape[1] else 1),
+        "control": row["id"] in CONTROL_IDS,
     }
     if shape[0] == "formula":
         return {**body, "kind": "formula", "formula": shape[1]}
@@ -172,16 +178,28 @@ def component_bodies() -> list[dict[str, Any]]:
 
 
 def targets(row: dict[str, Any]) -> dict[str, Any]:
-    """Baseline 2020 and plan 2021–2025 for the region (the range "4-14" as a note)."""
+    """Baseline 2020 and plan 2021–2025 for the region, as printed: the range "4-14" as a range, the
+    footnote's calculation beside the baseline."""
     baseline = number(row["baseline_2020"])
+    calc = (row["formula_note_ru"] or None) and row["formula_note_ru"][:4000]
     items = []
     for year in range(2021, 2026):
         raw = row[f"v{year}"]
-        target = number(raw)
-        note = None if target is not None or not raw else f"printed as the range {raw}"
-        items.append(
-            {"org_unit_code": REGION, "period": str(year), "baseline": baseline, "target": target, "note": note}
-        )
+        item: dict[str, Any] = {
+            "org_unit_code": REGION,
+            "period": str(year),
+            "baseline": baseline,
+            "baseline_year": 2020,
+            "baseline_calc": calc,
+            "kind": "plan",
+        }
+        bounds = RANGE.fullmatch(raw.strip()) if raw else None
+        if bounds is not None:
+            item |= {"target_low": bounds[1].replace(",", "."), "target_high": bounds[2].replace(",", ".")}
+        else:
+            target = number(raw)
+            item |= {"target": target, "note": None if target is not None or not raw else f"printed as {raw}"}
+        items.append(item)
     return {"items": items, "reason": "программа 2021–2025"}
 
 

@@ -25,10 +25,17 @@ async def test_demo_shows_murmansk_targets_and_statuses(client: httpx.AsyncClien
     rows = {r["indicator_code"]: r for r in response.json()["rows"]}
     assert len(rows) == 25
     assert rows["MUR_T02"]["target"] == 77.7 and rows["MUR_T02"]["baseline"] == 77.6
-    assert rows["MUR_T23"]["target"] is None and "4-14" in rows["MUR_T23"]["status_reason"]
+    # The range "4-14" as printed: achieved inside it.
+    assert (rows["MUR_T23"]["target"], rows["MUR_T23"]["target_low"], rows["MUR_T23"]["target_high"]) == (None, 4, 14)
+    assert "4–14" in rows["MUR_T23"]["status_reason"]
     assert rows["MUR_T22"]["status_reason"].endswith("(lower is better)")
     with_status = [r for r in rows.values() if r["status"] in ("achieved", "on_track", "at_risk", "off_track")]
     assert len(with_status) == 24
+    # The control indicator MUR_T02 misses its 2025 plan (72.2 against 77.7): an alert on the programme.
+    alerts = await client.get("/v1/alerts", params={"region": "RU-MUR", "year": 2025}, headers=MUR_ANALYST)
+    assert [(a["indicator_code"], a["value"], a["target"]) for a in alerts.json()["alerts"]] == [
+        ("MUR_T02", 72.2, 77.7)
+    ]
     survey = await client.get("/v1/indicators", params={"source": "survey"}, headers=FEDERAL)
     assert len(survey.json()["items"]) == 8
     staffing = await client.get(

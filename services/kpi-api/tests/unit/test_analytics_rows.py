@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from kpi_api.analytics.rows import trusted_row as _trusted_row
 from kpi_api.analytics.schemas import AnalyticsRow
-from kpi_api.analytics.service import _trusted_row
 from kpi_api.targets.rules import Status
 
 

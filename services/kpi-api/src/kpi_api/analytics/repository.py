@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -46,6 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kpi_api.models import IndicatorValue, OrgUnit, Target
 from kpi_api.org_units.filters import UnitFilter
 from kpi_api.scope import Scope
+from kpi_api.targets.verdict import TargetFigures
 
 SHADOW_CHUNK = 2000
 
@@ -85,14 +86,6 @@ class Reading:
     excluded: tuple[int, ...] = ()
 
 
-class TargetFigures(NamedTuple):
-    """What analytics reads of a target."""
-
-    target: Decimal | None
-    baseline: Decimal | None
-    note: str | None
-
-
 def _simple(method: str, column: Any) -> ColumnElement[Any]:
     """sum, average, min or max of ``column``."""
     functions: dict[str, Callable[[Any], ColumnElement[Any]]] = {
@@ -123,6 +116,8 @@ def _in_window(
         v.indicator_id.in_(sorted(set(indicator_ids))),
         v.year == window.year,
         v.end_month.between(window.first_month, window.last_month),
+        # a cell with no number (x, нет должности, -) is never part of a roll-up
+        v.value.is_not(None),
     )
     if statuses is not None:
         found += (v.status.in_(statuses),)
@@ -401,15 +396,18 @@ class AnalyticsRepository:
             return {}
         t = Target
         result = await self.session.execute(
-            select(t.indicator_id, t.org_unit_id, t.period, t.target, t.baseline, t.note).where(
+            select(
+                t.indicator_id, t.org_unit_id, t.period, t.target, t.baseline, t.note, t.target_low, t.target_high
+            ).where(
                 t.indicator_id.in_(sorted(set(indicator_ids))),
                 t.org_unit_id.in_(sorted(set(unit_ids))),
                 t.period.in_(sorted(set(periods))),
             )
         )
         found: dict[tuple[int, int], dict[str, TargetFigures]] = {}
-        for indicator_id, unit_id, period, target, baseline, note in result.all():
-            found.setdefault((indicator_id, unit_id), {})[period] = TargetFigures(target, baseline, note)
+        for indicator_id, unit_id, period, target, baseline, note, low, high in result.all():
+            figures = TargetFigures(target, baseline, note, low, high)
+            found.setdefault((indicator_id, unit_id), {})[period] = figures
         return found
 
 

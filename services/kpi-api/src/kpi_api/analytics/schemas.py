@@ -75,6 +75,13 @@ class AnalyticsRow(BaseModel):
     deviation_pct: JsonNumber | None = Field(default=None, description="(value − target) ÷ target × 100")
     status: Status | None = None
     status_reason: str | None = None
+    warning: str | None = Field(
+        default=None, description="A figure to check (above the indicator's declared maximum): never `achieved`"
+    )
+    cause_note_required: bool = Field(
+        default=False, description="The deviation passes the indicator's cause_note_pct: a cause note is due"
+    )
+    cause_note: str | None = Field(default=None, description="The recorded factor analysis («анализ факторов»)")
     previous_period: str | None = None
     previous_value: JsonNumber | None = None
     reported_units: int = Field(

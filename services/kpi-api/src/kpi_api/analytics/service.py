@@ -17,8 +17,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kpi_api.analytics.access import drafts_allowed
-from kpi_api.analytics.repository import Aggregate, AnalyticsRepository, Methods, TargetFigures, Window
+from kpi_api.analytics.repository import Aggregate, AnalyticsRepository, Methods, Window
+from kpi_api.analytics.rows import trusted_row
 from kpi_api.analytics.schemas import AnalyticsAnswer, AnalyticsRow, DataFilter
+from kpi_api.analytics.states import value_states
 from kpi_api.formulas import EvalResult, Expr, References, evaluate, evaluate_ratio, parse, referenced_codes
 from kpi_api.indicators.repository import IndicatorRepository
 from kpi_api.indicators.rules import (
@@ -29,7 +31,6 @@ from kpi_api.indicators.rules import (
     Periodicity,
     can_report_for,
     effective_version,
-    round_for_display,
 )
 from kpi_api.models import Indicator, OrgUnit
 from kpi_api.numbers import plain, present
@@ -37,8 +38,9 @@ from kpi_api.org_units.filters import UnitFilter
 from kpi_api.org_units.repository import OrgUnitRepository
 from kpi_api.scope import Scope, scope_of
 from kpi_api.sources.overlay import PulledValues, load_pulled
-from kpi_api.targets.resolve import target_for
-from kpi_api.targets.rules import Thresholds, status_vs_target
+from kpi_api.targets.notes import CauseNoteRepository
+from kpi_api.targets.rules import Thresholds
+from kpi_api.targets.verdict import TargetFigures, judge
 from zdrav_shared.auth import Principal
 from zdrav_shared.contracts.org_units import OrgUnitLevel
 from zdrav_shared.periods import Period, PeriodType
@@ -47,7 +49,6 @@ from zdrav_shared.problems import Forbidden, Unprocessable
 MAX_ROWS = 50_000
 NO_DATA = "no_data"
 _RATIO = Context(prec=34)
-_BLANK_ROW = AnalyticsRow(indicator_code="", org_unit_code="", period="", unit="", precision=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +127,8 @@ class _Book:
     # Per indicator and slot, not per org unit: worked out once for the thousands of rows of an answer.
     formulas: dict[tuple[str, Period], tuple[Expr, References] | None] = field(default_factory=dict)
     series_of: dict[tuple[str, Slot], _Series] = field(default_factory=dict)
+    notes: dict[tuple[int, int, str], str] = field(default_factory=dict)  # cause notes by indicator, unit, period
+    states: dict[tuple[int, int, str], str] = field(default_factory=dict)  # cells with no number, and why
 
     def spec(self, code: str) -> _Spec:
         if code not in self.specs:
@@ -320,6 +323,14 @@ class AnalyticsService:
             found = await self.repo.aggregate(groups, units, slot.window, scope, query.data.statuses, query.unit_filter)
             book.aggregates[slot] = {(row.indicator_id, row.root_id): row for row in found}
         targets = await self._targets(book, query, units)
+        keys = (
+            [book.catalogue[c].id for c in query.indicators],
+            [u.id for u in units],
+            [p.code for p in query.periods],
+        )
+        book.notes = await CauseNoteRepository(self.session).for_rows(*keys)
+        if not query.ytd:
+            book.states = await value_states(self.session, *keys, query.data.statuses)
         rows = self._rows(book, query, units, targets)
         return AnalyticsAnswer(rows=rows, data=query.data, data_as_of=self.clock())
 
@@ -382,21 +393,19 @@ class AnalyticsService:
             ratio = evaluate_ratio(expr, current, previous)
             if ratio is not None:
                 numerator, denominator = plain(ratio.numerator), plain(ratio.denominator)
-        target, target_period = (
-            target_for(slot.period, {p: t.target for p, t in known.items()}, spec.time_aggregation, ytd=slot.ytd)
-            if known
-            else (None, None)
+        judged = judge(
+            value,
+            slot.period,
+            known,
+            ytd=slot.ytd,
+            direction=spec.direction,
+            thresholds=spec.thresholds,
+            time_aggregation=spec.time_aggregation,
+            declared_max=spec.indicator.declared_max,
+            cause_note_pct=spec.indicator.cause_note_pct,
         )
-        baseline = None
-        if target_period is not None and known.get(target_period) is not None:
-            baseline = plain(known[target_period].baseline)
-        verdict = status_vs_target(value, target, spec.direction, spec.thresholds)
-        deviation = deviation_pct = None
-        if value is not None and target is not None:
-            deviation = plain(value - target)
-            if not target.is_zero():
-                deviation_pct = round_for_display(_RATIO.multiply(_RATIO.divide(value - target, target), 100), 1)
-        note = _note(known, slot.period) if target is None and known else None
+        target = judged.target
+        note = _note(known, slot.period) if target is None and judged.target_low is None and known else None
         previous_period = previous_value = None
         if with_previous:
             previous_period = column.previous_code
@@ -407,16 +416,23 @@ class AnalyticsService:
             "period": column.period_code,
             "ytd": slot.ytd,
             "value": value,
-            "reason": None if value is not None else result.reason,
+            "reason": None
+            if value is not None
+            else book.states.get((spec.id, unit_id, column.period_code), result.reason),
             "numerator": numerator,
             "denominator": denominator,
-            "target": plain(target),
-            "target_period": target_period,
-            "baseline": baseline,
-            "deviation": deviation,
-            "deviation_pct": deviation_pct,
-            "status": verdict.status,
-            "status_reason": f"no numeric target: {note}" if note else verdict.reason,
+            "target": target,
+            "target_period": judged.target_period,
+            "baseline": judged.baseline,
+            "target_low": judged.target_low,
+            "target_high": judged.target_high,
+            "deviation": judged.deviation,
+            "deviation_pct": judged.deviation_pct,
+            "status": judged.status,
+            "status_reason": f"no numeric target: {note}" if note else judged.status_reason,
+            "warning": judged.warning,
+            "cause_note_required": judged.cause_note_required,
+            "cause_note": book.notes.get((spec.id, unit_id, column.period_code)),
             "previous_period": previous_period,
             "previous_value": previous_value,
             "reported_units": reported_units,
@@ -424,26 +440,7 @@ class AnalyticsService:
             "precision": spec.precision,
             **pulled_fields,
         }
-        return _trusted_row(row)
-
-
-_BLANK_FIELDS = dict(_BLANK_ROW.__dict__)
-_ROW_FIELDS = frozenset(AnalyticsRow.model_fields)
-
-
-def _trusted_row(fields: dict[str, Any]) -> AnalyticsRow:
-    """An AnalyticsRow from values the service computed and checked itself, without validation.
-
-    What ``model_construct`` does, minus its per-field alias and default look-ups (the defaults come
-    from a blank row): a quarter of the Python time of a 2,805-row answer went to constructing or
-    copying rows. No post-init hook, extra fields or private attributes exist on AnalyticsRow; the
-    test suite's round trip through ``model_validate`` keeps that honest."""
-    row = AnalyticsRow.__new__(AnalyticsRow)
-    object.__setattr__(row, "__dict__", {**_BLANK_FIELDS, **fields})
-    object.__setattr__(row, "__pydantic_fields_set__", _ROW_FIELDS)
-    object.__setattr__(row, "__pydantic_extra__", None)
-    object.__setattr__(row, "__pydantic_private__", None)
-    return row
+        return trusted_row(row)
 
 
 def _needed_inputs(book: _Book, query: AnalyticsQuery) -> dict[Slot, set[str]]:

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kpi_api.imports.cells import cell_number, printed_range
 from kpi_api.imports.parsing import parse_decimal, read_table
 from kpi_api.imports.schemas import IndicatorsImportReport, RowError
 from kpi_api.indicators.repository import IndicatorRepository
@@ -26,25 +27,36 @@ from zdrav_shared.problems import ProblemError, pointer_from_loc
 INDICATOR_COLUMNS = (
     "code", "name_ru", "name_en", "description", "unit", "kind", "formula", "aggregation", "time_aggregation",
     "direction", "periodicity", "precision", "source", "declared_min", "declared_max", "effective_from",
-    "owner", "reporting_level", "scale",
+    "owner", "reporting_level", "scale", "monitoring_level", "control", "share_form", "cause_note_pct",
 )  # fmt: skip
-TARGET_COLUMNS = ("org_unit_code", "period", "baseline", "target", "note")
+TARGET_COLUMNS = (
+    "org_unit_code", "period", "baseline", "target", "note", "target_low", "target_high", "target_kind",
+    "baseline_year", "baseline_calc",
+)  # fmt: skip
+YES = frozenset({"да", "yes", "true", "1"})
 
 
 def _indicator_body(row: dict[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {c: row[c] for c in INDICATOR_COLUMNS if row.get(c)}
-    for name in ("declared_min", "declared_max", "scale"):
+    for name in ("declared_min", "declared_max", "scale", "cause_note_pct"):
         if name in body:
             body[name] = parse_decimal(body[name])
+    if "control" in body:
+        body["control"] = body["control"].strip().lower() in YES
     return body
 
 
 def _target_item(row: dict[str, str]) -> dict[str, Any]:
     item: dict[str, Any] = {c: row[c] for c in TARGET_COLUMNS if row.get(c)}
-    item.setdefault("target", None)
-    for name in ("baseline", "target"):
-        if item.get(name):
-            item[name] = parse_decimal(item[name])
+    if "target_kind" in item:  # "kind" is the indicator's (input or formula)
+        item["kind"] = item.pop("target_kind")
+    bounds = printed_range(item.get("target", ""))
+    if bounds is not None:  # printed as a range: "4-14"
+        del item["target"]
+        item["target_low"], item["target_high"] = bounds
+    for name in ("baseline", "target", "target_low", "target_high"):
+        if isinstance(item.get(name), str):
+            item[name] = cell_number(item[name])
     return item
 
 

@@ -61,10 +61,15 @@ async def import_values_file(
     submit: Annotated[bool, Query(description="Submit the imported values at once")] = False,
 ) -> ValuesImportReport:
     """Columns `indicator_code, org_unit_code, period, value` (or, for ratio indicators, `numerator` and
-    `denominator` with `value` empty), optional `comment`. CSV in UTF-8 with or
-    without BOM, `;` or `,`, decimal comma or point; or the first sheet of an XLSX workbook. Rows follow
-    the rules of `POST /v1/values`; any bad row (a row outside the caller's scope included) → 422 listing
-    every bad row, and nothing is applied."""
+    `denominator` with `value` empty), optional `comment` and `state`. CSV in UTF-8 with or
+    without BOM, `;` or `,`, decimal comma or point; or the first sheet of an XLSX workbook. Cells are
+    read as printed: `85,5%`, `1 234,5` (a space or no-break space between thousands), and the three
+    kinds of no number — `x`/`х` (not_applicable), `нет должности` (no_post), `-` (not_reported) — stored
+    as states with no value. A printed total — a row whose `org_unit_code` is `Итого`/`Всего`, or a unit's
+    row over its descendants' rows in the file — is kept and compared with the computed total: a
+    difference is a warning on its row (`warnings`), not a refusal. Rows follow the rules of
+    `POST /v1/values`; any bad row (a row outside the caller's scope included) → 422 listing every bad
+    row, and nothing is applied."""
     report = await import_values(session, caller, clock, await _read(request, file), dry_run=dry_run, submit=submit)
     if report.errors:
         raise _refuse(report.errors, report.model_dump())
@@ -89,8 +94,10 @@ async def import_indicators_file(
 ) -> IndicatorsImportReport:
     """Columns of `POST /v1/indicators` (`code, owner, name_ru, unit, kind, formula, aggregation,
     time_aggregation, scale, reporting_level, direction, periodicity, precision, source, …`; an `owner`
-    the caller is not makes its row a 403) and of a target (`org_unit_code, period, baseline,
-    target, note`). The first row of a new code creates the indicator; rows with an org unit and period
+    the caller is not makes its row a 403; `monitoring_level, control` (да/нет), `share_form`,
+    `cause_note_pct`) and of a target (`org_unit_code, period, baseline, baseline_year, baseline_calc,
+    target` — a printed range such as `4-14` becomes `target_low`/`target_high` — `target_kind, note`).
+    The first row of a new code creates the indicator; rows with an org unit and period
     add targets. Any bad row → 422 listing every bad row, and nothing is applied."""
     report = await import_indicators(session, caller, await _read(request, file), dry_run=dry_run)
     if report.errors:

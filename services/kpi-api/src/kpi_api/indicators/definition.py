@@ -105,6 +105,11 @@ def snapshot(indicator: Indicator) -> dict[str, Any]:
         "declared_min": number(indicator.declared_min),
         "declared_max": number(indicator.declared_max),
         "active": indicator.active,
+        "monitoring_level": indicator.monitoring_level,
+        "approved": indicator.approved_at is not None,
+        "control": indicator.control,
+        "share_form": indicator.share_form,
+        "cause_note_pct": number(indicator.cause_note_pct),
     }
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from kpi_api.deps import Caller, Session
 from kpi_api.indicators.rules import IndicatorKind, Periodicity, Source
-from kpi_api.indicators.schemas import IndicatorCreate, IndicatorRead, IndicatorUpdate
+from kpi_api.indicators.schemas import IndicatorApprove, IndicatorCreate, IndicatorRead, IndicatorUpdate
 from kpi_api.indicators.service import CATALOGUE_WRITERS, IndicatorService
 from zdrav_shared.auth import Principal, role_required
 from zdrav_shared.db import CommittingRoute
@@ -113,10 +113,32 @@ async def update_indicator(
     (switching it off stops new values), or a new formula with the date it applies from (earlier periods
     keep their formula). Only the owner's admins change a definition: anyone else gets a 403 naming the
     owner (`reason: not_owner`). A formula starting in a period where an input has an approved value is
-    a 409 (`reason: approved_history`, `first_approved_period`). A stale `If-Match` is a 409. Every change
-    is audited with its `reason`."""
+    a 409 (`reason: approved_history`, `first_approved_period`). A stale `If-Match` is a 409. A `core`
+    monitoring indicator's definition (formula, unit, direction, aggregations, scale, level, bounds, share
+    form, monitoring level) is fixed: changing it is a 409 (`reason: core_fixed`, with a pointer); an
+    approved `supplementary_mandatory` one likewise (`reason: approved_fixed`). Every change is audited
+    with its `reason`."""
     service = IndicatorService(session)
     indicator = await service.update(caller, code, body, if_match)
+    response.headers["ETag"] = etag(indicator.version)
+    return await service.read(indicator)
+
+
+@router.post(
+    "/{code}/approval",
+    response_model=IndicatorRead,
+    operation_id="approve_indicator",
+    summary="Approve an indicator's definition",
+    responses=problem_responses(400, 401, 403, 404, 422),
+)
+async def approve_indicator(
+    code: str, body: IndicatorApprove, session: Session, caller: CatalogueWriter, response: Response
+) -> IndicatorRead:
+    """Record that the definition is approved (once; a second call changes nothing). A
+    `supplementary_mandatory` indicator's definition is fixed from then on. Only the owner's admins
+    approve (403 `not_owner` otherwise). Audited in the definition's history."""
+    service = IndicatorService(session)
+    indicator = await service.approve(caller, code, body.reason)
     response.headers["ETag"] = etag(indicator.version)
     return await service.read(indicator)
 

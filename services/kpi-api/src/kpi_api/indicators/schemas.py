@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from kpi_api.indicators.monitoring import MonitoringLevel, ShareForm
 from kpi_api.indicators.rules import Aggregation, Direction, IndicatorKind, Periodicity, Source
 from kpi_api.numbers import InputNumber, JsonNumber
 from kpi_api.sources.rules import SourceMetric
@@ -107,6 +108,18 @@ class IndicatorCreate(RequestModel):
     declared_min: InputNumber | None = None
     declared_max: InputNumber | None = None
     effective_from: date | None = Field(default=None, description="First day the formula applies to")
+    monitoring_level: MonitoringLevel | None = Field(
+        default=None,
+        description="National method: core (fixed once set), supplementary_mandatory (fixed once approved), "
+        "auxiliary (may change each quarter)",
+    )
+    control: bool | None = Field(
+        default=None, description="A control indicator: missing its annual target raises an alert (GET /v1/alerts)"
+    )
+    share_form: ShareForm | None = Field(default=None, description="A share written as a fraction (0.855) or percent")
+    cause_note_pct: InputNumber | None = Field(
+        default=None, ge=0, description="|deviation| from target, in % of it, past which a cause note is required"
+    )
 
 
 class IndicatorUpdate(RequestModel):
@@ -147,6 +160,18 @@ class IndicatorUpdate(RequestModel):
     thresholds: ThresholdsBody | None = None
     declared_min: InputNumber | None = None
     declared_max: InputNumber | None = None
+    monitoring_level: MonitoringLevel | None = Field(
+        default=None,
+        description="National method: core (fixed once set), supplementary_mandatory (fixed once approved), "
+        "auxiliary (may change each quarter)",
+    )
+    control: bool | None = Field(
+        default=None, description="A control indicator: missing its annual target raises an alert (GET /v1/alerts)"
+    )
+    share_form: ShareForm | None = Field(default=None, description="A share written as a fraction (0.855) or percent")
+    cause_note_pct: InputNumber | None = Field(
+        default=None, ge=0, description="|deviation| from target, in % of it, past which a cause note is required"
+    )
     active: bool | None = None
     reason: str | None = Field(default=None, max_length=1000, description="Why: kept in the definition's history")
 
@@ -181,7 +206,20 @@ class IndicatorRead(BaseModel):
     declared_min: JsonNumber | None = None
     declared_max: JsonNumber | None = None
     active: bool
+    monitoring_level: MonitoringLevel | None = None
+    approved_at: datetime | None = Field(default=None, description="When the definition was approved")
+    control: bool = False
+    share_form: ShareForm | None = None
+    cause_note_pct: JsonNumber | None = None
     version: int
     formula_versions: list[FormulaVersionRead] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
+
+
+class IndicatorApprove(RequestModel):
+    """Approve an indicator's definition (a mandatory supplementary one is then fixed)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=1000, description="Kept in the definition's history")

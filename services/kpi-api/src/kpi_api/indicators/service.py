@@ -29,6 +29,7 @@ from kpi_api.indicators.errors import (
     IndicatorNotFound,
     ValuesExist,
 )
+from kpi_api.indicators.monitoring import MonitoringLevel, ShareForm, refuse_fixed_change
 from kpi_api.indicators.repository import IndicatorRepository
 from kpi_api.indicators.rules import (
     Aggregation,
@@ -52,11 +53,22 @@ from zdrav_shared.auth import Principal, Role, require_role
 from zdrav_shared.contracts.org_units import OrgUnitLevel
 from zdrav_shared.etags import check_if_match
 from zdrav_shared.logging import get_logger
+from zdrav_shared.orm import utcnow
 from zdrav_shared.ownership import DefinitionChange, default_owner, require_owner
 from zdrav_shared.periods import MIN_YEAR
 from zdrav_shared.problems import Unprocessable
 
 log = get_logger(__name__)
+# Stored as their text.
+ENUM_FIELDS = (
+    "aggregation",
+    "time_aggregation",
+    "direction",
+    "source",
+    "reporting_level",
+    "monitoring_level",
+    "share_form",
+)
 
 CATALOGUE_WRITERS = (Role.FEDERAL, Role.REGIONAL_ADMIN)
 ENTITY = "indicator"
@@ -167,6 +179,10 @@ class IndicatorService:
             declared_max=data.declared_max,
             active=True,
             version=1,
+            monitoring_level=data.monitoring_level.value if data.monitoring_level else None,
+            control=bool(data.control),
+            share_form=data.share_form.value if data.share_form else None,
+            cause_note_pct=data.cause_note_pct,
         )
         self.repo.add(indicator)
         await self.repo.flush()
@@ -192,8 +208,10 @@ class IndicatorService:
         changes: dict[str, Any] = data.model_dump(exclude_unset=True)
         reason = changes.pop("reason", None)
         is_input = indicator.kind == IndicatorKind.INPUT
-        if "active" in changes and changes["active"] is None:
-            del changes["active"]  # null: leave it as it is
+        for flag in ("active", "control"):
+            if flag in changes and changes[flag] is None:
+                del changes[flag]  # null: leave it as it is
+        refuse_fixed_change(indicator, changes)
         for required in ("name_ru", "unit", "direction", "precision", "source"):
             if required in changes and changes[required] is None:
                 raise Unprocessable(f"{required} cannot be removed", pointer=f"/{required}")
@@ -235,7 +253,7 @@ class IndicatorService:
             changes["source_metric"] = metric.value if metric else None
         before = snapshot(indicator)
         for field, value in changes.items():
-            if field in ("aggregation", "time_aggregation", "direction", "source", "reporting_level"):
+            if field in ENUM_FIELDS:
                 value = None if value is None else str(value)
             setattr(indicator, field, value)
         if new_formula:
@@ -262,6 +280,20 @@ class IndicatorService:
             await self.repo.flush()
             self.audit.record(ENTITY, indicator.id, action, principal.sub, before, after, reason)
             log.info("indicator_updated", code=code, action=action, fields=sorted(changes), by=principal.sub)
+        return indicator
+
+    async def approve(self, principal: Principal, code: str, reason: str | None) -> Indicator:
+        """Approve the definition (once): a mandatory supplementary indicator is fixed from then on."""
+        require_role(principal, *CATALOGUE_WRITERS)
+        indicator = await self.get(code)
+        require_owner(principal, indicator.owner, f"indicator {code}")
+        if indicator.approved_at is None:
+            before = snapshot(indicator)
+            indicator.approved_at = utcnow()
+            indicator.version += 1
+            await self.repo.flush()
+            self.audit.record(ENTITY, indicator.id, "approved", principal.sub, before, snapshot(indicator), reason)
+            log.info("indicator_approved", code=code, by=principal.sub)
         return indicator
 
     async def _entry_changes(self, indicator: Indicator, changes: dict[str, Any]) -> None:
@@ -382,6 +414,11 @@ def _read(indicator: Indicator, versions: list[IndicatorFormulaVersion]) -> Indi
         declared_min=indicator.declared_min,
         declared_max=indicator.declared_max,
         active=indicator.active,
+        monitoring_level=MonitoringLevel(indicator.monitoring_level) if indicator.monitoring_level else None,
+        approved_at=indicator.approved_at,
+        control=indicator.control,
+        share_form=ShareForm(indicator.share_form) if indicator.share_form else None,
+        cause_note_pct=indicator.cause_note_pct,
         version=indicator.version,
         formula_versions=[
             FormulaVersionRead(

@@ -7,12 +7,13 @@ from kpi_api.models.org_units import OrgUnit
 from kpi_api.models.population import OrgUnitPopulation
 from kpi_api.models.reporting import ReportSubmission, ReportType
 from kpi_api.models.sources import SourceValue
-from kpi_api.models.targets import Target
+from kpi_api.models.targets import CauseNote, Target
 from kpi_api.models.values import AuditEvent, DeadlineRuleSetting, IndicatorValue
 
 __all__ = [
     "AuditEvent",
     "Base",
+    "CauseNote",
     "DeadlineRuleSetting",
     "Indicator",
     "IndicatorFormulaVersion",

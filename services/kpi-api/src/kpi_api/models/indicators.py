@@ -4,6 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kpi_api.models.base import Base, Timestamped, utcnow
@@ -56,6 +57,12 @@ class Indicator(Timestamped, Base):
     declared_max: Mapped[Decimal | None] = mapped_column(Amount)
     active: Mapped[bool] = mapped_column(default=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The national method's monitoring level (core, supplementary_mandatory, auxiliary) and its approval.
+    monitoring_level: Mapped[str | None] = mapped_column(String(30))
+    approved_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    control: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    share_form: Mapped[str | None] = mapped_column(String(10))
+    cause_note_pct: Mapped[Decimal | None] = mapped_column(Amount)
 
 
 class IndicatorFormulaVersion(Base):

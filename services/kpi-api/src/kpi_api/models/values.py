@@ -47,7 +47,9 @@ class IndicatorValue(Timestamped, Base):
     period_type: Mapped[str] = mapped_column(String(8))
     year: Mapped[int] = mapped_column(Integer)
     end_month: Mapped[int] = mapped_column(Integer)
-    value: Mapped[Decimal] = mapped_column(Amount)
+    # NULL exactly when ``state`` says why there is no number (never 0 in its place).
+    value: Mapped[Decimal | None] = mapped_column(Amount)
+    state: Mapped[str | None] = mapped_column(String(20))
     numerator: Mapped[Decimal | None] = mapped_column(Amount)
     denominator: Mapped[Decimal | None] = mapped_column(Amount)
     comment: Mapped[str | None] = mapped_column(Text)

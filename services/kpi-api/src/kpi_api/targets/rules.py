@@ -34,6 +34,8 @@ class Status(StrEnum):
     OFF_TRACK = "off_track"
     NO_TARGET = "no_target"
     NO_DATA = "no_data"
+    # above the indicator's declared maximum (a share over 100): a figure to check, not a result
+    IMPLAUSIBLE = "implausible"
 
 
 @dataclass(frozen=True, slots=True)

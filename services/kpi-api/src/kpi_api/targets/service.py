@@ -16,11 +16,11 @@ from kpi_api.numbers import plain
 from kpi_api.org_units.repository import OrgUnitRepository
 from kpi_api.scope import scope_of
 from kpi_api.targets.repository import TargetRepository
-from kpi_api.targets.schemas import TargetRead, TargetsPut, TargetsResult
+from kpi_api.targets.schemas import TargetItem, TargetKind, TargetRead, TargetsPut, TargetsResult
 from zdrav_shared.auth import Principal, require_role
 from zdrav_shared.logging import get_logger
 from zdrav_shared.periods import PeriodType
-from zdrav_shared.problems import FieldError, Forbidden, Unprocessable
+from zdrav_shared.problems import Conflict, FieldError, Forbidden, Unprocessable
 
 log = get_logger(__name__)
 
@@ -31,7 +31,42 @@ def _snapshot(target: Target) -> dict[str, Any]:
     def text(value: Decimal | None) -> str | None:
         return None if value is None else format(plain(value), "f")
 
-    return {"baseline": text(target.baseline), "target": text(target.target), "note": target.note}
+    return {
+        "baseline": text(target.baseline),
+        "baseline_year": target.baseline_year,
+        "baseline_calc": target.baseline_calc,
+        "target": text(target.target),
+        "target_low": text(target.target_low),
+        "target_high": text(target.target_high),
+        "kind": target.kind,
+        "note": target.note,
+    }
+
+
+_FIELDS = ("baseline", "baseline_year", "baseline_calc", "target", "target_low", "target_high", "note")
+
+
+def _assign(target: Target, item: TargetItem) -> None:
+    for name in _FIELDS:
+        setattr(target, name, getattr(item, name))
+    target.kind = item.kind.value
+
+
+def _figure_problems(item: TargetItem, at: str) -> list[FieldError]:
+    """A target is one number, or a range low ≤ high, or (neither) a note saying why."""
+    low, high = item.target_low, item.target_high
+    if (low is None) != (high is None):
+        missing = "target_high" if high is None else "target_low"
+        return [FieldError(pointer=f"{at}/{missing}", message="a range needs both target_low and target_high")]
+    if low is not None and high is not None:
+        if item.target is not None:
+            return [FieldError(pointer=f"{at}/target", message="give a target or a range, not both")]
+        if low > high:
+            return [FieldError(pointer=f"{at}/target_low", message=f"the range's low {low} is above its high {high}")]
+        return []
+    if item.target is None and not item.note:
+        return [FieldError(pointer=f"{at}/target", message="give a target, a range, or a note saying why not")]
+    return []
 
 
 def target_read(target: Target, indicator_code: str, org_unit_code: str) -> TargetRead:
@@ -40,11 +75,25 @@ def target_read(target: Target, indicator_code: str, org_unit_code: str) -> Targ
         org_unit_code=org_unit_code,
         period=target.period,
         baseline=plain(target.baseline),
+        baseline_year=target.baseline_year,
+        baseline_calc=target.baseline_calc,
         target=plain(target.target),
+        target_low=plain(target.target_low),
+        target_high=plain(target.target_high),
+        kind=TargetKind(target.kind),
         note=target.note,
+        locked=target.approved_at is not None,
+        approved_at=target.approved_at,
+        approved_by=target.approved_by,
         version=target.version,
         updated_at=target.updated_at,
     )
+
+
+def _changes(target: Target, item: TargetItem) -> bool:
+    probe = Target(kind=target.kind)
+    _assign(probe, item)
+    return _snapshot(probe) != _snapshot(target)
 
 
 class TargetService:
@@ -79,8 +128,7 @@ class TargetService:
                         message=f"{code} is reported per {periodicity.value}: no target for {item.period}",
                     )
                 )
-            if item.target is None and not item.note:
-                errors.append(FieldError(pointer=f"{at}/target", message="give a target, or a note saying why not"))
+            errors.extend(_figure_problems(item, at))
             key = (item.org_unit_code, item.period.code)
             if key in seen:
                 errors.append(FieldError(pointer=at, message=f"repeats item {seen[key]} (same org unit and period)"))
@@ -96,6 +144,15 @@ class TargetService:
         existing = await self.repo.existing(indicator.id, keys)
         created = updated = unchanged = 0
         touched: list[tuple[Target, str, dict[str, Any] | None]] = []
+        for index, (item, key) in enumerate(zip(body.items, keys, strict=True)):
+            locked = existing.get(key)
+            if locked is not None and locked.approved_at is not None and _changes(locked, item):
+                raise Conflict(
+                    f"the target of {item.org_unit_code} for {item.period.code} is approved: reopen it with a "
+                    "reason to change it; nothing was applied",
+                    pointer=f"/items/{index}",
+                    reason="target_locked",
+                )
         for item, key in zip(body.items, keys, strict=True):
             target = existing.get(key)
             if target is None:
@@ -105,17 +162,15 @@ class TargetService:
                     period=item.period.code,
                     period_type=item.period.type.value,
                     year=item.period.year,
-                    baseline=item.baseline,
-                    target=item.target,
-                    note=item.note,
                     version=1,
                 )
+                _assign(target, item)
                 self.repo.add(target)
                 touched.append((target, item.org_unit_code, None))
                 created += 1
                 continue
             before: dict[str, Any] | None = _snapshot(target)
-            target.baseline, target.target, target.note = item.baseline, item.target, item.note
+            _assign(target, item)
             if _snapshot(target) == before:
                 unchanged += 1
             else:

@@ -57,6 +57,7 @@ class ValueRepository:
             ).where(
                 IndicatorValue.indicator_id.in_(sorted(set(indicator_ids))),
                 IndicatorValue.org_unit_id.in_(sorted(set(org_unit_ids))),
+                IndicatorValue.value.is_not(None),
                 IndicatorValue.year >= from_year,
             )
         )

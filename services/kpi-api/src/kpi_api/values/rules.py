@@ -27,9 +27,10 @@ _RATIO = Context(prec=34, rounding=ROUND_HALF_UP)
 class Figure:
     """What an item stores: the value, and for ratio indicators the counts it comes from."""
 
-    value: Decimal
+    value: Decimal | None
     numerator: Decimal | None = None
     denominator: Decimal | None = None
+    state: str | None = None  # no number, and why (value None)
 
 
 class ItemFault(Exception):
@@ -55,9 +56,18 @@ def ratio_value(numerator: Decimal, denominator: Decimal, scale: Decimal) -> Dec
 
 
 def entered_figure(
-    indicator: Indicator, value: Decimal | None, numerator: Decimal | None, denominator: Decimal | None
+    indicator: Indicator,
+    value: Decimal | None,
+    numerator: Decimal | None,
+    denominator: Decimal | None,
+    state: str | None = None,
 ) -> Figure:
     """The figure of an item for ``indicator``, or an :class:`ItemFault` naming the field to fix."""
+    if state is not None:
+        for name, given in (("value", value), ("numerator", numerator), ("denominator", denominator)):
+            if given is not None:
+                raise ItemFault(name, f"a cell marked {state} has no number: send the state or the {name}, not both")
+        return Figure(None, state=state)
     if not is_ratio(indicator):
         for name, given in (("numerator", numerator), ("denominator", denominator)):
             if given is not None:

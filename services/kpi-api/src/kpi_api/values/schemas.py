@@ -22,6 +22,15 @@ class ValueStatus(StrEnum):
     APPROVED = "approved"
 
 
+class ValueState(StrEnum):
+    """A cell with no number, and why: "x" (``not_applicable``), "нет должности" (``no_post``), "-"
+    (``not_reported``). Stored as such with no value; never 0, and never counted in a roll-up."""
+
+    NOT_APPLICABLE = "not_applicable"
+    NO_POST = "no_post"
+    NOT_REPORTED = "not_reported"
+
+
 class ItemOutcome(StrEnum):
     CREATED = "created"
     UPDATED = "updated"
@@ -42,6 +51,9 @@ class ValueItem(RequestModel):
     value: InputNumber | None = None
     numerator: InputNumber | None = Field(default=None, description="Ratio indicators: the count on top")
     denominator: InputNumber | None = Field(default=None, description="Ratio indicators: the count below (> 0)")
+    state: ValueState | None = Field(
+        default=None, description="No number, and why (then no value, numerator or denominator may be sent)"
+    )
     comment: str | None = Field(default=None, max_length=2000)
     version: int | None = Field(default=None, ge=1, le=2_147_483_647)
 
@@ -100,7 +112,8 @@ class ValueRead(BaseModel):
     indicator_code: str
     org_unit_code: str
     period: str
-    value: JsonNumber
+    value: JsonNumber | None = Field(description="Null exactly when state says why there is no number")
+    state: ValueState | None = None
     numerator: JsonNumber | None = Field(default=None, description="Ratio indicators: the counts entered")
     denominator: JsonNumber | None = None
     comment: str | None = None

@@ -65,6 +65,8 @@ def _text(number: Decimal | None) -> str | None:
 def snapshot(value: IndicatorValue) -> dict[str, Any]:
     """The audited state of a value (counts only for ratio indicators)."""
     state: dict[str, Any] = {"value": _text(value.value), "comment": value.comment, "status": value.status}
+    if value.state is not None:
+        state["state"] = value.state
     if value.numerator is not None or value.denominator is not None:
         state["numerator"], state["denominator"] = _text(value.numerator), _text(value.denominator)
     return state
@@ -191,7 +193,9 @@ class ValueWriter:
     ) -> ValueResult:
         indicator, unit = self._checked(principal, index, item, ctx)
         try:
-            figure = entered_figure(indicator, item.value, item.numerator, item.denominator)
+            figure = entered_figure(
+                indicator, item.value, item.numerator, item.denominator, item.state.value if item.state else None
+            )
         except ItemFault as fault:
             raise _field(index, fault.field, fault.message) from None
         key = (indicator.id, unit.id, item.period.code)
@@ -260,6 +264,8 @@ class ValueWriter:
         ctx: _Context,
     ) -> tuple[bool, str | None]:
         """The off-track comment rule (422) and the outlier flag of the figure."""
+        if figure.value is None:
+            return False, None  # no number: nothing to judge
         known = ctx.targets.get((indicator.id, unit.id), {})
         target, _ = target_for(
             item.period,
@@ -303,6 +309,7 @@ class ValueWriter:
             "value": figure.value,
             "numerator": figure.numerator,
             "denominator": figure.denominator,
+            "state": figure.state,
             "comment": item.comment,
             "status": ValueStatus.DRAFT.value,
             "outlier": flagged,
@@ -336,9 +343,18 @@ class ValueWriter:
         """Compare-and-set the value from the state read; None when another writer got there first."""
         comment = item.comment if item.comment is not None else value.comment
         flagged, outlier_reason = self._judged(index, item, indicator, unit, figure, comment, ctx)
-        entered = {"value": figure.value, "numerator": figure.numerator, "denominator": figure.denominator}
+        entered: dict[str, Any] = {
+            "value": figure.value,
+            "numerator": figure.numerator,
+            "denominator": figure.denominator,
+        }
         changes: dict[str, Any] = {}
-        if any(_differs(getattr(value, k), v) for k, v in entered.items()) or comment != value.comment:
+        if (
+            any(_differs(getattr(value, k), v) for k, v in entered.items())
+            or comment != value.comment
+            or figure.state != value.state
+        ):
+            entered["state"] = figure.state
             changes |= {**entered, "comment": comment, "entered_by": principal.sub}
         if (flagged, outlier_reason) != (value.outlier, value.outlier_reason):
             changes |= {"outlier": flagged, "outlier_reason": outlier_reason}

@@ -21,7 +21,7 @@ from kpi_api.scope import scope_of
 from kpi_api.values.errors import ValueLocked, ValueNotFound, WorkflowConflict
 from kpi_api.values.repository import ValueRepository
 from kpi_api.values.rules import four_eyes_problem
-from kpi_api.values.schemas import ValueRead, ValueStatus
+from kpi_api.values.schemas import ValueRead, ValueState, ValueStatus
 from kpi_api.values.service import VALUE_WRITERS, deadline_late, snapshot
 from zdrav_shared.auth import Principal, Role, require_role
 from zdrav_shared.etags import check_if_match
@@ -43,7 +43,8 @@ def value_read(value: IndicatorValue, indicator_code: str, org_unit_code: str) -
         indicator_code=indicator_code,
         org_unit_code=org_unit_code,
         period=value.period,
-        value=plain(value.value) or value.value,
+        value=plain(value.value),
+        state=ValueState(value.state) if value.state else None,
         numerator=plain(value.numerator),
         denominator=plain(value.denominator),
         comment=value.comment,
