@@ -28,6 +28,8 @@ class TestMonitoringLevels:
         assert "core monitoring indicator" in refused["detail"]
         level = await patch(client, "CORE_WAIT", {"monitoring_level": "auxiliary"}, 409)
         assert (level["reason"], level["pointer"]) == ("core_fixed", "/monitoring_level")
+        off = await patch(client, "CORE_WAIT", {"active": False, "reason": "не нужен"}, 409)
+        assert (off["reason"], off["pointer"]) == ("core_fixed", "/active")
         # What does not change the meaning stays open, and a field sent as it is changes nothing.
         renamed = await patch(client, "CORE_WAIT", {"name_en": "Waiting days", "unit": "дней"}, 200)
         assert (renamed["name_en"], renamed["unit"]) == ("Waiting days", "дней")
@@ -42,6 +44,8 @@ class TestMonitoringLevels:
         assert approved.json()["approved_at"] is not None
         refused = await patch(client, "SUPP", {"direction": "lower_is_better"}, 409)
         assert (refused["reason"], refused["pointer"]) == ("approved_fixed", "/direction")
+        off = await patch(client, "SUPP", {"active": False}, 409)
+        assert (off["reason"], off["pointer"]) == ("approved_fixed", "/active")
         not_owner = await client.post("/v1/indicators/SUPP/approval", json={}, headers=KYA_ADMIN)
         assert not_owner.status_code == 403
 

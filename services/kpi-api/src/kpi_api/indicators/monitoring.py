@@ -6,7 +6,8 @@
 
 What counts as the definition: what a value means and how it rolls up (formula, unit, direction,
 aggregation, scale, reporting level, declared bounds, share form) and the level itself. Names,
-descriptions, thresholds, the control flag and switching off stay open.
+descriptions, thresholds and the control flag stay open. Switching a fixed indicator off is refused
+too: it would stop every region reporting it, which is a change of the monitoring itself.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ def changed_definition(indicator: Indicator, changes: Mapping[str, Any]) -> list
 def refuse_fixed_change(indicator: Indicator, changes: Mapping[str, Any]) -> None:
     """409 when the indicator's level fixes its definition and ``changes`` would alter it."""
     changed = changed_definition(indicator, changes)
+    if changes.get("active") is False and indicator.active:
+        changed.append("active")
     if not changed:
         return
     level = indicator.monitoring_level
