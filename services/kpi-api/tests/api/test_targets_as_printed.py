@@ -189,6 +189,14 @@ class TestDeviation:
         assert recorded.json()["updated_by"] == "mur-operator"
         rows = await analytics(client, "DISP", "MUR-A", "2025")
         assert rows["MUR-A"]["cause_note"] == "два врача уволились в III квартале"
+        # …and the export a ministry reads carries the same columns, in Russian.
+        params = {"indicators": "DISP", "org_units": "MUR-A", "periods": "2025"}
+        exported = await client.get("/v1/analytics/export", params=params, headers=FEDERAL)
+        header, line = exported.content.decode("utf-8-sig").splitlines()[:2]
+        cells = dict(zip(header.split(";"), line.split(";"), strict=True))
+        assert cells["Требуется анализ факторов"] == "да"
+        assert cells["Анализ факторов"] == "два врача уволились в III квартале"
+        assert cells["Отклонение от плана, %"] == "-25,0"  # a decimal comma
         outside = await client.put("/v1/indicators/DISP/cause-notes", json=note, headers=KYA_ADMIN)
         assert outside.status_code == 404
 

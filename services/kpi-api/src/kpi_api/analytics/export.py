@@ -37,6 +37,9 @@ COLUMNS = (
     "reported_units",
     "deviation",
     "deviation_pct",
+    "warning",
+    "cause_note_required",
+    "cause_note",
 )
 
 
