@@ -69,6 +69,29 @@ class TestRangeTarget:
         # The region: the average of 9 and 16 is 12.5, inside 4–14.
         assert (rows["RU-MUR"]["value"], rows["RU-MUR"]["status"]) == (12.5, "achieved")
 
+    async def test_a_value_far_outside_its_range_needs_a_comment(self, client: httpx.AsyncClient) -> None:
+        await create_indicator(client, "RANGE_RATE", unit="%", periodicity="quarter", aggregation="average")
+        await put_targets(
+            client, "RANGE_RATE", [{"org_unit_code": "MUR-A", "period": "2025", "target_low": 4, "target_high": 14}]
+        )
+        # The year's range holds in its quarters unchanged. 20 is 6 above 14: 42.9 %, attainment 0.571 → off
+        # track, so it needs a comment; 2 below 4 by 50 % likewise; 15 (7.1 %, on track) and 9 (inside) do not.
+        results = await post_values(
+            client,
+            [
+                item("RANGE_RATE", "MUR-A", "2025Q1", 20),
+                item("RANGE_RATE", "MUR-A", "2025Q2", 2),
+                item("RANGE_RATE", "MUR-A", "2025Q3", 15),
+                item("RANGE_RATE", "MUR-A", "2025Q4", 9),
+            ],
+        )
+        assert [r["status"] for r in results] == ["rejected", "rejected", "created", "created"]
+        assert results[0]["problem"]["errors"][0]["pointer"] == "/items/0/comment"
+        assert "above the target range 4–14" in results[0]["problem"]["detail"]
+        assert "below the target range 4–14" in results[1]["problem"]["detail"]
+        explained = await post_values(client, [item("RANGE_RATE", "MUR-A", "2025Q1", 20, comment="вспышка гриппа")])
+        assert explained[0]["status"] == "created"
+
     async def test_bad_ranges_are_422_with_a_pointer(self, client: httpx.AsyncClient) -> None:
         await create_indicator(client, "DIFF_FUNDING", unit="%", periodicity="year")
         low_above_high = await put_targets(

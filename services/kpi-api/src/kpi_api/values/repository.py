@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from kpi_api.models import Indicator, IndicatorValue, OrgUnit, Target
+from kpi_api.targets.verdict import TargetFigures
 
 UNIQUE_KEY = ["indicator_id", "period", "org_unit_id"]
 
@@ -65,20 +66,28 @@ class ValueRepository:
 
     async def targets(
         self, indicator_ids: Sequence[int], org_unit_ids: Sequence[int], years: Sequence[int]
-    ) -> dict[tuple[int, int], dict[str, object]]:
-        """Targets by ``(indicator_id, org_unit_id)`` then period code, for the off-track comment rule."""
+    ) -> dict[tuple[int, int], dict[str, TargetFigures]]:
+        """Targets (one number or a range) by ``(indicator_id, org_unit_id)`` then period code, for the
+        off-track comment rule."""
         if not indicator_ids or not org_unit_ids or not years:
             return {}
         result = await self.session.execute(
-            select(Target.indicator_id, Target.org_unit_id, Target.period, Target.target).where(
+            select(
+                Target.indicator_id,
+                Target.org_unit_id,
+                Target.period,
+                Target.target,
+                Target.target_low,
+                Target.target_high,
+            ).where(
                 Target.indicator_id.in_(sorted(set(indicator_ids))),
                 Target.org_unit_id.in_(sorted(set(org_unit_ids))),
                 Target.year.in_(sorted(set(years))),
             )
         )
-        found: dict[tuple[int, int], dict[str, object]] = {}
-        for indicator_id, unit_id, period, target in result.all():
-            found.setdefault((indicator_id, unit_id), {})[period] = target
+        found: dict[tuple[int, int], dict[str, TargetFigures]] = {}
+        for indicator_id, unit_id, period, target, low, high in result.all():
+            found.setdefault((indicator_id, unit_id), {})[period] = TargetFigures(target, None, None, low, high)
         return found
 
     async def get(self, value_id: int, scope: ColumnElement[bool] | None) -> tuple[IndicatorValue, str, str] | None:

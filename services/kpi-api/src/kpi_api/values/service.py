@@ -30,8 +30,8 @@ from kpi_api.org_units.repository import OrgUnitRepository
 from kpi_api.org_units.rules import path_codes
 from kpi_api.org_units.service import ResolvedUnit
 from kpi_api.reporting_calendar import DeadlineRule, is_late
-from kpi_api.targets.resolve import target_for
-from kpi_api.targets.rules import Status, Thresholds, status_vs_target
+from kpi_api.targets.rules import Status, Thresholds
+from kpi_api.targets.verdict import TargetFigures, judge
 from kpi_api.values.errors import ValueLocked
 from kpi_api.values.repository import ValueRepository
 from kpi_api.values.rules import Figure, ItemFault, entered_figure, level_problem, owner_problem
@@ -106,7 +106,7 @@ class _Context:
     units: dict[str, OrgUnit]
     lineage: dict[str, OrgUnit]
     existing: dict[tuple[int, int, str], IndicatorValue]
-    targets: dict[tuple[int, int], dict[str, object]]
+    targets: dict[tuple[int, int], dict[str, TargetFigures]]
     history: dict[tuple[int, int], list[tuple[tuple[int, int], Decimal]]]
     deadlines: DeadlineBook
 
@@ -266,20 +266,20 @@ class ValueWriter:
         """The off-track comment rule (422) and the outlier flag of the figure."""
         if figure.value is None:
             return False, None  # no number: nothing to judge
-        known = ctx.targets.get((indicator.id, unit.id), {})
-        target, _ = target_for(
-            item.period,
-            {k: Decimal(str(v)) for k, v in known.items() if v is not None},
-            Aggregation(indicator.time_aggregation) if indicator.time_aggregation else None,
-        )
-        verdict = status_vs_target(
+        # The same judgement analytics makes: one number or a range ("4-14", judged from its nearer bound).
+        judged = judge(
             figure.value,
-            target,
-            Direction(indicator.direction),
-            Thresholds(indicator.on_track_ratio, indicator.at_risk_ratio),
+            item.period,
+            ctx.targets.get((indicator.id, unit.id), {}),
+            ytd=False,
+            direction=Direction(indicator.direction),
+            thresholds=Thresholds(indicator.on_track_ratio, indicator.at_risk_ratio),
+            time_aggregation=Aggregation(indicator.time_aggregation) if indicator.time_aggregation else None,
+            declared_max=None,  # above the maximum is a warning to check, not off track
+            cause_note_pct=None,
         )
-        if verdict.status is Status.OFF_TRACK and not (comment and comment.strip()):
-            raise _field(index, "comment", f"the value is off track ({verdict.reason}): explain it in a comment")
+        if judged.status is Status.OFF_TRACK and not (comment and comment.strip()):
+            raise _field(index, "comment", f"the value is off track ({judged.status_reason}): explain it in a comment")
         position = (item.period.year, item.period.last_month)
         earlier = [v for at, v in ctx.history.get((indicator.id, unit.id), []) if at < position][-HISTORY_POINTS:]
         flagged, reason = is_outlier(figure.value, earlier, indicator.declared_min, indicator.declared_max)
