@@ -54,6 +54,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "create_org_unit": "201 201 | 201 403 | 403 403 | 403 403",
         "export_analytics": "200 200 | 200 403 | 200 403 | 200 403",
         "get_analytics": "200 200 | 200 403 | 200 403 | 200 403",
+        # charts read through analytics: the same scope
+        "get_indicator_chart": "200 200 | 200 403 | 200 403 | 200 403",
+        "get_league_chart": "200 200 | 200 403 | 200 403 | 200 403",
         "get_completeness": "200 200 | 200 403 | 200 403 | 200 403",
         "get_indicator": "200 200 | 200 200 | 200 200 | 200 200",  # =
         # the org-unit registry is shared reference data (codes, names, hierarchy): every caller reads all of it
@@ -388,6 +391,12 @@ KPI: dict[str, Builder] = {
     ),
     "export_analytics": lambda w, t: _r(
         "GET", "/v1/analytics/export", params={"indicators": "BEDS", "org_units": REGION[t], "periods": "2025Q2"}
+    ),
+    "get_indicator_chart": lambda w, t: _r(
+        "GET", "/v1/charts/indicator.png", params={"indicator": "BEDS", "org_unit": ORG[t], "periods": "2025Q1,2025Q2"}
+    ),
+    "get_league_chart": lambda w, t: _r(
+        "GET", "/v1/charts/league.svg", params={"indicator": "BEDS", "parent": REGION[t], "period": "2025Q2"}
     ),
     "get_completeness": lambda w, t: _r("GET", "/v1/completeness", params={"region": REGION[t], "period": "2025Q2"}),
     "list_deadline_rules": lambda w, t: _r("GET", "/v1/deadline-rules"),

@@ -40,6 +40,7 @@ STATUS_LABELS_RU = {
     "no_data": "нет данных",
 }
 WIDTH_IN, HEIGHT_IN, DPI = 9.0, 5.0, 100
+CACHE_CONTROL = "private, max-age=60"
 
 
 class ChartFormat(StrEnum):
@@ -230,8 +231,9 @@ async def render_intervals(title: str, rows: Sequence[IntervalRow], fmt: ChartFo
 def image_response(request: Request, content: bytes, fmt: ChartFormat) -> Response:
     """The image with a strong ETag of its bytes; ``304`` when the client already holds it."""
     tag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
-    headers = {"ETag": tag, "Cache-Control": "private, max-age=60"}
+    # The header dicts are written out where the responses are built: zdrav_shared.routes reads them
+    # there to declare the ETag in the OpenAPI document of every endpoint answering through this.
     if_none_match = request.headers.get("if-none-match")
     if if_none_match and tag in [t.strip().removeprefix("W/") for t in if_none_match.split(",")]:
-        return Response(status_code=304, headers=headers)
-    return Response(content, media_type=MEDIA_TYPES[fmt.value], headers=headers)
+        return Response(status_code=304, headers={"ETag": tag, "Cache-Control": CACHE_CONTROL})
+    return Response(content, media_type=MEDIA_TYPES[fmt.value], headers={"ETag": tag, "Cache-Control": CACHE_CONTROL})

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from kpi_api.analytics.router import router as analytics_router
 from kpi_api.builtins import with_builtins
+from kpi_api.charts.router import router as charts_router
 from kpi_api.deadlines.router import router as deadlines_router
 from kpi_api.imports.router import router as imports_router
 from kpi_api.indicators.router import router as indicators_router
@@ -49,6 +50,7 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
             suggested_targets_router,
             values_router,
             analytics_router,
+            charts_router,
             deadlines_router,
             imports_router,
             sources_router,
