@@ -124,6 +124,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "create_questionnaire_version": "201 201 | 403 403 | 403 403 | 403 403",
         "export_responses": "200 200 | 200 403 | 200 403 | 200 403",
         "get_aggregates": "200 200 | 200 403 | 200 403 | 200 403",
+        "get_satisfaction_chart": "200 200 | 200 403 | 200 403 | 200 403",  # read through aggregates
         # was 200 for every region (a bug, fixed): hidden like an unknown code
         "get_campaign": "200 200 | 200 404 | 200 404 | 200 404",
         "get_kiosk": "200 200 | 200 404 | 200 404 | 200 404",  # another region's kiosk is hidden (404)
@@ -611,6 +612,11 @@ async def _publish_draft(w: World, t: str) -> Request:
 SURVEY: dict[str, Builder] = {
     "get_aggregates": lambda w, t: _r(
         "GET", "/v1/aggregates", params={"campaign": CAMPAIGN[t], "org_unit": REGION[t], "period": "2025Q2"}
+    ),
+    "get_satisfaction_chart": lambda w, t: _r(
+        "GET",
+        "/v1/charts/satisfaction.png",
+        params={"campaign": CAMPAIGN[t], "org_unit": REGION[t], "period": "2025Q2"},
     ),
     "get_org_unit_aggregates": lambda w, t: _r(
         "GET", "/v1/aggregates/org-units", params={"org_units": REGION[t], "period": "2025Q2"}

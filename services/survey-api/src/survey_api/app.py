@@ -12,6 +12,7 @@ from prometheus_client import Counter
 from survey_api.aggregates.router import router as aggregates_router
 from survey_api.campaigns.context import CampaignCache
 from survey_api.campaigns.router import router as campaigns_router
+from survey_api.charts.router import router as charts_router
 from survey_api.comments.router import router as comments_router
 from survey_api.exports.router import router as exports_router
 from survey_api.kiosk_app.router import router as kiosk_app_router
@@ -107,6 +108,7 @@ def create_app(settings: SurveySettings | None = None) -> FastAPI:
             kiosks_router,
             kiosk_app_router,
             aggregates_router,
+            charts_router,
             comments_router,
             exports_router,
         ],
