@@ -50,6 +50,10 @@ openapi: install ## Regenerate the committed OpenAPI documents under openapi/
 openapi-check: install ## Redocly + Spectral (zero errors) on openapi/*.json, and a typed TS call of every operation (tsc --strict)
 	@PYTHON=.venv/bin/python bash scripts/openapi_check.sh
 
+.PHONY: charts
+charts: install ## Redraw the README's charts (docs/img/chart-*.png) from the demo data
+	@$(UV) run --no-sync python scripts/charts.py
+
 .PHONY: roles
 roles: install ## Regenerate docs/roles.md (who may call each operation) from the routes' declarations
 	@$(UV) run --no-sync python scripts/roles.py

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -41,6 +42,7 @@ STATUS_LABELS_RU = {
 }
 WIDTH_IN, HEIGHT_IN, DPI = 9.0, 5.0, 100
 CACHE_CONTROL = "private, max-age=60"
+TITLE_WIDTH = 80  # characters per title line at the default font size and width
 
 
 class ChartFormat(StrEnum):
@@ -95,6 +97,12 @@ def _figure(height_in: float = HEIGHT_IN) -> Any:
     return Figure(figsize=(WIDTH_IN, height_in), dpi=DPI, layout="constrained")
 
 
+def _title(text: str) -> str:
+    # Indicator names run long ("Укомплектованность врачебных должностей (коэффициент …) — область"):
+    # wrapped, not clipped at the figure's edge.
+    return "\n".join(textwrap.wrap(text, TITLE_WIDTH)) or text
+
+
 def _save(fig: Any, fmt: ChartFormat) -> bytes:
     buffer = io.BytesIO()
     if fmt is ChartFormat.SVG:
@@ -141,7 +149,7 @@ def _render_trend(title: str, unit: str, points: Sequence[TrendPoint], fmt: Char
         ax.axvline(x, color="#cfd8dc", linestyle=":", linewidth=1)
         ax.text(x, 0.02, "нет данных", transform=ax.get_xaxis_transform(), ha="center", fontsize=7, color="#78909c")
     ax.set_xticks(xs, [p.label for p in points], rotation=30 if len(points) > 6 else 0)
-    ax.set_title(title)
+    ax.set_title(_title(title))
     ax.set_ylabel(unit)
     ax.grid(axis="y", alpha=0.3)
     if not shown:
@@ -163,7 +171,7 @@ def _render_league(title: str, unit: str, rows: Sequence[LeagueRow], fmt: ChartF
         ax.text(v, y, f" {text}", va="center", fontsize=8)
     ax.set_yticks(ys, [r.label for r in rows], fontsize=8)
     ax.set_xlabel(unit)
-    ax.set_title(title)
+    ax.set_title(_title(title))
     ax.grid(axis="x", alpha=0.3)
     from matplotlib.patches import Patch
 
@@ -209,7 +217,7 @@ def _render_intervals(title: str, rows: Sequence[IntervalRow], fmt: ChartFormat)
     left.set_ylim(-0.7, len(rows) - 0.3)
     labels = [r.label if r.sample_ok else f"{r.label} (n={r.n}, малая выборка)" for r in rows]
     left.set_yticks(ys, labels, fontsize=8)
-    fig.suptitle(title)
+    fig.suptitle(_title(title))
     return _save(fig, fmt)
 
 
