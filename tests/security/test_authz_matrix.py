@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 import pytest
+import webhook_matrix
 from asgi_lifespan import LifespanManager
 from support import OTHER, OWN, SERVICES, ZONES, bearer, caller_headers, kpi_mock, operations
 
@@ -305,6 +306,7 @@ class World:
     counter: Iterator[int] = field(default_factory=itertools.count)
     periods: Iterator[int] = field(default_factory=itertools.count)  # a fresh period per value created
     kiosk_token: str = ""
+    app: Any = None  # the service itself, for what a request cannot set up (webhook deliveries)
 
     def unique(self, prefix: str) -> str:
         return f"{prefix}{next(self.counter)}{uuid.uuid4().hex[:4]}".upper()
@@ -1071,6 +1073,11 @@ ROADMAP: dict[str, Builder] = {
 }
 
 BUILDERS = {"kpi-api": KPI, "survey-api": SURVEY, "roadmap-api": ROADMAP}
+# /v1/webhooks: the same rows in each service that serves it (tests/security/webhook_matrix.py).
+WEBHOOK_EVENTS = {"kpi-api": ("value.submitted",)}
+for _service, _events in WEBHOOK_EVENTS.items():
+    EXPECTED[_service].update(webhook_matrix.EXPECTED)
+    BUILDERS[_service].update(webhook_matrix.builders(SERVICES[_service].package, _events))
 SEEDS = {"kpi-api": kpi_seed, "survey-api": survey_seed, "roadmap-api": roadmap_seed}
 OPERATIONS = [(service, op) for service in SERVICES for op, _, _ in operations(SERVICES[service].openapi())]
 
@@ -1100,7 +1107,7 @@ async def worlds(database_urls: dict[str, str]) -> AsyncIterator[dict[str, World
                 await manager.__aenter__()
                 managers.append(manager)
                 client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{name}")
-                found[name] = World(client)
+                found[name] = World(client, app=app)
                 await SEEDS[name](found[name])
             yield found
         finally:
