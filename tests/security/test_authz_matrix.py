@@ -1074,7 +1074,7 @@ ROADMAP: dict[str, Builder] = {
 
 BUILDERS = {"kpi-api": KPI, "survey-api": SURVEY, "roadmap-api": ROADMAP}
 # /v1/webhooks: the same rows in each service that serves it (tests/security/webhook_matrix.py).
-WEBHOOK_EVENTS = {"kpi-api": ("value.submitted",)}
+WEBHOOK_EVENTS = {"kpi-api": ("value.submitted",), "survey-api": ("response.detractor",)}
 for _service, _events in WEBHOOK_EVENTS.items():
     EXPECTED[_service].update(webhook_matrix.EXPECTED)
     BUILDERS[_service].update(webhook_matrix.builders(SERVICES[_service].package, _events))
