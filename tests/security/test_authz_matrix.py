@@ -1074,7 +1074,11 @@ ROADMAP: dict[str, Builder] = {
 
 BUILDERS = {"kpi-api": KPI, "survey-api": SURVEY, "roadmap-api": ROADMAP}
 # /v1/webhooks: the same rows in each service that serves it (tests/security/webhook_matrix.py).
-WEBHOOK_EVENTS = {"kpi-api": ("value.submitted",), "survey-api": ("response.detractor",)}
+WEBHOOK_EVENTS = {
+    "kpi-api": ("value.submitted",),
+    "survey-api": ("response.detractor",),
+    "roadmap-api": ("roadmap.approved",),
+}
 for _service, _events in WEBHOOK_EVENTS.items():
     EXPECTED[_service].update(webhook_matrix.EXPECTED)
     BUILDERS[_service].update(webhook_matrix.builders(SERVICES[_service].package, _events))
