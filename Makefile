@@ -86,5 +86,5 @@ bench: install ## Benchmarks on PostgreSQL vs raw baselines → bench/results/<d
 	@$(UV) run --no-sync python -m bench
 
 .PHONY: fault
-fault: install ## Fault tests on PostgreSQL: survey-api SIGKILLed mid-stream (nothing lost or doubled), databases cut off (503, recovery)
+fault: install ## Fault tests on PostgreSQL: survey-api SIGKILLed mid-stream (nothing lost or doubled), kpi-api SIGKILLed mid-webhook (nothing lost), databases cut off (503, recovery)
 	@$(UV) run --no-sync pytest tests/fault -q -p no:logging -m fault

@@ -80,6 +80,10 @@ class ServiceSettings(BaseSettings):
     webhook_interval_s: float = Field(
         default=1.0, ge=0, validation_alias=AliasChoices("ZDRAV_WEBHOOK_INTERVAL_S", "webhook_interval_s")
     )
+    # How long a claimed delivery is held before another round (or replica) may send it again.
+    webhook_lease_s: float = Field(
+        default=60.0, gt=0, validation_alias=AliasChoices("ZDRAV_WEBHOOK_LEASE_S", "webhook_lease_s")
+    )
 
     @property
     def cors_origin_list(self) -> list[str]:

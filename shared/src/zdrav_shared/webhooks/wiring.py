@@ -14,8 +14,12 @@ from zdrav_shared.webhooks.worker import WebhookSettings, parse_allow, running_w
 
 
 def webhook_settings(settings: ServiceSettings) -> WebhookSettings:
-    """``ZDRAV_WEBHOOK_ALLOW`` and ``ZDRAV_WEBHOOK_INTERVAL_S`` as the worker's settings."""
-    return WebhookSettings(allow=parse_allow(settings.webhook_allow), poll_s=settings.webhook_interval_s or 1.0)
+    """``ZDRAV_WEBHOOK_ALLOW``, ``…_INTERVAL_S`` and ``…_LEASE_S`` as the worker's settings."""
+    return WebhookSettings(
+        allow=parse_allow(settings.webhook_allow),
+        poll_s=settings.webhook_interval_s or 1.0,
+        lease_s=settings.webhook_lease_s,
+    )
 
 
 def with_webhooks(tables: WebhookTables, settings: ServiceSettings, then: Startup | None = None) -> Startup:
