@@ -34,6 +34,7 @@ from roadmap_api.settings import RoadmapSettings
 from roadmap_api.tasks.router import router as tasks_router
 from roadmap_api.versions.router import router as versions_router
 from roadmap_api.webhooks.events import EVENTS
+from roadmap_api.webhooks.overdue import sweep_overdue
 from zdrav_shared.app import Startup, build_app
 from zdrav_shared.clients.kpi import KpiClient
 from zdrav_shared.clients.org_units import OrgUnitClient
@@ -150,7 +151,7 @@ def create_app(settings: RoadmapSettings | None = None) -> FastAPI:
             webhooks_router(WEBHOOKS, EVENTS),
         ],
         migrations_dir=MIGRATIONS_DIR,
-        startup=with_webhooks(WEBHOOKS, settings, _peers(settings)),
+        startup=with_webhooks(WEBHOOKS, settings, _peers(settings), sweep=sweep_overdue),
         openapi_tags=TAGS,
         # A programme's plan and financing tables are sent whole.
         body_limits={"/v1/programmes": PROGRAMME_BODY_BYTES},

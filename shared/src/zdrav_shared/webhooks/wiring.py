@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from zdrav_shared.app import Startup
 from zdrav_shared.settings import ServiceSettings
 from zdrav_shared.webhooks.tables import WebhookTables
-from zdrav_shared.webhooks.worker import WebhookSettings, parse_allow, running_worker
+from zdrav_shared.webhooks.worker import Sweep, WebhookSettings, parse_allow, running_worker
 
 
 def webhook_settings(settings: ServiceSettings) -> WebhookSettings:
@@ -22,9 +22,12 @@ def webhook_settings(settings: ServiceSettings) -> WebhookSettings:
     )
 
 
-def with_webhooks(tables: WebhookTables, settings: ServiceSettings, then: Startup | None = None) -> Startup:
-    """A start-up that sets ``app.state.webhook_settings``, runs the delivery worker for the life of the
-    app when ``webhook_interval_s`` > 0 (``app.state.webhook_worker``), and then ``then``."""
+def with_webhooks(
+    tables: WebhookTables, settings: ServiceSettings, then: Startup | None = None, sweep: Sweep | None = None
+) -> Startup:
+    """A start-up that sets ``app.state.webhook_settings``, runs the delivery worker (with the service's
+    ``sweep`` for time-made events) for the life of the app when ``webhook_interval_s`` > 0
+    (``app.state.webhook_worker``), and then ``then``."""
 
     @asynccontextmanager
     async def startup(app: FastAPI) -> AsyncIterator[None]:
@@ -32,7 +35,7 @@ def with_webhooks(tables: WebhookTables, settings: ServiceSettings, then: Startu
         app.state.webhook_worker = None
         async with AsyncExitStack() as stack:
             if settings.webhook_interval_s > 0:
-                worker = running_worker(app.state.db.engine, tables, app.state.webhook_settings)
+                worker = running_worker(app.state.db.engine, tables, app.state.webhook_settings, sweep)
                 app.state.webhook_worker = await stack.enter_async_context(worker)
             if then is not None:
                 await stack.enter_async_context(then(app))
