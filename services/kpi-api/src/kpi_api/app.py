@@ -26,6 +26,7 @@ from kpi_api.sources.task import peers_and_refresh
 from kpi_api.suggested_targets.router import router as suggested_targets_router
 from kpi_api.targets.router import router as targets_router
 from kpi_api.values.router import router as values_router
+from kpi_api.webhooks.deadlines import sweep_missed_deadlines
 from kpi_api.webhooks.events import EVENTS
 from zdrav_shared.app import build_app
 from zdrav_shared.webhooks.router import webhooks_router
@@ -65,7 +66,9 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
             webhooks_router(WEBHOOKS, EVENTS),
         ],
         migrations_dir=MIGRATIONS_DIR,
-        startup=with_webhooks(WEBHOOKS, settings, with_builtins(peers_and_refresh(settings))),
+        startup=with_webhooks(
+            WEBHOOKS, settings, with_builtins(peers_and_refresh(settings)), sweep=sweep_missed_deadlines
+        ),
         body_limits={
             path: settings.max_import_bytes + 65_536
             for path in ("/v1/org-units/import", "/v1/values/import", "/v1/indicators/import")

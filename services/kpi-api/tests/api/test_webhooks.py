@@ -12,10 +12,11 @@ import pytest
 from fastapi import FastAPI
 
 from kpi_api.models import WEBHOOKS
+from kpi_api.webhooks.deadlines import sweep_missed_deadlines
 from zdrav_shared.webhooks.receiver import Receiver, receiving
 from zdrav_shared.webhooks.worker import DeliveryWorker
 
-from .conftest import KYA_ADMIN, MUR_ADMIN, MUR_OPERATOR, create_indicator, item, post_values
+from .conftest import FEDERAL, KYA_ADMIN, MUR_ADMIN, MUR_OPERATOR, create_indicator, item, post_values
 
 SECRET = "kpi-webhook-secret-of-the-tests"
 EVENTS = ["value.submitted", "value.approved", "value.reopened"]
@@ -122,3 +123,38 @@ class TestValueEvents:
         assert [r["status"] for r in results] == ["created", "rejected"]
         await drain(worker)
         assert [d.document["data"]["org_unit_code"] for d in receiver.got] == ["MUR-A"]
+
+
+class TestMissedDeadlines:
+    async def test_an_open_obligation_past_due_is_announced_once(
+        self, client: httpx.AsyncClient, org_tree: None, receiver: Receiver, app: FastAPI
+    ) -> None:
+        hook = {"url": receiver.url, "events": ["report.deadline_missed"], "secret": SECRET}
+        assert (await client.post("/v1/webhooks", json=hook, headers=MUR_ADMIN)).status_code == 201
+        for region, event_date in (("RU-MUR", "2025-11-03"), ("RU-KYA", "2025-11-03")):
+            body = {"report_type": "regional_centre_change", "org_unit_code": region, "event_date": event_date}
+            opened = await client.post("/v1/report-submissions", json=body, headers=FEDERAL)
+            assert opened.status_code == 201, opened.text
+        due_at = datetime.fromisoformat(opened.json()["due_at"])
+        clock = Clock()
+        async with httpx.AsyncClient() as http:
+            worker = DeliveryWorker(
+                app.state.db.engine, WEBHOOKS, app.state.webhook_settings, http, clock=clock,
+                sweep=sweep_missed_deadlines,
+            )  # fmt: skip
+            clock.now = due_at - timedelta(minutes=1)
+            await drain(worker)
+            assert receiver.got == []  # not yet due
+            clock.now = due_at + timedelta(days=1)
+            worker._swept_at = None
+            await drain(worker)
+            worker._swept_at = None
+            await drain(worker)  # a second sweep finds it announced already
+        [delivery] = receiver.got  # RU-KYA's obligation is not RU-MUR's webhook's business
+        data = delivery.document["data"]
+        assert delivery.headers["x-zdrav-event"] == "report.deadline_missed" and delivery.signed_with(SECRET)
+        assert (data["report_type"], data["org_unit_code"], data["event_date"]) == (
+            "regional_centre_change",
+            "RU-MUR",
+            "2025-11-03",
+        )
