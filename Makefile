@@ -50,6 +50,10 @@ openapi: install ## Regenerate the committed OpenAPI documents under openapi/
 openapi-check: install ## Redocly + Spectral (zero errors) on openapi/*.json, and a typed TS call of every operation (tsc --strict)
 	@PYTHON=.venv/bin/python bash scripts/openapi_check.sh
 
+.PHONY: charts
+charts: install ## Redraw the README's charts (docs/img/chart-*.png) from the demo data
+	@$(UV) run --no-sync python scripts/charts.py
+
 .PHONY: roles
 roles: install ## Regenerate docs/roles.md (who may call each operation) from the routes' declarations
 	@$(UV) run --no-sync python scripts/roles.py
@@ -86,5 +90,5 @@ bench: install ## Benchmarks on PostgreSQL vs raw baselines → bench/results/<d
 	@$(UV) run --no-sync python -m bench
 
 .PHONY: fault
-fault: install ## Fault tests on PostgreSQL: survey-api SIGKILLed mid-stream (nothing lost or doubled), databases cut off (503, recovery)
+fault: install ## Fault tests on PostgreSQL: survey-api SIGKILLed mid-stream (nothing lost or doubled), kpi-api SIGKILLed mid-webhook (nothing lost), databases cut off (503, recovery)
 	@$(UV) run --no-sync pytest tests/fault -q -p no:logging -m fault

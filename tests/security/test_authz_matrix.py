@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 import pytest
+import webhook_matrix
 from asgi_lifespan import LifespanManager
 from support import OTHER, OWN, SERVICES, ZONES, bearer, caller_headers, kpi_mock, operations
 
@@ -54,6 +55,9 @@ EXPECTED: dict[str, dict[str, str]] = {
         "create_org_unit": "201 201 | 201 403 | 403 403 | 403 403",
         "export_analytics": "200 200 | 200 403 | 200 403 | 200 403",
         "get_analytics": "200 200 | 200 403 | 200 403 | 200 403",
+        # charts read through analytics: the same scope
+        "get_indicator_chart": "200 200 | 200 403 | 200 403 | 200 403",
+        "get_league_chart": "200 200 | 200 403 | 200 403 | 200 403",
         "get_completeness": "200 200 | 200 403 | 200 403 | 200 403",
         "get_indicator": "200 200 | 200 200 | 200 200 | 200 200",  # =
         # the org-unit registry is shared reference data (codes, names, hierarchy): every caller reads all of it
@@ -128,6 +132,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         "create_questionnaire_version": "201 201 | 403 403 | 403 403 | 403 403",
         "export_responses": "200 200 | 200 403 | 200 403 | 200 403",
         "get_aggregates": "200 200 | 200 403 | 200 403 | 200 403",
+        "get_satisfaction_chart": "200 200 | 200 403 | 200 403 | 200 403",  # read through aggregates
         # was 200 for every region (a bug, fixed): hidden like an unknown code
         "get_campaign": "200 200 | 200 404 | 200 404 | 200 404",
         "get_kiosk": "200 200 | 200 404 | 200 404 | 200 404",  # another region's kiosk is hidden (404)
@@ -308,6 +313,7 @@ class World:
     counter: Iterator[int] = field(default_factory=itertools.count)
     periods: Iterator[int] = field(default_factory=itertools.count)  # a fresh period per value created
     kiosk_token: str = ""
+    app: Any = None  # the service itself, for what a request cannot set up (webhook deliveries)
 
     def unique(self, prefix: str) -> str:
         return f"{prefix}{next(self.counter)}{uuid.uuid4().hex[:4]}".upper()
@@ -395,6 +401,12 @@ KPI: dict[str, Builder] = {
     ),
     "export_analytics": lambda w, t: _r(
         "GET", "/v1/analytics/export", params={"indicators": "BEDS", "org_units": REGION[t], "periods": "2025Q2"}
+    ),
+    "get_indicator_chart": lambda w, t: _r(
+        "GET", "/v1/charts/indicator.png", params={"indicator": "BEDS", "org_unit": ORG[t], "periods": "2025Q1,2025Q2"}
+    ),
+    "get_league_chart": lambda w, t: _r(
+        "GET", "/v1/charts/league.svg", params={"indicator": "BEDS", "parent": REGION[t], "period": "2025Q2"}
     ),
     "get_completeness": lambda w, t: _r("GET", "/v1/completeness", params={"region": REGION[t], "period": "2025Q2"}),
     "list_deadline_rules": lambda w, t: _r("GET", "/v1/deadline-rules"),
@@ -636,6 +648,11 @@ async def _publish_draft(w: World, t: str) -> Request:
 SURVEY: dict[str, Builder] = {
     "get_aggregates": lambda w, t: _r(
         "GET", "/v1/aggregates", params={"campaign": CAMPAIGN[t], "org_unit": REGION[t], "period": "2025Q2"}
+    ),
+    "get_satisfaction_chart": lambda w, t: _r(
+        "GET",
+        "/v1/charts/satisfaction.png",
+        params={"campaign": CAMPAIGN[t], "org_unit": REGION[t], "period": "2025Q2"},
     ),
     "get_org_unit_aggregates": lambda w, t: _r(
         "GET", "/v1/aggregates/org-units", params={"org_units": REGION[t], "period": "2025Q2"}
@@ -1090,6 +1107,15 @@ ROADMAP: dict[str, Builder] = {
 }
 
 BUILDERS = {"kpi-api": KPI, "survey-api": SURVEY, "roadmap-api": ROADMAP}
+# /v1/webhooks: the same rows in each service that serves it (tests/security/webhook_matrix.py).
+WEBHOOK_EVENTS = {
+    "kpi-api": ("value.submitted",),
+    "survey-api": ("response.detractor",),
+    "roadmap-api": ("roadmap.approved",),
+}
+for _service, _events in WEBHOOK_EVENTS.items():
+    EXPECTED[_service].update(webhook_matrix.EXPECTED)
+    BUILDERS[_service].update(webhook_matrix.builders(SERVICES[_service].package, _events))
 SEEDS = {"kpi-api": kpi_seed, "survey-api": survey_seed, "roadmap-api": roadmap_seed}
 OPERATIONS = [(service, op) for service in SERVICES for op, _, _ in operations(SERVICES[service].openapi())]
 
@@ -1119,7 +1145,7 @@ async def worlds(database_urls: dict[str, str]) -> AsyncIterator[dict[str, World
                 await manager.__aenter__()
                 managers.append(manager)
                 client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{name}")
-                found[name] = World(client)
+                found[name] = World(client, app=app)
                 await SEEDS[name](found[name])
             yield found
         finally:

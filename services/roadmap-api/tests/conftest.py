@@ -12,6 +12,8 @@ def make_settings(database_url: str) -> RoadmapSettings:
         jwt_secret=TEST_JWT_SECRET,
         log_json=True,
         max_body_bytes=65_536,
+        webhook_interval_s=0,
+        webhook_allow="127.0.0.1",
     )
 
 

@@ -13,6 +13,8 @@ def make_settings(database_url: str) -> SurveySettings:
         log_json=True,
         max_body_bytes=65_536,
         max_offline_age_days=3650,
+        webhook_interval_s=0,
+        webhook_allow="127.0.0.1",
     )
 
 

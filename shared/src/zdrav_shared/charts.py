@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -40,6 +41,8 @@ STATUS_LABELS_RU = {
     "no_data": "нет данных",
 }
 WIDTH_IN, HEIGHT_IN, DPI = 9.0, 5.0, 100
+CACHE_CONTROL = "private, max-age=60"
+TITLE_WIDTH = 80  # characters per title line at the default font size and width
 
 
 class ChartFormat(StrEnum):
@@ -94,6 +97,12 @@ def _figure(height_in: float = HEIGHT_IN) -> Any:
     return Figure(figsize=(WIDTH_IN, height_in), dpi=DPI, layout="constrained")
 
 
+def _title(text: str) -> str:
+    # Indicator names run long ("Укомплектованность врачебных должностей (коэффициент …) — область"):
+    # wrapped, not clipped at the figure's edge.
+    return "\n".join(textwrap.wrap(text, TITLE_WIDTH)) or text
+
+
 def _save(fig: Any, fmt: ChartFormat) -> bytes:
     buffer = io.BytesIO()
     if fmt is ChartFormat.SVG:
@@ -140,7 +149,7 @@ def _render_trend(title: str, unit: str, points: Sequence[TrendPoint], fmt: Char
         ax.axvline(x, color="#cfd8dc", linestyle=":", linewidth=1)
         ax.text(x, 0.02, "нет данных", transform=ax.get_xaxis_transform(), ha="center", fontsize=7, color="#78909c")
     ax.set_xticks(xs, [p.label for p in points], rotation=30 if len(points) > 6 else 0)
-    ax.set_title(title)
+    ax.set_title(_title(title))
     ax.set_ylabel(unit)
     ax.grid(axis="y", alpha=0.3)
     if not shown:
@@ -162,7 +171,7 @@ def _render_league(title: str, unit: str, rows: Sequence[LeagueRow], fmt: ChartF
         ax.text(v, y, f" {text}", va="center", fontsize=8)
     ax.set_yticks(ys, [r.label for r in rows], fontsize=8)
     ax.set_xlabel(unit)
-    ax.set_title(title)
+    ax.set_title(_title(title))
     ax.grid(axis="x", alpha=0.3)
     from matplotlib.patches import Patch
 
@@ -208,7 +217,7 @@ def _render_intervals(title: str, rows: Sequence[IntervalRow], fmt: ChartFormat)
     left.set_ylim(-0.7, len(rows) - 0.3)
     labels = [r.label if r.sample_ok else f"{r.label} (n={r.n}, малая выборка)" for r in rows]
     left.set_yticks(ys, labels, fontsize=8)
-    fig.suptitle(title)
+    fig.suptitle(_title(title))
     return _save(fig, fmt)
 
 
@@ -230,8 +239,9 @@ async def render_intervals(title: str, rows: Sequence[IntervalRow], fmt: ChartFo
 def image_response(request: Request, content: bytes, fmt: ChartFormat) -> Response:
     """The image with a strong ETag of its bytes; ``304`` when the client already holds it."""
     tag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
-    headers = {"ETag": tag, "Cache-Control": "private, max-age=60"}
+    # The header dicts are written out where the responses are built: zdrav_shared.routes reads them
+    # there to declare the ETag in the OpenAPI document of every endpoint answering through this.
     if_none_match = request.headers.get("if-none-match")
     if if_none_match and tag in [t.strip().removeprefix("W/") for t in if_none_match.split(",")]:
-        return Response(status_code=304, headers=headers)
-    return Response(content, media_type=MEDIA_TYPES[fmt.value], headers=headers)
+        return Response(status_code=304, headers={"ETag": tag, "Cache-Control": CACHE_CONTROL})
+    return Response(content, media_type=MEDIA_TYPES[fmt.value], headers={"ETag": tag, "Cache-Control": CACHE_CONTROL})

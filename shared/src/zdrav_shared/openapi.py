@@ -110,9 +110,9 @@ def finish_document(app: FastAPI, document: dict[str, Any], server_url: str | No
         _declare_roles(entry, operation)
         for header in sorted(operation.headers):
             for status, response in entry.get("responses", {}).items():
-                # A write refused for a stale version (409/412) answers with the current ETag too, so
-                # that the client can read again and retry without guessing.
-                if str(status).startswith("2") or (header == "ETag" and str(status) in ("409", "412")):
+                # A 304 names the ETag it confirms; a write refused for a stale version (409/412) answers
+                # with the current ETag too, so that the client can read again and retry without guessing.
+                if str(status).startswith("2") or (header == "ETag" and str(status) in ("304", "409", "412")):
                     response.setdefault("headers", {})[header] = {"$ref": f"#/components/headers/{header}"}
                     used_headers.add(header)
     if used_headers:

@@ -8,8 +8,8 @@
   signed-in role.
 * **Response headers**: the ``ETag`` and ``Location`` headers the endpoint sets, found in its source
   (``response.headers["ETag"] = …``, or ``headers={"ETag": …}`` on a response it builds), following the
-  module's own helper functions it calls. A test over every service's suite checks this against the
-  answers actually sent (``zdrav_shared.testing``).
+  module's own helper functions it calls and the shared package's (``charts.image_response``). A test
+  over every service's suite checks this against the answers actually sent (``zdrav_shared.testing``).
 
 Nothing here is a hand-kept list: a new route gets its entries by being written the usual way.
 """
@@ -103,8 +103,8 @@ def declared_roles(dependant: Dependant) -> tuple[str, ...] | None:
 
 
 def headers_set_by(endpoint: Callable[..., Any]) -> frozenset[str]:
-    """The :data:`DOCUMENTED_HEADERS` that ``endpoint`` (or a helper function of its module that it
-    calls) sets on its answer."""
+    """The :data:`DOCUMENTED_HEADERS` that ``endpoint`` (or a helper function of its module, or of
+    ``zdrav_shared`` such as :func:`zdrav_shared.charts.image_response`, that it calls) sets on its answer."""
     return frozenset(_headers_in(inspect.unwrap(endpoint), frozenset()))
 
 
@@ -120,7 +120,7 @@ def _headers_in(function: Callable[..., Any], seen: frozenset[Callable[..., Any]
             helper = module_globals.get(node.func.id)
             if (
                 inspect.isfunction(helper)
-                and helper.__module__ == function.__module__
+                and (helper.__module__ == function.__module__ or helper.__module__.startswith("zdrav_shared."))
                 and helper not in seen
                 and helper is not function
             ):

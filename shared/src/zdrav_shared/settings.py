@@ -89,6 +89,17 @@ class ServiceSettings(BaseSettings):
     http_timeout_s: float = 5.0
     http_retries: int = 2
 
+    # Webhooks (zdrav_shared.webhooks): hosts that may be private or loopback targets, comma-separated;
+    # the delivery worker's pause between idle rounds (0: no worker in this process).
+    webhook_allow: str = Field(default="", validation_alias=AliasChoices("ZDRAV_WEBHOOK_ALLOW", "webhook_allow"))
+    webhook_interval_s: float = Field(
+        default=1.0, ge=0, validation_alias=AliasChoices("ZDRAV_WEBHOOK_INTERVAL_S", "webhook_interval_s")
+    )
+    # How long a claimed delivery is held before another round (or replica) may send it again.
+    webhook_lease_s: float = Field(
+        default=60.0, gt=0, validation_alias=AliasChoices("ZDRAV_WEBHOOK_LEASE_S", "webhook_lease_s")
+    )
+
     @property
     def cors_origin_list(self) -> list[str]:
         """``cors_origins`` split at commas, blanks and trailing slashes dropped (an Origin has none)."""

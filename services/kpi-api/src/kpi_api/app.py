@@ -10,10 +10,12 @@ from fastapi import FastAPI
 from kpi_api.alerts.router import router as alerts_router
 from kpi_api.analytics.router import router as analytics_router
 from kpi_api.builtins import with_builtins
+from kpi_api.charts.router import router as charts_router
 from kpi_api.deadlines.router import router as deadlines_router
 from kpi_api.imports.router import router as imports_router
 from kpi_api.indicators.router import router as indicators_router
 from kpi_api.lean_reports.router import router as lean_reports_router
+from kpi_api.models import WEBHOOKS
 from kpi_api.org_units.router import router as org_units_router
 from kpi_api.population.router import router as population_router
 from kpi_api.report_submissions.router import router as report_submissions_router
@@ -25,7 +27,11 @@ from kpi_api.sources.task import peers_and_refresh
 from kpi_api.suggested_targets.router import router as suggested_targets_router
 from kpi_api.targets.router import router as targets_router
 from kpi_api.values.router import router as values_router
+from kpi_api.webhooks.deadlines import sweep_missed_deadlines
+from kpi_api.webhooks.events import EVENTS
 from zdrav_shared.app import build_app
+from zdrav_shared.webhooks.router import webhooks_router
+from zdrav_shared.webhooks.wiring import with_webhooks
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 VERSION = "0.1.0"
@@ -51,6 +57,7 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
             values_router,
             analytics_router,
             alerts_router,
+            charts_router,
             deadlines_router,
             imports_router,
             sources_router,
@@ -58,9 +65,12 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
             report_types_router,
             report_submissions_router,
             lean_reports_router,
+            webhooks_router(WEBHOOKS, EVENTS),
         ],
         migrations_dir=MIGRATIONS_DIR,
-        startup=with_builtins(peers_and_refresh(settings)),
+        startup=with_webhooks(
+            WEBHOOKS, settings, with_builtins(peers_and_refresh(settings)), sweep=sweep_missed_deadlines
+        ),
         body_limits={
             path: settings.max_import_bytes + 65_536
             for path in ("/v1/org-units/import", "/v1/values/import", "/v1/indicators/import")
@@ -76,6 +86,8 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
             {"name": "sources", "description": "Values pulled from survey-api and roadmap-api"},
             {"name": "reports", "description": "The federal quarterly report"},
             {"name": "reporting", "description": "Reporting obligations: report types, submissions, timeliness"},
+            {"name": "webhooks", "description": "Signed webhooks of value steps and missed deadlines"},
+            {"name": "charts", "description": "Trend and league charts (PNG, SVG) of analytics"},
             {
                 "name": "lean-reports",
                 "description": "The federal centre's New-model (lean polyclinic) report, tables 1–3",

@@ -1,7 +1,9 @@
 """XLSX a Russian Excel user opens as a table: bold headers (Russian in the default dialect), a frozen
 header row, column widths from the content, real dates and times (UTC, Excel has no time zones) with
 Russian formats, numbers as numbers, text that would run as a formula escaped. Written in openpyxl's
-write-only mode, so a large export streams rather than building every cell object."""
+write-only mode, so a large export streams rather than building every cell object. A sheet may carry
+native Excel bar charts over its own columns (:class:`BarChartSpec`): Excel draws them from the cells,
+so they follow any edit the reader makes."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -26,11 +29,24 @@ BOLD = Font(bold=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 
 
+@dataclass(frozen=True)
+class BarChartSpec:
+    """A native bar chart of ``values`` (column names of the sheet) over the ``categories`` column, one
+    bar group per row; ``stacked`` stacks the series (parts of a whole)."""
+
+    title: str
+    categories: str
+    values: Sequence[str]
+    y_title: str | None = None
+    stacked: bool = False
+
+
 @dataclass
 class Sheet:
     title: str
     columns: Sequence[str]
     rows: list[Sequence[Any]] = field(default_factory=list)
+    charts: Sequence[BarChartSpec] = ()
 
 
 def _cell_value(value: Any, dialect: Dialect, words: Mapping[str, str] | None) -> Any:
@@ -84,9 +100,31 @@ def workbook(
         ws.append(header_cells)
         for row in values:
             ws.append([_styled(ws, v) for v in row])
+        for index, spec in enumerate(sheet.charts if sheet.rows else ()):
+            # Beside the table, one below the other (15 rows of the default height each).
+            anchor = f"{get_column_letter(len(sheet.columns) + 2)}{2 + 16 * index}"
+            ws.add_chart(_bar_chart(ws, sheet, spec), anchor)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _bar_chart(ws: WriteOnlyWorksheet, sheet: Sheet, spec: BarChartSpec) -> BarChart:
+    last = len(sheet.rows) + 1
+    chart = BarChart()
+    chart.type = "bar" if len(sheet.rows) > 8 else "col"  # many regions read better as horizontal bars
+    chart.title = spec.title
+    if spec.stacked:
+        chart.grouping, chart.overlap = "stacked", 100
+    if spec.y_title:
+        chart.y_axis.title = spec.y_title
+    for name in spec.values:
+        column = sheet.columns.index(name) + 1
+        chart.add_data(Reference(ws, min_col=column, min_row=1, max_row=last), titles_from_data=True)
+    category = sheet.columns.index(spec.categories) + 1
+    chart.set_categories(Reference(ws, min_col=category, min_row=2, max_row=last))
+    chart.width, chart.height = 18.0, 7.5
+    return chart
 
 
 def _styled(ws: WriteOnlyWorksheet, value: Any) -> Any:

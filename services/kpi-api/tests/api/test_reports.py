@@ -196,6 +196,24 @@ class TestQuarterlyReport:
         assert completeness["expected"] is not None
         assert book["indicators"].freeze_panes == "A2"
 
+    async def test_xlsx_carries_native_charts_over_its_cells(
+        self, client: httpx.AsyncClient, data: None, peers: respx.MockRouter
+    ) -> None:
+        response = await report(client, format="xlsx", dialect="plain")
+        book = load_workbook(io.BytesIO(response.content))
+        regions = len(list(book["roadmaps"].values)) - 1
+        drawn = {name: book[name]._charts for name in book.sheetnames}
+        assert drawn["indicators"] == []
+        assert [c.title.tx.rich.p[0].r[0].t for c in drawn["survey"]] == ["Satisfaction, %", "NPS"]
+        [execution] = drawn["roadmaps"]
+        [series] = execution.series
+        # The chart reads the execution_pct column of every region's row (header for the series name).
+        column = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[next(iter(book["roadmaps"].values)).index("execution_pct")]
+        assert series.val.numRef.f == f"'roadmaps'!${column}$2:${column}${regions + 1}"
+        assert series.tx.strRef.f == f"'roadmaps'!{column}1"
+        [reports] = drawn["completeness"]
+        assert reports.grouping == "stacked" and len(reports.series) == 3
+
     async def test_files_for_a_russian_excel(self, client: httpx.AsyncClient, data: None) -> None:
         response = await report(client, format="csv", region="RU-MUR")
         lines = response.content.decode("utf-8-sig").splitlines()

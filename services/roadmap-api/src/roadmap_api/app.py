@@ -21,6 +21,7 @@ from roadmap_api.improvements.workflow_router import criteria_router
 from roadmap_api.improvements.workflow_router import router as improvement_workflow_router
 from roadmap_api.life_situations.router import assessments_router, kpi_baseline_router
 from roadmap_api.life_situations.router import router as life_situations_router
+from roadmap_api.models import WEBHOOKS
 from roadmap_api.programmes.progress_router import router as programme_progress_router
 from roadmap_api.programmes.router import router as programmes_router
 from roadmap_api.regional_centres.router import deliver_notices
@@ -32,11 +33,15 @@ from roadmap_api.sessions.router import router as sessions_router
 from roadmap_api.settings import RoadmapSettings
 from roadmap_api.tasks.router import router as tasks_router
 from roadmap_api.versions.router import router as versions_router
+from roadmap_api.webhooks.events import EVENTS
+from roadmap_api.webhooks.overdue import sweep_overdue
 from zdrav_shared.app import Startup, build_app
 from zdrav_shared.clients.kpi import KpiClient
 from zdrav_shared.clients.org_units import OrgUnitClient
 from zdrav_shared.http_client import ServiceClient
 from zdrav_shared.logging import get_logger
+from zdrav_shared.webhooks.router import webhooks_router
+from zdrav_shared.webhooks.wiring import with_webhooks
 
 log = get_logger(__name__)
 
@@ -45,6 +50,7 @@ VERSION = "0.1.0"
 PROGRAMME_BODY_BYTES = 2 * 1024 * 1024
 
 TAGS = [
+    {"name": "webhooks", "description": "Signed webhooks: task.overdue, roadmap.approved, roadmap.revised"},
     {
         "name": "roadmaps",
         "description": "Roadmaps of a region and life situation: KPIs, measures, approval, revisions, journal",
@@ -142,9 +148,10 @@ def create_app(settings: RoadmapSettings | None = None) -> FastAPI:
             regional_centres_router,
             escalations_router,
             audit_router,
+            webhooks_router(WEBHOOKS, EVENTS),
         ],
         migrations_dir=MIGRATIONS_DIR,
-        startup=_peers(settings),
+        startup=with_webhooks(WEBHOOKS, settings, _peers(settings), sweep=sweep_overdue),
         openapi_tags=TAGS,
         # A programme's plan and financing tables are sent whole.
         body_limits={"/v1/programmes": PROGRAMME_BODY_BYTES},

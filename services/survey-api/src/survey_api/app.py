@@ -12,22 +12,27 @@ from prometheus_client import Counter
 from survey_api.aggregates.router import router as aggregates_router
 from survey_api.campaigns.context import CampaignCache
 from survey_api.campaigns.router import router as campaigns_router
+from survey_api.charts.router import router as charts_router
 from survey_api.comments.router import router as comments_router
 from survey_api.exports.router import router as exports_router
 from survey_api.kiosk_app.router import router as kiosk_app_router
 from survey_api.kiosks.router import router as kiosks_router
 from survey_api.kiosks.token_cache import KioskTokenCache
+from survey_api.models import WEBHOOKS
 from survey_api.questionnaires.router import router as questionnaires_router
 from survey_api.questionnaires.service import QuestionnaireService
 from survey_api.ratelimit import TokenBucketLimiter
 from survey_api.responses.router import router as responses_router
 from survey_api.responses.writers import Writers, raw_writers, session_writers
 from survey_api.settings import SurveySettings
+from survey_api.webhooks.events import EVENTS
 from zdrav_shared.app import build_app
 from zdrav_shared.clients.org_units import OrgUnitClient
 from zdrav_shared.db import Database
 from zdrav_shared.http_client import ServiceClient
 from zdrav_shared.rawdb import RawPool
+from zdrav_shared.webhooks.router import webhooks_router
+from zdrav_shared.webhooks.wiring import with_webhooks
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 VERSION = "0.1.0"
@@ -107,11 +112,13 @@ def create_app(settings: SurveySettings | None = None) -> FastAPI:
             kiosks_router,
             kiosk_app_router,
             aggregates_router,
+            charts_router,
             comments_router,
             exports_router,
+            webhooks_router(WEBHOOKS, EVENTS),
         ],
         migrations_dir=MIGRATIONS_DIR,
-        startup=_startup(settings),
+        startup=with_webhooks(WEBHOOKS, settings, _startup(settings)),
         body_limits={"/v1/responses/batch": settings.batch_max_bytes},
         openapi_tags=[
             {"name": "questionnaires", "description": "Versioned questionnaires; nsi-standard is always present"},
@@ -121,5 +128,7 @@ def create_app(settings: SurveySettings | None = None) -> FastAPI:
             {"name": "aggregates", "description": "Satisfaction share and NPS by org unit, channel and period"},
             {"name": "comments", "description": "Free-text comments (personal data masked) for analysts"},
             {"name": "exports", "description": "Responses as CSV or XLSX, streamed"},
+            {"name": "charts", "description": "Satisfaction and NPS with their intervals (PNG, SVG)"},
+            {"name": "webhooks", "description": "Signed webhooks: response.detractor"},
         ],
     )

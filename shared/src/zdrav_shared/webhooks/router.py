@@ -11,11 +11,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from zdrav_shared.auth import Principal, Role, current_principal, require_role
+from zdrav_shared.auth import Principal, Role, require_role, role_required
 from zdrav_shared.db import CommittingRoute, db_session
 from zdrav_shared.orm import utcnow
 from zdrav_shared.ownership import default_owner, owners_of
@@ -29,7 +29,11 @@ OWNERS = (Role.FEDERAL, Role.REGIONAL_ADMIN)
 MAX_DELIVERIES = 500
 
 Session = Annotated[AsyncSession, Depends(db_session)]
-Caller = Annotated[Principal, Depends(current_principal)]
+# An INTEGER column's range: a larger id is a 422, never an overflow in the driver.
+WebhookId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+DeliveryId = Annotated[str, Path(max_length=36)]
+# Declared at the door (OpenAPI x-roles, docs/roles.md); ownership is checked per webhook below.
+Caller = Annotated[Principal, Depends(role_required(*OWNERS))]
 
 
 def _webhook(row: Row[Any]) -> WebhookRead:
@@ -92,7 +96,7 @@ def webhooks_router(tables: WebhookTables, events: Sequence[str]) -> APIRouter:
             "with backoff for 24 hours, at least once and in order per subject. Events of this service: "
             f"{', '.join(known)}. Private and loopback targets need their host in `ZDRAV_WEBHOOK_ALLOW`."
         ),
-        responses=problem_responses(401, 403, 422),
+        responses=problem_responses(400, 401, 403, 422),
     )
     async def create_webhook(body: WebhookCreate, request: Request, session: Session, caller: Caller) -> WebhookRead:
         require_role(caller, *OWNERS)
@@ -141,9 +145,9 @@ def webhooks_router(tables: WebhookTables, events: Sequence[str]) -> APIRouter:
         response_model=WebhookRead,
         operation_id="get_webhook",
         summary="One webhook",
-        responses=problem_responses(401, 403, 404),
+        responses=problem_responses(401, 403, 404, 422),
     )
-    async def get_webhook(webhook_id: int, session: Session, caller: Caller) -> WebhookRead:
+    async def get_webhook(webhook_id: WebhookId, session: Session, caller: Caller) -> WebhookRead:
         """A webhook the caller owns (404 otherwise)."""
         return _webhook(await owned(session, caller, webhook_id))
 
@@ -152,9 +156,9 @@ def webhooks_router(tables: WebhookTables, events: Sequence[str]) -> APIRouter:
         status_code=204,
         operation_id="delete_webhook",
         summary="Stop a webhook",
-        responses=problem_responses(401, 403, 404),
+        responses=problem_responses(401, 403, 404, 422),
     )
-    async def delete_webhook(webhook_id: int, session: Session, caller: Caller) -> Response:
+    async def delete_webhook(webhook_id: WebhookId, session: Session, caller: Caller) -> Response:
         """No new deliveries are made for it; its delivery log stays readable."""
         await owned(session, caller, webhook_id)
         await session.execute(update(subs).where(subs.c.id == webhook_id).values(active=False))
@@ -168,7 +172,7 @@ def webhooks_router(tables: WebhookTables, events: Sequence[str]) -> APIRouter:
         responses=problem_responses(401, 403, 404, 422),
     )
     async def list_webhook_deliveries(
-        webhook_id: int,
+        webhook_id: WebhookId,
         session: Session,
         caller: Caller,
         status: Annotated[str | None, Query(pattern="^(pending|delivered|failed)$")] = None,
@@ -188,10 +192,10 @@ def webhooks_router(tables: WebhookTables, events: Sequence[str]) -> APIRouter:
         response_model=DeliveryRead,
         operation_id="replay_webhook_delivery",
         summary="Send a delivery again",
-        responses=problem_responses(401, 403, 404),
+        responses=problem_responses(401, 403, 404, 422),
     )
     async def replay_webhook_delivery(
-        webhook_id: int, delivery_id: str, session: Session, caller: Caller
+        webhook_id: WebhookId, delivery_id: DeliveryId, session: Session, caller: Caller
     ) -> DeliveryRead:
         """Queues the same event again as a new delivery (a new `X-Zdrav-Delivery` id, `replay_of`
         naming the original), whatever became of the original."""

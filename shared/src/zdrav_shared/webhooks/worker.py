@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -70,6 +70,7 @@ class WebhookSettings:
     lease_s: float = 60.0
     batch: int = 100
     concurrency: int = 8
+    sweep_s: float = 60.0
 
 
 @dataclass
@@ -86,6 +87,11 @@ class Claimed:
     payload: Any
 
 
+Sweep = Callable[[AsyncEngine, datetime], Awaitable[int]]
+"""A service's search for events that time alone makes true (a task now overdue, a deadline now
+missed): it writes them into the outbox in its own transaction, each once, and says how many."""
+
+
 @dataclass
 class DeliveryWorker:
     """Moves one service's outbox. :meth:`run_once` is one round (tests drive it directly)."""
@@ -95,13 +101,22 @@ class DeliveryWorker:
     settings: WebhookSettings
     http: httpx.AsyncClient
     clock: Callable[[], datetime] = utcnow
+    sweep: Sweep | None = None
     _for_update: dict[str, Any] = field(init=False)
+    _swept_at: datetime | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self._for_update = {} if self.engine.dialect.name == "sqlite" else {"skip_locked": True}
 
     async def run_once(self) -> int:
-        """Fan out new events, then attempt every due delivery; returns how many were attempted."""
+        """Sweep when due, fan out new events, then attempt every due delivery; returns how many were
+        attempted."""
+        now = self.clock()
+        if self.sweep is not None and (
+            self._swept_at is None or now - self._swept_at >= timedelta(seconds=self.settings.sweep_s)
+        ):
+            self._swept_at = now
+            await self.sweep(self.engine, now)
         while await self.fan_out():
             pass
         return await self.deliver_due()
@@ -273,11 +288,11 @@ class DeliveryWorker:
 
 @asynccontextmanager
 async def running_worker(
-    engine: AsyncEngine, tables: WebhookTables, settings: WebhookSettings
+    engine: AsyncEngine, tables: WebhookTables, settings: WebhookSettings, sweep: Sweep | None = None
 ) -> AsyncIterator[DeliveryWorker]:
     """Run a :class:`DeliveryWorker` in the background for the life of the block (a service's lifespan)."""
     async with httpx.AsyncClient(timeout=settings.timeout_s, follow_redirects=False) as http:
-        worker = DeliveryWorker(engine, tables, settings, http)
+        worker = DeliveryWorker(engine, tables, settings, http, sweep=sweep)
         stop = asyncio.Event()
         task = asyncio.create_task(worker.run(stop), name="webhook-delivery")
         try:

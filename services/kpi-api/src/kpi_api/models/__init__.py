@@ -9,8 +9,10 @@ from kpi_api.models.reporting import ReportSubmission, ReportType
 from kpi_api.models.sources import SourceValue
 from kpi_api.models.targets import CauseNote, Target
 from kpi_api.models.values import AuditEvent, DeadlineRuleSetting, IndicatorValue
+from kpi_api.models.webhooks import WEBHOOKS
 
 __all__ = [
+    "WEBHOOKS",
     "AuditEvent",
     "Base",
     "CauseNote",

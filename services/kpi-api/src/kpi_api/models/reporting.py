@@ -68,4 +68,6 @@ class ReportSubmission(Timestamped, Base):
     on_time: Mapped[bool | None] = mapped_column(Boolean)
     created_by: Mapped[str] = mapped_column(String(200))
     submitted_by: Mapped[str | None] = mapped_column(String(200))
+    # When report.deadline_missed was written for this obligation (webhooks; once per obligation).
+    missed_notified_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)

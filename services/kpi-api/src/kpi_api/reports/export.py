@@ -20,7 +20,7 @@ from kpi_api.reports.schemas import (
     RoadmapsSection,
     SurveySection,
 )
-from kpi_api.xlsx import Sheet, workbook
+from kpi_api.xlsx import BarChartSpec, Sheet, workbook
 from zdrav_shared.spreadsheets import Dialect, csv_bytes
 
 COLUMNS = (
@@ -122,6 +122,30 @@ SHEET_TITLES = {
 }
 
 
+def _charts(dialect: Dialect) -> tuple[list[BarChartSpec], list[BarChartSpec], list[BarChartSpec]]:
+    """Native Excel charts of the survey, roadmaps and completeness sheets, one bar group per region."""
+    ru = dialect is Dialect.EXCEL
+    satisfaction = "Удовлетворённость, %" if ru else "Satisfaction, %"
+    survey = [
+        BarChartSpec(satisfaction, "region_name_ru", ["satisfaction_share"], "%"),
+        BarChartSpec("NPS", "region_name_ru", ["nps"], "NPS"),
+    ]
+    roadmaps = [
+        BarChartSpec(
+            "Исполнение дорожных карт, %" if ru else "Roadmap execution, %", "region_name_ru", ["execution_pct"], "%"
+        )
+    ]
+    completeness = [
+        BarChartSpec(
+            "Отчёты: в срок, с опозданием, черновики" if ru else "Reports: on time, late, drafts",
+            "region_name_ru",
+            ["on_time", "late", "drafts"],
+            stacked=True,
+        )
+    ]
+    return survey, roadmaps, completeness
+
+
 def _fields(model: type[BaseModel]) -> list[str]:
     return list(model.model_fields)
 
@@ -135,17 +159,20 @@ def _plain(value: object) -> object:
 
 def to_xlsx(report: QuarterlyReport, dialect: Dialect = Dialect.EXCEL) -> bytes:
     """Four sheets — indicators, survey, roadmaps, completeness — one row per region (per region and
-    indicator on the first); every field of each section, so a field added to the report appears here."""
+    indicator on the first); every field of each section, so a field added to the report appears here.
+    The survey, roadmaps and completeness sheets carry native Excel bar charts of their regions
+    (satisfaction and NPS; execution; reports on time, late and in draft), drawn by Excel from the cells."""
     head = ["period", "region_code", "region_name_ru"]
     indicator_fields = _fields(ReportIndicator)
     survey_fields, roadmap_fields = _fields(SurveySection), _fields(RoadmapsSection)
     completeness_fields = _fields(CompletenessSection)
     titles = SHEET_TITLES[dialect]
+    survey_charts, roadmap_charts, completeness_charts = _charts(dialect)
     sheets = [
         Sheet(titles[0], [*head, *indicator_fields]),
-        Sheet(titles[1], [*head, *survey_fields, "sections_unavailable"]),
-        Sheet(titles[2], [*head, *roadmap_fields, "sections_unavailable"]),
-        Sheet(titles[3], [*head, *completeness_fields]),
+        Sheet(titles[1], [*head, *survey_fields, "sections_unavailable"], charts=survey_charts),
+        Sheet(titles[2], [*head, *roadmap_fields, "sections_unavailable"], charts=roadmap_charts),
+        Sheet(titles[3], [*head, *completeness_fields], charts=completeness_charts),
     ]
     unavailable = ", ".join(s.value for s in report.sections_unavailable) or None
     for region in report.regions:

@@ -36,6 +36,7 @@ from kpi_api.values.errors import ValueLocked
 from kpi_api.values.repository import ValueRepository
 from kpi_api.values.rules import Figure, ItemFault, entered_figure, level_problem, owner_problem
 from kpi_api.values.schemas import ItemOutcome, ValueItem, ValueResult, ValuesPost, ValuesResult, ValueStatus
+from kpi_api.webhooks.events import VALUE_SUBMITTED, value_event
 from zdrav_shared.auth import Principal, Role, require_role
 from zdrav_shared.logging import get_logger
 from zdrav_shared.orm import utcnow
@@ -325,6 +326,8 @@ class ValueWriter:
             return None
         ctx.existing[(indicator.id, unit.id, item.period.code)] = value
         self.audit.record("value", value.id, "created", principal.sub, None, snapshot(value))
+        if submit:
+            await value_event(self.session, VALUE_SUBMITTED, value, indicator.code, unit.path, principal.sub, now)
         return _result(index, ItemOutcome.CREATED, value)
 
     async def _update(
@@ -358,7 +361,8 @@ class ValueWriter:
             changes |= {**entered, "comment": comment, "entered_by": principal.sub}
         if (flagged, outlier_reason) != (value.outlier, value.outlier_reason):
             changes |= {"outlier": flagged, "outlier_reason": outlier_reason}
-        if submit and value.status == ValueStatus.DRAFT:
+        submitting = submit and value.status == ValueStatus.DRAFT
+        if submitting:
             changes |= self._submission(principal, item.period, unit, ctx, now)
         if not changes:
             return _result(index, ItemOutcome.UPDATED, value)
@@ -369,6 +373,8 @@ class ValueWriter:
         after = snapshot(value)
         if after != before:
             self.audit.record("value", value.id, "updated", principal.sub, before, after)
+        if submitting:
+            await value_event(self.session, VALUE_SUBMITTED, value, indicator.code, unit.path, principal.sub, now)
         return _result(index, ItemOutcome.UPDATED, value)
 
     @staticmethod

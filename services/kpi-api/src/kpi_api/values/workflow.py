@@ -23,6 +23,7 @@ from kpi_api.values.repository import ValueRepository
 from kpi_api.values.rules import four_eyes_problem
 from kpi_api.values.schemas import ValueRead, ValueState, ValueStatus
 from kpi_api.values.service import VALUE_WRITERS, deadline_late, snapshot
+from kpi_api.webhooks.events import STEP_EVENTS, value_event
 from zdrav_shared.auth import Principal, Role, require_role
 from zdrav_shared.etags import check_if_match
 from zdrav_shared.logging import get_logger
@@ -129,6 +130,10 @@ class ValueWorkflow:
             )
         past = PAST[action]
         self.audit.record("value", value.id, past, principal.sub, before, snapshot(value), reason)
+        unit = (await OrgUnitService(self.session).resolve(unit_code)).unit
+        await value_event(
+            self.session, STEP_EVENTS[action], value, indicator_code, unit.path, principal.sub, now, reason
+        )
         await self.repo.flush()
         log.info(f"value_{past}", id=value.id, by=principal.sub)
         return value_read(value, indicator_code, unit_code)

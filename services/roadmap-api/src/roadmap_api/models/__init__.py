@@ -38,8 +38,10 @@ from roadmap_api.models.sessions import (
     WorkingGroup,
 )
 from roadmap_api.models.versions import PlanTask, RoadmapVersion, TaskReport
+from roadmap_api.models.webhooks import WEBHOOKS
 
 __all__ = [
+    "WEBHOOKS",
     "ActivityProgress",
     "AuditEntry",
     "BallotPoints",

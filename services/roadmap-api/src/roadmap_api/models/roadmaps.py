@@ -114,6 +114,9 @@ class Task(Timestamped, Base):
     cancelled_on: Mapped[date | None] = mapped_column(Date)
     progress_pct: Mapped[int | None] = mapped_column(SmallInteger)
     actual_result: Mapped[str | None] = mapped_column(Text)
+    # The due date a task.overdue webhook event was written for (a postponed task that runs late
+    # again is announced again); not part of the task's concurrency version.
+    overdue_notified_for: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012

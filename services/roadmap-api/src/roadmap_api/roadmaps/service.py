@@ -29,6 +29,7 @@ from roadmap_api.tasks.rules import FINISHED_ROADMAP, RoadmapStatus, TaskRuleErr
 from roadmap_api.versions.errors import RevisionPending
 from roadmap_api.versions.freeze import Approval, approve_open_version
 from roadmap_api.versions.repository import VersionRepository
+from roadmap_api.webhooks.events import ROADMAP_APPROVED, ROADMAP_REVISED, roadmap_event
 from zdrav_shared.auth import Principal, Role, require_role
 from zdrav_shared.clients.kpi import CurrentValues, KpiClient
 from zdrav_shared.clients.org_units import OrgUnitClient
@@ -298,6 +299,7 @@ class RoadmapService:
                 if status in FINISHED_ROADMAP and roadmap.draft_version is not None:
                     raise RevisionPending(roadmap.id, roadmap.draft_version)
             before: dict[str, object] = {"status": roadmap.status}
+            first_approval = roadmap.plan_version is None
             if status is RoadmapStatus.APPROVED:
                 before.update(approved_by=roadmap.approved_by, approved_at=roadmap.approved_at)
                 await approve_open_version(
@@ -322,6 +324,9 @@ class RoadmapService:
                 after=after,
             )
             roadmap.version += 1
+            if status is RoadmapStatus.APPROVED:
+                event = ROADMAP_APPROVED if first_approval else ROADMAP_REVISED
+                await roadmap_event(self.session, event, roadmap, self.principal.sub, self.clock())
             await self.repo.flush()
             log.info("roadmap_status_changed", roadmap_id=roadmap.id, status=status.value, by=self.principal.sub)
             return await self.bundle(roadmap)

@@ -5,8 +5,10 @@ from survey_api.models.campaigns import Campaign, CampaignOrgUnit
 from survey_api.models.kiosks import Kiosk
 from survey_api.models.questionnaires import Questionnaire, QuestionnaireChange
 from survey_api.models.responses import SurveyResponse
+from survey_api.models.webhooks import WEBHOOKS
 
 __all__ = [
+    "WEBHOOKS",
     "Base",
     "Campaign",
     "CampaignOrgUnit",

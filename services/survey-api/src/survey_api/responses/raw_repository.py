@@ -16,8 +16,9 @@ import orjson
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql
 
-from survey_api.models import Kiosk, SurveyResponse
+from survey_api.models import WEBHOOKS, Kiosk, SurveyResponse
 from survey_api.responses.rows import SHARED_COLUMNS, KioskVisit
+from survey_api.webhooks.events import OutboxRows
 
 _TABLE = cast(Table, SurveyResponse.__table__)
 _COLUMNS = [column.name for column in _TABLE.columns]
@@ -93,6 +94,11 @@ _STATEMENTS = {
     for visiting in (False, True)
 }
 """By (all ids taken for new, with a kiosk visit)."""
+# zdrav_shared.webhooks.outbox.emit as one prepared statement (the JSON columns take text).
+_OUTBOX = (
+    f"INSERT INTO {WEBHOOKS.events.name} (event, subject, scope, payload, occurred_at, fanned_out) "
+    "VALUES ($1, $2, $3::json, $4::json, $5, false)"
+)
 _BODY_HASHES = f"SELECT id::text, body_hash FROM {_TABLE.name} WHERE id = ANY($1::uuid[])"
 _KIOSK_ACTIVITY = (
     f"UPDATE {Kiosk.__tablename__} SET last_seen_at = $2, accepted_count = accepted_count + $3, "
@@ -107,7 +113,41 @@ class RawResponseRepository:
         self.connection = connection
 
     async def insert_new(
-        self, shared: Mapping[str, Any], rows: Sequence[dict[str, Any]], visit: KioskVisit | None
+        self,
+        shared: Mapping[str, Any],
+        rows: Sequence[dict[str, Any]],
+        visit: KioskVisit | None,
+        outbox: OutboxRows | None = None,
+    ) -> set[str]:
+        if outbox is None:
+            return await self._insert_new(shared, rows, visit)
+        # Events only with detractors among the rows: then the insert and the events are one transaction.
+        async with self.connection.transaction():
+            # ON CONFLICT at once: a failed "all fresh" attempt would abort the transaction.
+            stored = await self._insert_new(shared, rows, visit, fresh_first=False)
+            events = outbox(stored)
+            if events:
+                await self.connection.executemany(
+                    _OUTBOX,
+                    [
+                        (
+                            e.event,
+                            e.subject,
+                            orjson.dumps(e.scope).decode(),
+                            orjson.dumps(e.data).decode(),
+                            e.occurred_at,
+                        )
+                        for e in events
+                    ],
+                )
+            return stored
+
+    async def _insert_new(
+        self,
+        shared: Mapping[str, Any],
+        rows: Sequence[dict[str, Any]],
+        visit: KioskVisit | None,
+        fresh_first: bool = True,
     ) -> set[str]:
         if not rows and visit is None:
             return set()
@@ -117,7 +157,7 @@ class RawResponseRepository:
             values += [visit.kiosk_id, visit.seen_at, visit.rejected]
         visiting = visit is not None
         stored: list[str] | None
-        if len(rows) > 1:  # a batch: first as if every id were new (see _INSERT_FRESH)
+        if len(rows) > 1 and fresh_first:  # a batch: first as if every id were new (see _INSERT_FRESH)
             try:
                 stored = await self.connection.fetchval(_STATEMENTS[True, visiting], *values)
             except asyncpg.UniqueViolationError:

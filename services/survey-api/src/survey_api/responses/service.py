@@ -34,6 +34,7 @@ from survey_api.responses.rows import KioskVisit
 from survey_api.responses.rules import ClockSkew, ClockWindow, check_clock
 from survey_api.responses.schemas import ResponseStatus
 from survey_api.responses.writers import IngestionWriter, Writers
+from survey_api.webhooks.events import detractor_events
 from zdrav_shared.logging import get_logger
 from zdrav_shared.periods import Period, PeriodType
 from zdrav_shared.problems import FieldError, ProblemError
@@ -165,7 +166,9 @@ class ResponseIngestion:
             visit = KioskVisit(kiosk_id, received_at, rejected_before) if visiting and kiosk_id is not None else None
             stored: set[str] = set()
             if refusal is None:
-                stored = await writer.insert_new(shared, [p.row for p in ordered], visit)
+                rows = [p.row for p in ordered]
+                outbox = detractor_events(shared, rows, context.code)
+                stored = await writer.insert_new(shared, rows, visit, outbox)
             resends = [p.candidate.key for p in ordered if p.candidate.key not in stored]
             existing = await writer.body_hashes(resends) if resends else {}
             for prepared in ordered:

@@ -26,16 +26,23 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from survey_api.kiosks.repository import KioskRepository
+from survey_api.models import WEBHOOKS
 from survey_api.responses.raw_repository import RawResponseRepository
 from survey_api.responses.repository import ResponseRepository
 from survey_api.responses.rows import KioskVisit, full_row
+from survey_api.webhooks.events import OutboxRows
 from zdrav_shared.db import Database
 from zdrav_shared.rawdb import RawPool
+from zdrav_shared.webhooks.outbox import emit
 
 
 class IngestionWriter(Protocol):
     async def insert_new(
-        self, shared: Mapping[str, Any], rows: Sequence[dict[str, Any]], visit: KioskVisit | None
+        self,
+        shared: Mapping[str, Any],
+        rows: Sequence[dict[str, Any]],
+        visit: KioskVisit | None,
+        outbox: OutboxRows | None = None,
     ) -> set[str]:
         """Insert the rows whose id is new; the ids stored now, as text.
 
@@ -43,7 +50,8 @@ class IngestionWriter(Protocol):
         columns, its ``id`` as text (rows sorted by it) and ``effective_at`` None when it is
         ``submitted_at`` (see ``full_row``). With ``visit``, the same statement adds the rows stored
         now to the kiosk's accepted count and ``visit.rejected`` to its rejected count, and sets its
-        last_seen_at.
+        last_seen_at. With ``outbox``, the events it gives for the ids stored now are written in the
+        same transaction (webhooks: an event exists exactly when its response does).
         """
 
     async def body_hashes(self, ids: Sequence[str]) -> dict[str, str]:
@@ -63,11 +71,16 @@ class SessionWriter:
     """The writes through the SQLAlchemy repositories, in the session's current transaction."""
 
     def __init__(self, session: AsyncSession) -> None:
+        self.session = session
         self.responses = ResponseRepository(session)
         self.kiosks = KioskRepository(session)
 
     async def insert_new(
-        self, shared: Mapping[str, Any], rows: Sequence[dict[str, Any]], visit: KioskVisit | None
+        self,
+        shared: Mapping[str, Any],
+        rows: Sequence[dict[str, Any]],
+        visit: KioskVisit | None,
+        outbox: OutboxRows | None = None,
     ) -> set[str]:
         full = [full_row(shared, row) for row in rows]
         for row in full:  # ingestion's rows carry the id as text; SQLAlchemy's Uuid type binds UUIDs
@@ -75,6 +88,16 @@ class SessionWriter:
         stored = {str(stored) for stored in await self.responses.insert_new(full)}
         if visit is not None:  # the session's transaction commits both together
             await self.kiosks.record_activity(visit.kiosk_id, visit.seen_at, len(stored), 0, visit.rejected)
+        for event in outbox(stored) if outbox is not None else ():
+            await emit(
+                self.session,
+                WEBHOOKS,
+                event=event.event,
+                subject=event.subject,
+                scope=event.scope,
+                data=event.data,
+                occurred_at=event.occurred_at,
+            )
         return stored
 
     async def body_hashes(self, ids: Sequence[str]) -> dict[str, str]:
