@@ -93,7 +93,7 @@ async def worlds(database_urls: dict[str, str]) -> AsyncIterator[dict[str, World
                 await manager.__aenter__()
                 managers.append(manager)
                 client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{name}")
-                found[name] = World(client)
+                found[name] = World(client, app=app)
                 await SEEDS[name](found[name])
             yield found
         finally:

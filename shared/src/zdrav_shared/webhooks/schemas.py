@@ -6,8 +6,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from zdrav_shared.validation import RequestModel
 
-class WebhookCreate(BaseModel):
+
+class WebhookCreate(RequestModel):
     """A subscription: where to POST, which events, and the secret that signs them."""
 
     model_config = ConfigDict(
