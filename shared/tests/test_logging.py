@@ -91,6 +91,10 @@ class TestStandardLibraryLines:
 
     @pytest.fixture
     def stdout(self, lines: io.StringIO) -> Iterator[io.StringIO]:
+        # A uvicorn server started by an earlier test (log_level="warning") leaves its loggers at
+        # WARNING; these tests are about where the lines go, so start from uvicorn's loggers unset.
+        for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
         yield lines
         logging.getLogger().handlers.clear()
 
