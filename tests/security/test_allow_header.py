@@ -10,10 +10,8 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
-from support import SERVICES, is_problem, kpi_mock
-
-from zdrav_shared.testing import ThrowawayDatabase, empty_tables
+from inprocess import service_clients, throwaway_databases
+from support import SERVICES, is_problem
 
 METHODS = ("GET", "PUT", "POST", "PATCH", "DELETE")
 ORIGIN = "https://portal.zdrav.example"
@@ -43,34 +41,15 @@ def _allow(response: httpx.Response) -> tuple[str, ...]:
 
 @pytest.fixture(scope="module")
 def database_urls() -> Iterator[dict[str, str]]:
-    databases = {name: ThrowawayDatabase(f"sec-allow-{name}", spec.migrations_dir) for name, spec in SERVICES.items()}
-    try:
-        yield {name: database.create() for name, database in databases.items()}
-    finally:
-        for database in databases.values():
-            database.drop()
+    with throwaway_databases("sec-allow") as urls:
+        yield urls
 
 
 @pytest.fixture(scope="module")
 async def clients(database_urls: dict[str, str]) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
     """The three services with CORS on for one origin (so that the preflight path is exercised too)."""
-    opened: dict[str, httpx.AsyncClient] = {}
-    managers = []
-    with kpi_mock():
-        try:
-            for name, spec in SERVICES.items():
-                app = spec.create_app(spec.settings(database_urls[name], cors_origins=ORIGIN))
-                manager = LifespanManager(app)
-                await manager.__aenter__()
-                managers.append((manager, app, spec))
-                opened[name] = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{name}")
-            yield opened
-        finally:
-            for client in opened.values():
-                await client.aclose()
-            for manager, app, spec in reversed(managers):
-                await empty_tables(app.state.db.engine, spec.metadata)
-                await manager.__aexit__(None, None, None)
+    async with service_clients(database_urls, cors_origins=ORIGIN) as opened:
+        yield opened
 
 
 def test_every_service_has_paths_with_several_methods() -> None:

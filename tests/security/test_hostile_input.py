@@ -21,16 +21,16 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
+from inprocess import service_clients, throwaway_databases
 from openpyxl import load_workbook
-from support import SERVICES, ZONES, caller_headers, is_problem, kpi_mock
+from support import SERVICES, ZONES, caller_headers, is_problem
 
-from zdrav_shared.testing import TEST_JWT_SECRET, ThrowawayDatabase, empty_tables
+from zdrav_shared.testing import TEST_JWT_SECRET, ThrowawayDatabase
 
 FEDERAL = caller_headers("federal")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 INJECTIONS = ["=cmd|' /C calc'!A0", "+SUM(1+1)", "-2+3+cmd|' /C calc'!A0", "@SUM(A1)", '=HYPERLINK("http://x")']
-FAST_S = 2.0  # a hostile request is refused this fast (generous for a loaded 2-core CI machine)
+FAST_S = 10.0  # refused without pathological work: a bound, not a benchmark (a busy 2-core CI box took > 2 s once)
 ANSWERS = {"q1_process": "yes", "q2_documents": "yes", "q3_duration": "rather_yes", "q4_simplicity": "no",
            "q5_support": "dont_know", "nps": 9}  # fmt: skip
 KIOSK: dict[str, str] = {}  # the seeded kiosk's Authorization header: the batch endpoint takes only kiosk tokens
@@ -38,35 +38,16 @@ KIOSK: dict[str, str] = {}  # the seeded kiosk's Authorization header: the batch
 
 @pytest.fixture(scope="module")
 def database_urls() -> Iterator[dict[str, str]]:
-    databases = {name: ThrowawayDatabase(f"sec-hostile-{name}", spec.migrations_dir) for name, spec in SERVICES.items()}
-    try:
-        yield {name: database.create() for name, database in databases.items()}
-    finally:
-        for database in databases.values():
-            database.drop()
+    with throwaway_databases("sec-hostile") as urls:
+        yield urls
 
 
 @pytest.fixture(scope="module")
 async def clients(database_urls: dict[str, str]) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
     """One client per service; the apps run for the whole module."""
-    opened: dict[str, httpx.AsyncClient] = {}
-    managers = []
-    with kpi_mock():
-        try:
-            for name, spec in SERVICES.items():
-                app = spec.create_app(spec.settings(database_urls[name]))
-                manager = LifespanManager(app)
-                await manager.__aenter__()
-                managers.append((manager, app, spec))
-                opened[name] = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{name}")
-            await _seed(opened)
-            yield opened
-        finally:
-            for client in opened.values():
-                await client.aclose()
-            for manager, app, spec in reversed(managers):
-                await empty_tables(app.state.db.engine, spec.metadata)
-                await manager.__aexit__(None, None, None)
+    async with service_clients(database_urls) as opened:
+        await _seed(opened)
+        yield opened
 
 
 async def _seed(clients: dict[str, httpx.AsyncClient]) -> None:

@@ -17,10 +17,10 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
-from support import ROOT, SERVICES, caller_headers, is_problem, kpi_mock
+from inprocess import service_clients, throwaway_databases
+from support import ROOT, SERVICES, caller_headers, is_problem
 
-from zdrav_shared.testing import ThrowawayDatabase, empty_tables
+from zdrav_shared.testing import ThrowawayDatabase
 
 FEDERAL = caller_headers("federal")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -138,35 +138,14 @@ def entity_bombs() -> list[pytest.param]:  # type: ignore[valid-type]
 
 @pytest.fixture(scope="module")
 def database_urls() -> Iterator[dict[str, str]]:
-    names = sorted({service for service, _ in UPLOADS})
-    databases = {name: ThrowawayDatabase(f"sec-uploads-{name}", SERVICES[name].migrations_dir) for name in names}
-    try:
-        yield {name: database.create() for name, database in databases.items()}
-    finally:
-        for database in databases.values():
-            database.drop()
+    with throwaway_databases("sec-uploads", sorted({service for service, _ in UPLOADS})) as urls:
+        yield urls
 
 
 @pytest.fixture(scope="module")
 async def clients(database_urls: dict[str, str]) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    opened: dict[str, httpx.AsyncClient] = {}
-    managers = []
-    with kpi_mock():
-        try:
-            for name, url in database_urls.items():
-                spec = SERVICES[name]
-                app = spec.create_app(spec.settings(url))
-                manager = LifespanManager(app)
-                await manager.__aenter__()
-                managers.append((manager, app, spec))
-                opened[name] = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{name}")
-            yield opened
-        finally:
-            for client in opened.values():
-                await client.aclose()
-            for manager, app, spec in reversed(managers):
-                await empty_tables(app.state.db.engine, spec.metadata)
-                await manager.__aexit__(None, None, None)
+    async with service_clients(database_urls) as opened:
+        yield opened
 
 
 def test_the_upload_endpoints_are_found() -> None:

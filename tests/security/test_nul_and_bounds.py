@@ -13,10 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
-from support import SERVICES, ZONES, caller_headers, is_problem, kpi_mock
-
-from zdrav_shared.testing import ThrowawayDatabase, empty_tables
+from inprocess import service_clients, throwaway_databases
+from support import ZONES, caller_headers, is_problem
 
 FEDERAL = caller_headers("federal")
 KIOSK: dict[str, str] = {}
@@ -28,34 +26,15 @@ BIG_INTS = [2_147_483_648, 9_223_372_036_854_775_807, 9_223_372_036_854_775_808,
 
 @pytest.fixture(scope="module")
 def database_urls() -> Iterator[dict[str, str]]:
-    databases = {name: ThrowawayDatabase(f"sec-nul-{name}", spec.migrations_dir) for name, spec in SERVICES.items()}
-    try:
-        yield {name: database.create() for name, database in databases.items()}
-    finally:
-        for database in databases.values():
-            database.drop()
+    with throwaway_databases("sec-nul") as urls:
+        yield urls
 
 
 @pytest.fixture(scope="module")
 async def clients(database_urls: dict[str, str]) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    opened: dict[str, httpx.AsyncClient] = {}
-    managers = []
-    with kpi_mock():
-        try:
-            for name, spec in SERVICES.items():
-                app = spec.create_app(spec.settings(database_urls[name]))
-                manager = LifespanManager(app)
-                await manager.__aenter__()
-                managers.append((manager, app, spec))
-                opened[name] = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{name}")
-            await _seed(opened)
-            yield opened
-        finally:
-            for client in opened.values():
-                await client.aclose()
-            for manager, app, spec in reversed(managers):
-                await empty_tables(app.state.db.engine, spec.metadata)
-                await manager.__aexit__(None, None, None)
+    async with service_clients(database_urls) as opened:
+        await _seed(opened)
+        yield opened
 
 
 async def _seed(clients: dict[str, httpx.AsyncClient]) -> None:

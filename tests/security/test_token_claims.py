@@ -15,10 +15,10 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
-from support import ROOT, SERVICES, bearer, is_problem, kpi_mock
+from inprocess import service_clients, throwaway_databases
+from support import ROOT, SERVICES, bearer, is_problem
 
-from zdrav_shared.testing import TEST_JWT_SECRET, ThrowawayDatabase, empty_tables
+from zdrav_shared.testing import TEST_JWT_SECRET
 from zdrav_shared.tokens import MAX_SERVICE_TOKEN_TTL_S, MAX_USER_TOKEN_TTL_S, ROLES, sign_hs256
 
 METHODS = {"get", "put", "post", "patch", "delete"}
@@ -54,33 +54,14 @@ def _now() -> int:
 
 @pytest.fixture(scope="module")
 def database_urls() -> Iterator[dict[str, str]]:
-    databases = {name: ThrowawayDatabase(f"sec-claims-{name}", spec.migrations_dir) for name, spec in SERVICES.items()}
-    try:
-        yield {name: database.create() for name, database in databases.items()}
-    finally:
-        for database in databases.values():
-            database.drop()
+    with throwaway_databases("sec-claims") as urls:
+        yield urls
 
 
 @pytest.fixture(scope="module")
 async def clients(database_urls: dict[str, str]) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    opened: dict[str, httpx.AsyncClient] = {}
-    managers = []
-    with kpi_mock():
-        try:
-            for name, spec in SERVICES.items():
-                app = spec.create_app(spec.settings(database_urls[name]))
-                manager = LifespanManager(app)
-                await manager.__aenter__()
-                managers.append((manager, app, spec))
-                opened[name] = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{name}")
-            yield opened
-        finally:
-            for client in opened.values():
-                await client.aclose()
-            for manager, app, spec in reversed(managers):
-                await empty_tables(app.state.db.engine, spec.metadata)
-                await manager.__aexit__(None, None, None)
+    async with service_clients(database_urls) as opened:
+        yield opened
 
 
 async def _each_operation(
