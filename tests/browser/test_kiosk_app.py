@@ -173,6 +173,12 @@ def test_a_batch_cut_off_in_flight_is_not_doubled(chromium: Any, zdrav: Zdrav, k
         answer_one(page, nps=n)
     page.route("**/v1/responses/batch", deliver_then_cut)
     context.set_offline(False)
+    # The page still says "offline" from before until the batch goes out: wait for the batch itself
+    # (the route handler runs while Playwright waits), then for the page to see the cut.
+    for _ in range(300):
+        if cut:
+            break
+        page.wait_for_timeout(100)
     page.wait_for_function("() => document.querySelector('#network').dataset.state === 'offline'")
     assert cut and cut[0] == 200
     assert pending(page) == 5  # nothing was acknowledged, so nothing left the queue
