@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import FastAPI
+from pydantic import BaseModel
 
 from zdrav_shared.auth import KIOSK_SCHEME, USER_SCHEME
 from zdrav_shared.routes import Operation, operations
@@ -90,6 +91,27 @@ RESOURCE_CODES: dict[str, str] = {
     "questionnaires": QUESTIONNAIRE_CODE,
 }
 """What a ``{code}`` path parameter holds, by the collection it follows (``/v1/indicators/{code}``)."""
+
+
+def embedded_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s JSON schema made self-contained, for a body documented by hand (items validated one
+    by one): its ``$defs`` are written in place of their ``$ref``s, since embedded in the document a
+    ``#/$defs/…`` reference would point at the document's root and resolve to nothing."""
+    schema = model.model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return inline(definitions[ref.removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(value) for value in node]
+        return node
+
+    inlined: dict[str, Any] = inline(schema)
+    return inlined
 
 
 def finish_document(app: FastAPI, document: dict[str, Any], server_url: str | None) -> dict[str, Any]:

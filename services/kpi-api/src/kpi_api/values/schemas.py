@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from kpi_api.numbers import InputNumber, JsonNumber
+from zdrav_shared.openapi import embedded_schema
 from zdrav_shared.periods import PeriodField
 from zdrav_shared.problems import Problem
 from zdrav_shared.validation import PerItem, RequestModel
@@ -58,31 +59,12 @@ class ValueItem(RequestModel):
     version: int | None = Field(default=None, ge=1, le=2_147_483_647)
 
 
-def _self_contained(schema: dict[str, Any]) -> dict[str, Any]:
-    """``schema`` with its ``$defs`` written in place of their ``$ref``s: embedded in another document,
-    a ``#/$defs/…`` reference would point at that document's root and resolve to nothing."""
-    definitions = schema.pop("$defs", {})
-
-    def inline(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                return inline(definitions[ref.removeprefix("#/$defs/")])
-            return {key: inline(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [inline(value) for value in node]
-        return node
-
-    inlined: dict[str, Any] = inline(schema)
-    return inlined
-
-
 # Items are validated one by one so that a bad item is rejected alone; the schema still documents them.
 _ITEM_SCHEMA = {
     "type": "array",
     "minItems": 1,
     "maxItems": MAX_VALUE_ITEMS,
-    "items": _self_contained(ValueItem.model_json_schema()),
+    "items": embedded_schema(ValueItem),
 }
 
 

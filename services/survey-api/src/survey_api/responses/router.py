@@ -28,6 +28,7 @@ from survey_api.responses.schemas import (
 from survey_api.responses.service import Candidate, ClockPolicy, Outcome, ResponseIngestion
 from survey_api.settings import SurveySettings
 from zdrav_shared.auth import Role, require_scope
+from zdrav_shared.openapi import embedded_schema
 from zdrav_shared.problems import Unprocessable, problem_responses
 
 # No request session: ingestion writes through writers of its own (responses.writers, each write one
@@ -42,7 +43,7 @@ _BATCH_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["responses"],
     "properties": {
-        "responses": {"type": "array", "maxItems": 1000, "items": BatchItem.model_json_schema()},
+        "responses": {"type": "array", "maxItems": 1000, "items": embedded_schema(BatchItem)},
         "campaign_code": {"type": "string", "description": "Optional; must be the kiosk's campaign"},
         "org_unit_code": {"type": "string", "description": "Optional; must be the kiosk's org unit"},
     },
