@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from roadmap_api.regions import WRITER_ROLES
 from zdrav_shared.auth import Principal, Role, current_principal, role_required
 from zdrav_shared.clients.kpi import KpiClient
 from zdrav_shared.clients.org_units import OrgUnitClient
@@ -38,8 +39,8 @@ Session = Annotated[AsyncSession, Depends(db_session)]
 Caller = Annotated[Principal, Depends(current_principal)]
 # Routes declare their roles at the door (docs/roles.md, OpenAPI x-roles); the service still checks
 # scope, ownership and the operator's own organisation.
-RegionWriter = Annotated[Principal, Depends(role_required(Role.FEDERAL, Role.REGIONAL_ADMIN))]
-WriterOrOperator = Annotated[Principal, Depends(role_required(Role.FEDERAL, Role.REGIONAL_ADMIN, Role.MO_OPERATOR))]
+RegionWriter = Annotated[Principal, Depends(role_required(*WRITER_ROLES))]
+WriterOrOperator = Annotated[Principal, Depends(role_required(*WRITER_ROLES, Role.MO_OPERATOR))]
 OrgUnits = Annotated[OrgUnitClient, Depends(org_unit_client)]
 Kpi = Annotated[KpiClient, Depends(kpi_client)]
 Clock = Annotated[Callable[[], datetime], Depends(get_clock)]

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Response, status
 
-from roadmap_api.deps import Caller, OrgUnits, RowId, Session
+from roadmap_api.deps import Caller, OrgUnits, RegionWriter, RowId, Session, WriterOrOperator
 from roadmap_api.improvements.rules import Category
 from roadmap_api.improvements.schemas import (
     ImprovementCreate,
@@ -17,8 +17,6 @@ from roadmap_api.improvements.schemas import (
     StagesReplace,
 )
 from roadmap_api.improvements.service import ImprovementService
-from roadmap_api.regions import WRITER_ROLES
-from zdrav_shared.auth import Principal, Role, role_required
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.etags import etag
 from zdrav_shared.pagination import Page, PageParams, make_page, page_params
@@ -26,10 +24,9 @@ from zdrav_shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1/improvement-projects", tags=["improvement-projects"], route_class=CommittingRoute)
 
-Writer = Annotated[Principal, Depends(role_required(*WRITER_ROLES))]
-# An mo_operator of the project's organisation updates its progress (status, dates, stages, metrics,
+# The routes taking WriterOrOperator admit an mo_operator too: the one of the project's organisation
+# updates its progress (status, dates, stages, metrics,
 # comments); the service tells progress from passport changes and refuses the rest.
-ProgressEditor = Annotated[Principal, Depends(role_required(*WRITER_ROLES, Role.MO_OPERATOR))]
 
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="ETag from the last read")]
 
@@ -49,7 +46,7 @@ async def _answer(service: ImprovementService, project_id: int, response: Respon
     responses=problem_responses(400, 401, 403, 413, 422, 503),
 )
 async def create_improvement_project(
-    body: ImprovementCreate, session: Session, caller: Writer, org_units: OrgUnits, response: Response
+    body: ImprovementCreate, session: Session, caller: RegionWriter, org_units: OrgUnits, response: Response
 ) -> ImprovementRead:
     """The passport (process, problem, goal, team, pilot organisation, category), stages with dates
     and before/after/target metrics; each metric's effect is computed, direction-aware."""
@@ -104,7 +101,7 @@ async def update_improvement_project(
     project_id: RowId,
     body: ImprovementUpdate,
     session: Session,
-    caller: ProgressEditor,
+    caller: WriterOrOperator,
     response: Response,
     if_match: IfMatch = None,
 ) -> ImprovementRead:
@@ -125,7 +122,7 @@ async def replace_improvement_stages(
     project_id: RowId,
     body: StagesReplace,
     session: Session,
-    caller: ProgressEditor,
+    caller: WriterOrOperator,
     response: Response,
     if_match: IfMatch = None,
 ) -> ImprovementRead:
@@ -147,7 +144,7 @@ async def replace_improvement_metrics(
     project_id: RowId,
     body: MetricsReplace,
     session: Session,
-    caller: ProgressEditor,
+    caller: WriterOrOperator,
     response: Response,
     if_match: IfMatch = None,
 ) -> ImprovementRead:

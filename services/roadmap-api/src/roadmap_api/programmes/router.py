@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from roadmap_api.deps import Caller, OrgUnits, RowId, Session
+from roadmap_api.deps import Caller, OrgUnits, RegionWriter, RowId, Session
 from roadmap_api.programmes.schemas import (
     FinancingReplace,
     FinancingTotals,
@@ -16,16 +16,12 @@ from roadmap_api.programmes.schemas import (
     ProgrammeRead,
 )
 from roadmap_api.programmes.service import ProgrammeService, plan_item_read
-from roadmap_api.regions import WRITER_ROLES
-from zdrav_shared.auth import Principal, role_required
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.etags import etag
 from zdrav_shared.pagination import Page, PageParams, make_page, page_params
 from zdrav_shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1/programmes", tags=["programmes"], route_class=CommittingRoute)
-
-Writer = Annotated[Principal, Depends(role_required(*WRITER_ROLES))]
 
 
 @router.post(
@@ -37,7 +33,7 @@ Writer = Annotated[Principal, Depends(role_required(*WRITER_ROLES))]
     responses=problem_responses(400, 401, 403, 409, 413, 422, 503),
 )
 async def create_programme(
-    body: ProgrammeCreate, session: Session, caller: Writer, org_units: OrgUnits, response: Response
+    body: ProgrammeCreate, session: Session, caller: RegionWriter, org_units: OrgUnits, response: Response
 ) -> ProgrammeRead:
     """A programme of a region over a span of years. Writers: `federal`, or `regional_admin` of the region."""
     programme = await ProgrammeService(session, caller, org_units).create(body)
@@ -84,7 +80,7 @@ async def get_programme(programme_id: RowId, session: Session, caller: Caller, r
     responses=problem_responses(400, 401, 403, 404, 413, 422),
 )
 async def replace_programme_plan(
-    programme_id: RowId, body: PlanReplace, session: Session, caller: Writer
+    programme_id: RowId, body: PlanReplace, session: Session, caller: RegionWriter
 ) -> list[PlanItemRead]:
     """Goal → task → activity with start and end terms (a date, or `ongoing`, `annually`, `event`
     with the printed text), responsible bodies and the result document. A task whose goal, or an
@@ -116,7 +112,7 @@ async def get_programme_plan(programme_id: RowId, session: Session, caller: Call
     responses=problem_responses(400, 401, 403, 404, 413, 422),
 )
 async def replace_programme_financing(
-    programme_id: RowId, body: FinancingReplace, session: Session, caller: Writer
+    programme_id: RowId, body: FinancingReplace, session: Session, caller: RegionWriter
 ) -> FinancingTotals:
     """Lines are activity × source × year in thousand rubles, each with its budget classification
     codes (`kbk`, several per cell). Every `declared` total (an activity's total per year, a

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
-from roadmap_api.deps import Caller, Clock, Kpi, OrgUnits, RowId, Session
-from roadmap_api.regions import WRITER_ROLES
+from roadmap_api.deps import Caller, Clock, Kpi, OrgUnits, RegionWriter, RowId, Session
 from roadmap_api.roadmaps.measure_template import measure_read
 from roadmap_api.roadmaps.schemas import (
     JournalRead,
@@ -22,7 +21,6 @@ from roadmap_api.roadmaps.schemas import (
 )
 from roadmap_api.roadmaps.service import RoadmapBundle, RoadmapService, current_values, roadmap_read
 from roadmap_api.tasks.rules import RoadmapStatus
-from zdrav_shared.auth import Principal, role_required
 from zdrav_shared.clients.kpi import KpiClient
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.etags import etag
@@ -31,7 +29,6 @@ from zdrav_shared.problems import problem_responses
 
 router = APIRouter(prefix="/v1/roadmaps", tags=["roadmaps"], route_class=CommittingRoute)
 
-Writer = Annotated[Principal, Depends(role_required(*WRITER_ROLES))]
 
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="ETag from the last read")]
 
@@ -56,7 +53,7 @@ async def _answer(bundle: RoadmapBundle, kpi: KpiClient | None, response: Respon
 async def create_roadmap(
     body: RoadmapCreate,
     session: Session,
-    caller: Writer,
+    caller: RegionWriter,
     org_units: OrgUnits,
     kpi: Kpi,
     clock: Clock,
@@ -121,7 +118,7 @@ async def update_roadmap(
     roadmap_id: RowId,
     body: RoadmapUpdate,
     session: Session,
-    caller: Writer,
+    caller: RegionWriter,
     kpi: Kpi,
     response: Response,
     if_match: IfMatch = None,
@@ -143,7 +140,7 @@ async def replace_roadmap_kpis(
     roadmap_id: RowId,
     body: KpisReplace,
     session: Session,
-    caller: Writer,
+    caller: RegionWriter,
     kpi: Kpi,
     response: Response,
     if_match: IfMatch = None,
@@ -162,7 +159,7 @@ async def replace_roadmap_kpis(
     summary="Add a measure to a draft roadmap or an open revision",
     responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
 )
-async def create_measure(roadmap_id: RowId, body: MeasureCreate, session: Session, caller: Writer) -> MeasureRead:
+async def create_measure(roadmap_id: RowId, body: MeasureCreate, session: Session, caller: RegionWriter) -> MeasureRead:
     """Problem, causes, solution and best practices used; the "(Ф)" flag with proposals for the
     federal roadmap, reused assets and catalogue best practices (unknown codes are a 422). Locked
     once the roadmap is approved, until a revision is opened."""
@@ -180,7 +177,7 @@ async def change_roadmap_status(
     roadmap_id: RowId,
     body: StatusChange,
     session: Session,
-    caller: Writer,
+    caller: RegionWriter,
     kpi: Kpi,
     clock: Clock,
     response: Response,

@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Response, status
 
 from roadmap_api.common import PeriodCode
-from roadmap_api.deps import Caller, Clock, OrgUnits, RowId, Session
-from roadmap_api.regions import WRITER_ROLES
+from roadmap_api.deps import Caller, Clock, OrgUnits, RegionWriter, RowId, Session, WriterOrOperator
 from roadmap_api.roadmaps.schemas import JournalRead
 from roadmap_api.roadmaps.service import RoadmapService
 from roadmap_api.tasks.reports import ReportService
@@ -23,7 +22,6 @@ from roadmap_api.tasks.schemas import (
     TaskUpdate,
 )
 from roadmap_api.tasks.service import TaskService, task_read
-from zdrav_shared.auth import Principal, Role, role_required
 from zdrav_shared.db import CommittingRoute
 from zdrav_shared.etags import etag
 from zdrav_shared.pagination import Page, PageParams, make_page, page_params
@@ -31,10 +29,9 @@ from zdrav_shared.problems import problem_responses
 
 router = APIRouter(tags=["tasks"], route_class=CommittingRoute)
 
-Writer = Annotated[Principal, Depends(role_required(*WRITER_ROLES))]
-# The mo_operator of the org unit that carries a task out updates its status, dates, metrics and
+# The routes taking WriterOrOperator admit an mo_operator too: the one of the org unit that carries a
+# task out updates its status, dates, metrics and
 # comments (the service decides which task is whose: another organisation's is a 404).
-TaskEditor = Annotated[Principal, Depends(role_required(*WRITER_ROLES, Role.MO_OPERATOR))]
 
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="ETag from the last read")]
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -56,7 +53,7 @@ async def create_task(
     roadmap_id: RowId,
     body: TaskCreate,
     session: Session,
-    caller: Writer,
+    caller: RegionWriter,
     org_units: OrgUnits,
     clock: Clock,
     response: Response,
@@ -123,7 +120,7 @@ async def update_task(
     task_id: RowId,
     body: TaskUpdate,
     session: Session,
-    caller: TaskEditor,
+    caller: WriterOrOperator,
     org_units: OrgUnits,
     clock: Clock,
     response: Response,
@@ -171,7 +168,7 @@ async def get_task_journal(task_id: RowId, session: Session, caller: Caller, pag
     responses=problem_responses(400, 401, 403, 404, 413, 422),
 )
 async def create_task_comment(
-    task_id: RowId, body: CommentCreate, session: Session, caller: TaskEditor, clock: Clock
+    task_id: RowId, body: CommentCreate, session: Session, caller: WriterOrOperator, clock: Clock
 ) -> CommentRead:
     """Writers of the roadmap's region, and the mo_operator of the task's org unit, may comment."""
     comment = await TaskService(session, caller, clock=clock).add_comment(task_id, body.text)
@@ -208,7 +205,7 @@ async def put_task_report(
     period: Annotated[PeriodCode, Path(description="A quarter (ongoing task) or a year (yearly task): 2025Q1, 2025")],
     body: ReportPut,
     session: Session,
-    caller: TaskEditor,
+    caller: WriterOrOperator,
     clock: Clock,
     response: Response,
 ) -> OccurrenceRead:
