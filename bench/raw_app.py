@@ -28,8 +28,10 @@ from bench.rows import COLUMNS
 ZONE = ZoneInfo(os.environ.get("BENCH_RAW_TIMEZONE", "Europe/Moscow"))
 INSERT = (
     f"INSERT INTO responses ({', '.join(COLUMNS)}) "
-    f"VALUES ({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))}) ON CONFLICT (id) DO NOTHING"
+    f"VALUES ({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))}) ON CONFLICT (id, quarter) DO NOTHING"
 )
+"""The ceiling's one statement; ``(id, quarter)`` is the primary key of the quarter-partitioned table (the
+service itself claims ids in ``response_ids``, which this ceiling does not)."""
 
 
 class Body(BaseModel):

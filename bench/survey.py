@@ -31,7 +31,9 @@ from bench.harness import (
     ratio,
 )
 from bench.rows import COLUMNS, batch_items, bulk_rows, stored_row
+from survey_api.aggregates.counting import backfill_sql
 from survey_api.common import path_string
+from zdrav_shared.periods import Period
 from zdrav_shared.testing import TEST_JWT_SECRET, token
 
 ZONE = ZoneInfo("Europe/Moscow")
@@ -51,6 +53,8 @@ PHASES = ("batch", "single", "aggregate", "pgbouncer", "scaling")
 """``BENCH_SURVEY_PHASES=single,aggregate`` runs only those phases (while working on one of them);
 the committed results always come from a run of all of them."""
 FEDERAL = {"Authorization": f"Bearer {token(['federal'], ['RU'], sub='bench', ttl_s=6 * 3600)}"}
+EMPTY = "TRUNCATE responses, response_ids, response_counts"
+"""Empties what ingestion writes: the rows, their ids (the idempotency key) and the counts of aggregates."""
 INSERT = (
     f"INSERT INTO responses ({', '.join(COLUMNS)}) VALUES ({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))})"
 )
@@ -225,7 +229,7 @@ def _requests(batches: list[tuple[dict[str, Any], list[dict[str, Any]]]]) -> lis
 
 
 def _service_batches(run: Run, setup: Setup, survey: Server, requests: list[dict[str, str]]) -> float:
-    asyncio.run(_sql(setup.db, "TRUNCATE responses"))
+    asyncio.run(_sql(setup.db, EMPTY))
     workers = survey.worker_pids()
     worker_cpu, (box_busy, box_all) = cpu_seconds(workers), box_busy_seconds()
     answer = run.loadgen({"mode": "batch", "url": survey.url, "concurrency": SENDERS, "requests": requests})
@@ -242,9 +246,16 @@ def _service_batches(run: Run, setup: Setup, survey: Server, requests: list[dict
     )
     if answer["statuses"] != {"accepted": items}:
         raise RuntimeError(f"not every item was accepted: {answer}")
-    (stored,) = asyncio.run(_sql(setup.db, "SELECT count(*) FROM responses"))
-    if stored != items:
-        raise RuntimeError(f"{stored} rows stored for {items} accepted items")
+    stored, ids, counted = asyncio.run(
+        _sql(
+            setup.db,
+            "SELECT count(*) FROM responses",
+            "SELECT count(*) FROM response_ids",
+            "SELECT coalesce(sum(n + screened_out), 0) FROM response_counts",
+        )
+    )
+    if not stored == ids == counted == items:
+        raise RuntimeError(f"{stored} rows, {ids} ids and {counted} counted stored for {items} accepted items")
     if answer["throttled"]:
         run.notes.append(f"batch ingestion ({survey.name}): {answer['throttled']} requests were rate-limited (429).")
     return items / float(answer["elapsed_s"])
@@ -331,7 +342,9 @@ def _single(run: Run, url: str, auth_token: str | None, duration_s: int) -> dict
 
 async def _load_history(setup: Setup, count: int, *, seed: int = 2025, empty_first: bool = True) -> float:
     """COPY ``count`` more plausible rows of campaign HISTORY into AGG_PERIOD (after a TRUNCATE unless
-    ``empty_first`` is false: a curve's next point adds to the last one's rows); VACUUM ANALYZE."""
+    ``empty_first`` is false: a curve's next point adds to the last one's rows), then their ids and the
+    campaign's counts (``response_counts``, recounted by one GROUP BY as the migration's backfill);
+    VACUUM ANALYZE."""
     units = [(u["code"], _path(u["code"]), f"00000000-0000-4000-8000-{i:012d}") for i, u in enumerate(ORGANISATIONS)]
     rows = bulk_rows(
         random.Random(seed),
@@ -342,14 +355,29 @@ async def _load_history(setup: Setup, count: int, *, seed: int = 2025, empty_fir
         days=91,
         zone=ZONE,
     )
+    campaign_id = setup.campaign_ids[HISTORY]
     conn = await asyncpg.connect(setup.db)
     started = time.perf_counter()
     try:
         if empty_first:
-            await conn.execute("TRUNCATE responses")
+            await conn.execute(EMPTY)
+        # The quarter's own partition (the service creates them around today; 2025 is history).
+        quarter, after = AGG_PERIOD, Period.parse(AGG_PERIOD).next().code
+        await conn.execute(
+            f"CREATE TABLE IF NOT EXISTS responses_{quarter.lower()} PARTITION OF responses "
+            f"FOR VALUES FROM ('{quarter}') TO ('{after}')"
+        )
         while chunk := [row for _, row in zip(range(50_000), rows, strict=False)]:
             await conn.copy_records_to_table("responses", records=chunk, columns=list(COLUMNS))
-        await conn.execute("VACUUM ANALYZE responses")
+        # What ingestion writes beside the rows, as the migration fills it from stored rows: the ids
+        # (the idempotency key) and the campaign's counts, recounted from its rows.
+        await conn.execute(
+            "INSERT INTO response_ids (id, body_hash, quarter) SELECT id, body_hash, quarter FROM responses "
+            f"WHERE campaign_id = {campaign_id} ON CONFLICT (id) DO NOTHING"
+        )
+        await conn.execute(f"DELETE FROM response_counts WHERE campaign_id = {campaign_id}")
+        await conn.execute(backfill_sql(f"campaign_id = {campaign_id}"))
+        await conn.execute("VACUUM ANALYZE responses, response_ids, response_counts")
     finally:
         await conn.close()
     return time.perf_counter() - started
@@ -398,9 +426,8 @@ summed per unit — fewer comparisons per response than either flat form."""
 
 PLAIN_PLANNER = (("", "RESET random_page_cost"), (", random_page_cost 1.1", "SET random_page_cost = 1.1"))
 """Each plain form runs under the default planner costs and under the ``random_page_cost`` the
-endpoint sets (see ``AggregateRepository._plan_for_counting``), with which PostgreSQL reads the
-covering index instead of the heap: the baseline is the best plain SQL, not one the endpoint's own
-planner setting beats."""
+setting the endpoint used when it counted raw rows, with which PostgreSQL reads the covering index
+instead of the heap: the baseline is the best plain SQL over the raw rows."""
 
 
 async def _plain_aggregate(setup: Setup, repeats: int) -> tuple[float, str, int]:
@@ -538,13 +565,13 @@ def survey_api(run: Run) -> list[Figure]:
         requests = _requests(batches)
         rounds = run.size(ROUNDS, 1)
         run.log(f"batch ingestion: {n_batches} × {BATCH} responses, {SENDERS} senders, {rounds} rounds per side")
-        asyncio.run(_sql(setup.db, "TRUNCATE responses"))
+        asyncio.run(_sql(setup.db, EMPTY))
         asyncio.run(_raw_batches(setup, warm))
         _service_batches(run, setup, survey, _requests(warm))
         raw_rates: list[float] = []
         service_rates: list[float] = []
         for _ in range(rounds):
-            asyncio.run(_sql(setup.db, "TRUNCATE responses"))
+            asyncio.run(_sql(setup.db, EMPTY))
             raw_rates.append(asyncio.run(_raw_batches(setup, batches)))
             service_rates.append(_service_batches(run, setup, survey, requests))
         raw_rate, rate_1w = statistics.median(raw_rates), statistics.median(service_rates)
@@ -567,7 +594,10 @@ def survey_api(run: Run) -> list[Figure]:
             f"Batches: {n_batches} batches of {BATCH} fresh responses ({n_batches * BATCH:,}) over {KIOSKS} kiosks, "
             f"{rounds} alternating rounds per side (raw, service, raw, …; each side's median is reported), "
             f"{SENDERS} concurrent senders, into an emptied `responses` table; the raw baseline inserts the same rows "
-            f"(500 per transaction, `executemany` of a plain INSERT) over {SENDERS} connections."
+            f"(500 per transaction, `executemany` of a plain INSERT) over {SENDERS} connections. "
+            "The service also claims each id in `response_ids` (the idempotency key across quarter partitions) "
+            "and adds the stored rows "
+            "to the counts of aggregates (`response_counts`), in the same statement; the baseline does neither."
         )
 
     # 2. Single responses: the raw FastAPI + asyncpg ceiling, then POST /v1/responses.

@@ -124,8 +124,20 @@ async def schema_drift(url: str, metadata: MetaData) -> list[object]:
     try:
         async with engine.connect() as conn:
 
-            def compare(sync_conn: object) -> list[object]:
-                context = MigrationContext.configure(sync_conn, opts={"compare_type": True})  # type: ignore[arg-type]
+            def compare(sync_conn: Any) -> list[object]:
+                # A partition of a partitioned table (PostgreSQL) is a table of the database that no
+                # model declares: the model describes its parent, which is what is compared.
+                partitions: set[str] = set()
+                if sync_conn.dialect.name == "postgresql":
+                    found = sync_conn.exec_driver_sql("SELECT relname FROM pg_class WHERE relispartition")
+                    partitions = {name for (name,) in found}
+
+                def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+                    return not (type_ == "table" and name in partitions)
+
+                context = MigrationContext.configure(
+                    sync_conn, opts={"compare_type": True, "include_name": include_name}
+                )
                 return list(compare_metadata(context, metadata))
 
             return await conn.run_sync(compare)

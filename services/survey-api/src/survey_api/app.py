@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -22,6 +23,7 @@ from survey_api.models import WEBHOOKS
 from survey_api.questionnaires.router import router as questionnaires_router
 from survey_api.questionnaires.service import QuestionnaireService
 from survey_api.ratelimit import TokenBucketLimiter
+from survey_api.responses.partitions import ensure_partitions
 from survey_api.responses.router import router as responses_router
 from survey_api.responses.writers import Writers, raw_writers, session_writers
 from survey_api.settings import SurveySettings
@@ -64,6 +66,8 @@ def _startup(settings: SurveySettings):  # type: ignore[no-untyped-def]
             )
         app.state.response_writers, raw_pool = _response_writers(app.state.db, settings)
         await seed_standard_questionnaire(app.state.db)
+        # PostgreSQL: this quarter's partition of responses and the next ones exist before any insert.
+        await ensure_partitions(app.state.db.engine, datetime.now(UTC).date())
         try:
             yield
         finally:

@@ -4,10 +4,11 @@ from survey_api.models.base import Base, utcnow
 from survey_api.models.campaigns import Campaign, CampaignOrgUnit
 from survey_api.models.kiosks import Kiosk
 from survey_api.models.questionnaires import Questionnaire, QuestionnaireChange
-from survey_api.models.responses import SurveyResponse
+from survey_api.models.responses import COUNT_COLUMNS, ResponseCount, ResponseId, SurveyResponse
 from survey_api.models.webhooks import WEBHOOKS
 
 __all__ = [
+    "COUNT_COLUMNS",
     "WEBHOOKS",
     "Base",
     "Campaign",
@@ -15,6 +16,8 @@ __all__ = [
     "Kiosk",
     "Questionnaire",
     "QuestionnaireChange",
+    "ResponseCount",
+    "ResponseId",
     "SurveyResponse",
     "utcnow",
 ]

@@ -16,12 +16,17 @@ import orjson
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql
 
-from survey_api.models import WEBHOOKS, Kiosk, SurveyResponse
+from survey_api.aggregates.counting import KEY_COLUMNS, measures_sql, on_conflict_add
+from survey_api.models import COUNT_COLUMNS, WEBHOOKS, Kiosk, ResponseCount, ResponseId, SurveyResponse
 from survey_api.responses.rows import SHARED_COLUMNS, KioskVisit
 from survey_api.webhooks.events import OutboxRows
 
 _TABLE = cast(Table, SurveyResponse.__table__)
+_IDS = cast(Table, ResponseId.__table__)
+_COUNTS = cast(Table, ResponseCount.__table__)
 _COLUMNS = [column.name for column in _TABLE.columns]
+_COUNTED = ("quarter", "month", *(f"sat{slot}" for slot in range(1, 6)), "nps", "screened_out")
+"""What the counts of aggregates are made of: returned by the insert for the counts' insert."""
 
 
 def _type(column: Any) -> str:
@@ -50,24 +55,47 @@ def _select_item(name: str) -> str:
     return f"r.{name}"
 
 
-_INSERT_FRESH = (
-    f"INSERT INTO {_TABLE.name} ({', '.join(_COLUMNS)}) "
-    f"SELECT {', '.join(_select_item(name) for name in _COLUMNS)} FROM json_to_recordset($1::json) "
-    f"AS r({', '.join(f'{c.name} {_type(c)}' for c in _PER_ROW)})"
+_ROWS = (
+    f"rows AS (SELECT * FROM json_to_recordset($1::json) AS r({', '.join(f'{c.name} {_type(c)}' for c in _PER_ROW)}))"
 )
-_INSERT = f"{_INSERT_FRESH} ON CONFLICT (id) DO NOTHING"
-# A batch is first inserted as if all its ids were new (nearly always so): a plain INSERT costs
-# PostgreSQL about an eighth less per row than ON CONFLICT's speculative insertion. A batch holding
-# an id stored before fails as a whole (one statement: nothing of it is written, kiosk counters
-# included) and is inserted again with ON CONFLICT DO NOTHING. Resent batches therefore leave a
-# unique-violation line in PostgreSQL's log; that is expected (docs/operations.md).
+_CLAIM_FRESH = (
+    f"claimed AS (INSERT INTO {_IDS.name} (id, body_hash, quarter) SELECT id, body_hash, quarter FROM rows "
+    "RETURNING id)"
+)
+_CLAIM = _CLAIM_FRESH.replace(" RETURNING", " ON CONFLICT (id) DO NOTHING RETURNING")
+_STORE = (
+    f"stored AS (INSERT INTO {_TABLE.name} ({', '.join(_COLUMNS)}) "
+    f"SELECT {', '.join(_select_item(name) for name in _COLUMNS)} FROM rows AS r{{where}} "
+    f"RETURNING id, {', '.join(_COUNTED)})"
+)
+# What the rows stored now add to the counts of aggregates (aggregates.counting), in the same
+# statement: one row per (quarter, month) of the request, in key order (concurrent requests lock
+# count rows in the same order; every id lock is taken before, as the GROUP BY reads all of stored).
+_COUNT = (
+    f"counted AS (INSERT INTO {_COUNTS.name} ({', '.join(KEY_COLUMNS)}, {', '.join(COUNT_COLUMNS)}) "
+    f"SELECT {', '.join(_select_item(c) if c in SHARED_COLUMNS else c for c in KEY_COLUMNS)}, "
+    f"{', '.join(measures_sql())} FROM stored GROUP BY quarter, month ORDER BY quarter, month "
+    f"{on_conflict_add()})"
+)
+# A request's ids are claimed in ``response_ids`` first (the idempotency key across the quarter
+# partitions of ``responses``, docs/scaling.md) and rows stored for the ids claimed now. A batch is
+# first claimed as if all its ids were new (nearly always so): a plain INSERT costs PostgreSQL about
+# an eighth less per row than ON CONFLICT's speculative insertion. A batch holding an id stored
+# before fails as a whole (one statement: nothing of it is written, kiosk counters and counts
+# included) and is inserted again with ON CONFLICT DO NOTHING, storing the rows of the ids it
+# claimed. Resent batches therefore leave a unique-violation line in PostgreSQL's log; that is
+# expected (docs/operations.md).
+_WRITES = {
+    True: f"{_ROWS}, {_CLAIM_FRESH}, {_STORE.format(where='')}, {_COUNT}",
+    False: f"{_ROWS}, {_CLAIM}, {_STORE.format(where=' WHERE r.id IN (SELECT id FROM claimed)')}, {_COUNT}",
+}
 
 
 _PARAMETERS = 1 + len(SHARED_COLUMNS)  # the rows' JSON, then the shared columns
 
 
-def _stored_ids(insert: str, visiting: bool) -> str:
-    """``insert`` answering with the ids it stored as one text array, or NULL when it stored all the
+def _stored_ids(writes: str, visiting: bool) -> str:
+    """``writes`` answering with the ids it stored as one text array, or NULL when it stored all the
     rows (nearly always: no 500 ids to send back and decode); their count is the next parameter.
     With ``visiting``, the kiosk's counters are updated in the same statement (one round trip,
     atomic by itself): its id, last seen and rejected count are the three parameters after that."""
@@ -81,7 +109,7 @@ def _stored_ids(insert: str, visiting: bool) -> str:
         else ""
     )
     return (
-        f"WITH stored AS ({insert} RETURNING id){counters} "
+        f"WITH {writes}{counters} "
         # coalesce: none stored (a whole batch resent) is an empty array, not the NULL of "all".
         f"SELECT CASE WHEN count(*) = ${count}::integer THEN NULL "
         "ELSE coalesce(array_agg(id::text), '{}') END FROM stored"
@@ -89,9 +117,7 @@ def _stored_ids(insert: str, visiting: bool) -> str:
 
 
 _STATEMENTS = {
-    (fresh, visiting): _stored_ids(_INSERT_FRESH if fresh else _INSERT, visiting)
-    for fresh in (False, True)
-    for visiting in (False, True)
+    (fresh, visiting): _stored_ids(_WRITES[fresh], visiting) for fresh in (False, True) for visiting in (False, True)
 }
 """By (all ids taken for new, with a kiosk visit)."""
 # zdrav_shared.webhooks.outbox.emit as one prepared statement (the JSON columns take text).
@@ -99,7 +125,7 @@ _OUTBOX = (
     f"INSERT INTO {WEBHOOKS.events.name} (event, subject, scope, payload, occurred_at, fanned_out) "
     "VALUES ($1, $2, $3::json, $4::json, $5, false)"
 )
-_BODY_HASHES = f"SELECT id::text, body_hash FROM {_TABLE.name} WHERE id = ANY($1::uuid[])"
+_BODY_HASHES = f"SELECT id::text, body_hash FROM {_IDS.name} WHERE id = ANY($1::uuid[])"
 _KIOSK_ACTIVITY = (
     f"UPDATE {Kiosk.__tablename__} SET last_seen_at = $2, accepted_count = accepted_count + $3, "
     "duplicate_count = duplicate_count + $4, rejected_count = rejected_count + $5 WHERE id = $1"
@@ -157,7 +183,7 @@ class RawResponseRepository:
             values += [visit.kiosk_id, visit.seen_at, visit.rejected]
         visiting = visit is not None
         stored: list[str] | None
-        if len(rows) > 1 and fresh_first:  # a batch: first as if every id were new (see _INSERT_FRESH)
+        if len(rows) > 1 and fresh_first:  # a batch: first as if every id were new (see _WRITES)
             try:
                 stored = await self.connection.fetchval(_STATEMENTS[True, visiting], *values)
             except asyncpg.UniqueViolationError:

@@ -25,6 +25,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from survey_api.aggregates.counting import count_rows
 from survey_api.kiosks.repository import KioskRepository
 from survey_api.models import WEBHOOKS
 from survey_api.responses.raw_repository import RawResponseRepository
@@ -86,6 +87,7 @@ class SessionWriter:
         for row in full:  # ingestion's rows carry the id as text; SQLAlchemy's Uuid type binds UUIDs
             row["id"] = UUID(row["id"])
         stored = {str(stored) for stored in await self.responses.insert_new(full)}
+        await self.responses.add_counts(count_rows(shared, rows, stored))
         if visit is not None:  # the session's transaction commits both together
             await self.kiosks.record_activity(visit.kiosk_id, visit.seen_at, len(stored), 0, visit.rejected)
         for event in outbox(stored) if outbox is not None else ():
