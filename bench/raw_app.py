@@ -83,6 +83,8 @@ async def submit(body: Body) -> dict[str, Any]:
         False,
         *sats,
         answers.get("nps"),
+        "respondent",  # entered_by
+        False,  # screened_out: the benchmark's questionnaire has no screening question
     )
     async with app.state.pool.acquire() as conn:
         await conn.execute(INSERT, *row)

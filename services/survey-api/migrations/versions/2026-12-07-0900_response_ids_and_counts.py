@@ -4,7 +4,8 @@
   row in the same statement or transaction. It is the idempotency key once ``responses`` is
   partitioned by quarter (next revision), whose primary key must then include the quarter. Filled
   from the stored responses.
-- ``response_counts``: per campaign × org unit (path and code) × quarter × month × channel, the counts
+- ``response_counts``: per campaign × org unit (path and code) × quarter × month × channel (× a stripe
+  per writing connection, ``aggregates.counting.STRIPES``; the backfill writes stripe 0), the counts
   aggregates read (``aggregates.counting``), kept by ingestion in the same statement or transaction
   as the rows. Filled from the stored responses by one GROUP BY (the same counts as
   ``aggregates.counting.backfill_sql``, spelled out here so that this revision never changes).
@@ -71,6 +72,7 @@ def upgrade() -> None:
         sa.Column("org_unit_path", sa.String(length=1024), nullable=False),
         sa.Column("org_unit_code", sa.String(length=64), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("stripe", sa.SmallInteger(), nullable=False),
         *(sa.Column(name, sa.Integer(), nullable=False) for name in COUNTS),
         sa.ForeignKeyConstraint(
             ["campaign_id"],
@@ -78,12 +80,12 @@ def upgrade() -> None:
             name=op.f("fk_response_counts_campaign_id_campaigns"),
             ondelete="RESTRICT",
         ),
-        sa.PrimaryKeyConstraint(*KEYS, name=op.f("pk_response_counts")),
+        sa.PrimaryKeyConstraint(*KEYS, "stripe", name=op.f("pk_response_counts")),
     )
     keys = ", ".join(KEYS)
     op.execute(
-        f"INSERT INTO response_counts ({keys}, {', '.join(COUNTS)}) "
-        f"SELECT {keys}, {', '.join(MEASURES)} FROM responses GROUP BY {keys}"
+        f"INSERT INTO response_counts ({keys}, stripe, {', '.join(COUNTS)}) "
+        f"SELECT {keys}, 0, {', '.join(MEASURES)} FROM responses GROUP BY {keys}"
     )
 
 

@@ -136,7 +136,8 @@ COUNT_COLUMNS = (
 
 class ResponseCount(Base):
     """What aggregates count, maintained as responses are stored: one row per campaign × org unit
-    (code and path: subtree roll-ups match the path as on ``responses``) × local month × channel.
+    (code and path: subtree roll-ups match the path as on ``responses``) × local month × channel ×
+    stripe (up to ``aggregates.counting.STRIPES`` rows per key, one per writing connection; readers sum them).
 
     ``n`` counts the responses that count, ``screened_out`` those a screening «no» keeps out; per
     satisfaction slot k, ``positive{k}`` the answers yes / rather_yes, ``answered{k}`` the method's
@@ -156,6 +157,8 @@ class ResponseCount(Base):
     org_unit_path: Mapped[str] = mapped_column(String(1024), primary_key=True)
     org_unit_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # Concurrent writers of one key add to different rows (``aggregates.counting.STRIPES``).
+    stripe: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
     screened_out: Mapped[int] = mapped_column(Integer)
     positive1: Mapped[int] = mapped_column(Integer)

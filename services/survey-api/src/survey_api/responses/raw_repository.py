@@ -16,7 +16,7 @@ import orjson
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql
 
-from survey_api.aggregates.counting import KEY_COLUMNS, measures_sql, on_conflict_add
+from survey_api.aggregates.counting import KEY_COLUMNS, measures_sql, on_conflict_add, stripe_sql
 from survey_api.models import COUNT_COLUMNS, WEBHOOKS, Kiosk, ResponseCount, ResponseId, SurveyResponse
 from survey_api.responses.rows import SHARED_COLUMNS, KioskVisit
 from survey_api.webhooks.events import OutboxRows
@@ -70,10 +70,12 @@ _STORE = (
 )
 # What the rows stored now add to the counts of aggregates (aggregates.counting), in the same
 # statement: one row per (quarter, month) of the request, in key order (concurrent requests lock
-# count rows in the same order; every id lock is taken before, as the GROUP BY reads all of stored).
+# count rows in the same order; every id lock is taken before, as the GROUP BY reads all of stored),
+# in this connection's stripe (``counting.STRIPES``: concurrent writers of one unit do not queue).
 _COUNT = (
-    f"counted AS (INSERT INTO {_COUNTS.name} ({', '.join(KEY_COLUMNS)}, {', '.join(COUNT_COLUMNS)}) "
+    f"counted AS (INSERT INTO {_COUNTS.name} ({', '.join(KEY_COLUMNS)}, stripe, {', '.join(COUNT_COLUMNS)}) "
     f"SELECT {', '.join(_select_item(c) if c in SHARED_COLUMNS else c for c in KEY_COLUMNS)}, "
+    f"{stripe_sql('postgresql')}, "
     f"{', '.join(measures_sql())} FROM stored GROUP BY quarter, month ORDER BY quarter, month "
     f"{on_conflict_add()})"
 )
