@@ -16,8 +16,8 @@ from types import MappingProxyType
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from zdrav_shared.production_calendar import non_working_days, working_weekends
 from zdrav_shared.periods import Period, PeriodType
+from zdrav_shared.production_calendar import non_working_days, working_weekends
 
 UTC = ZoneInfo("UTC")
 
