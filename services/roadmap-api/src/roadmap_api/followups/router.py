@@ -95,7 +95,7 @@ async def receive_detractor_webhook(
     operation_id="open_detractor_followup",
     summary="Open a detractor's follow-up (service token)",
     description="The `data` of a `response.detractor` event, sent by a service's typed client. " + _RECEIPT_DOC,
-    responses=_receipt_responses(401, 403, 422, 503),
+    responses=_receipt_responses(400, 401, 403, 422, 503),
 )
 async def open_detractor_followup(
     data: DetractorIn, response: Response, session: Session, caller: Opener, org_units: OrgUnits, clock: Clock
@@ -166,7 +166,7 @@ async def get_followup(followup_id: RowId, session: Session, caller: Caller, clo
     response_model=FollowupRead,
     operation_id="complete_followup",
     summary="Mark a follow-up done",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(400, 401, 403, 404, 409, 422),
 )
 async def complete_followup(
     followup_id: RowId,
