@@ -5,7 +5,9 @@ Ctrl-C. Browser front ends on the usual local development ports may call the ser
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import importlib
+import json
 import os
 import signal
 import socket
@@ -90,6 +92,13 @@ def service_env(secret: str) -> dict[str, str]:
     env.setdefault("ZDRAV_SURVEY_URL", SERVICES[1].url)
     env.setdefault("ZDRAV_ROADMAP_URL", SERVICES[2].url)
     env.setdefault("ZDRAV_CORS_ORIGINS", ",".join(LOCAL_FRONT_ENDS))
+    # survey-api's response.detractor webhook goes to roadmap-api on 127.0.0.1: loopback must be allowed.
+    allow = [h.strip() for h in env.get("ZDRAV_WEBHOOK_ALLOW", "").split(",") if h.strip()]
+    env["ZDRAV_WEBHOOK_ALLOW"] = ",".join([*allow, *(h for h in ("127.0.0.1", "localhost") if h not in allow)])
+    # Derived from the persisted JWT secret, so a subscription stored by an earlier run still signs right.
+    env.setdefault(
+        "ROADMAP_DETRACTOR_WEBHOOK_SECRET", "dev-detractors-" + hashlib.sha256(secret.encode()).hexdigest()[:32]
+    )
     for service in SERVICES:
         env[f"{service.prefix}_DATABASE_URL"] = service.database_url
     return env
@@ -106,6 +115,27 @@ def prepare(service: Service) -> None:
     except ModuleNotFoundError:
         return
     asyncio.run(demo.load_demo(service.database_url))
+
+
+def subscribe_detractors(env: dict[str, str]) -> str:
+    """Subscribe roadmap-api's detractor receiver to survey-api's ``response.detractor`` events (once:
+    an existing subscription to the same URL is kept). A detractor with a comment then opens a
+    follow-up in roadmap-api."""
+    from zdrav_shared.tokens import issue_token
+
+    target = f"{SERVICES[2].url}/v1/followups/detractors"
+    token = issue_token(env["ZDRAV_JWT_SECRET"], "make-run", ["federal"], ["RU"], ttl_s=300)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    listed = urllib.request.Request(SERVICES[1].url + "/v1/webhooks", headers=headers)
+    with urllib.request.urlopen(listed, timeout=10) as response:
+        if any(hook["url"] == target and hook["active"] for hook in json.load(response)):
+            return target
+    body = {"url": target, "events": ["response.detractor"], "secret": env["ROADMAP_DETRACTOR_WEBHOOK_SECRET"]}
+    create = urllib.request.Request(
+        SERVICES[1].url + "/v1/webhooks", data=json.dumps(body).encode(), headers=headers, method="POST"
+    )
+    with urllib.request.urlopen(create, timeout=10):
+        return target
 
 
 def wait_healthy(service: Service, process: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
@@ -161,6 +191,10 @@ def main() -> int:
             processes.append((service, subprocess.Popen(command, env=env, cwd=ROOT)))
         for service, process in processes:
             wait_healthy(service, process)
+        try:
+            print(f"· detractors flow to {subscribe_detractors(env)} (survey-api webhook)", flush=True)
+        except OSError as exc:
+            print(f"· could not subscribe roadmap-api to survey-api's detractors: {exc}", file=sys.stderr)
         print("\nZdrav is running (Ctrl-C stops all three):")
         for service in SERVICES:
             print(f"  {service.name:12} {service.url}/docs")

@@ -79,7 +79,13 @@ class ServiceSpec:
 SERVICES = {
     "kpi-api": ServiceSpec("kpi-api", "kpi_api", "KpiSettings"),
     "survey-api": ServiceSpec("survey-api", "survey_api", "SurveySettings", (("max_offline_age_days", 3650),)),
-    "roadmap-api": ServiceSpec("roadmap-api", "roadmap_api", "RoadmapSettings"),
+    # The detractor receiver is on (a secret set): without one it answers 503 to everybody.
+    "roadmap-api": ServiceSpec(
+        "roadmap-api",
+        "roadmap_api",
+        "RoadmapSettings",
+        (("detractor_webhook_secret", "sec-detractor-secret-0123456789"),),
+    ),
 }
 
 

@@ -164,6 +164,14 @@ EXPECTED: dict[str, dict[str, str]] = {
         "cast_ballot": "201 201 | 201 404 | 403 403 | 403 403",
         "change_roadmap_status": "200 200 | 200 404 | 403 403 | 403 403",
         "create_improvement_project": "201 201 | 201 403 | 403 403 | 403 403",
+        # the detractor webhook's credential is its HMAC signature: no bearer token opens it (401)
+        "receive_detractor_webhook": "401 401 | 401 401 | 401 401 | 401 401",
+        # services (and federal) open follow-ups by typed call; people complete them
+        "open_detractor_followup": "201 201 | 403 403 | 403 403 | 403 403",
+        "list_followups": "200 200 | 200 200 | 200 200 | 200 200",  # filtered
+        "get_followup": "200 200 | 200 404 | 200 404 | 200 404",
+        "get_followup_summary": "200 200 | 200 403 | 200 403 | 200 403",
+        "complete_followup": "200 200 | 200 404 | 200 404 | 403 403",
         "create_measure": "201 201 | 201 404 | 403 403 | 403 403",
         "create_participant_evaluation": "201 201 | 201 404 | 403 403 | 403 403",
         "create_programme": "201 201 | 201 403 | 403 403 | 403 403",
@@ -718,6 +726,7 @@ async def roadmap_seed(world: World) -> None:
             )
         )["id"]
         world.ids[f"improvement-{target}"] = (await world.post("/v1/improvement-projects", _improvement(region)))["id"]
+        world.ids[f"followup-{target}"] = (await world.post("/v1/followups", _detractor(ORG[target])))["followup"]["id"]
         world.ids[f"programme-{target}"] = (await world.post("/v1/programmes", _programme(world, region)))["id"]
         await flow_seed(world, target)
 
@@ -904,7 +913,35 @@ async def _fresh_escalation(w: World, t: str, step: str) -> Request:
     return "POST", f"/v1/escalations/{escalation['id']}/{step}", {"json": {"text": "дальше"}}
 
 
+def _detractor(org_unit: str) -> dict[str, Any]:
+    return {
+        "response_id": str(uuid.uuid4()),
+        "campaign_code": "sec-nps",
+        "org_unit_code": org_unit,
+        "nps": 2,
+        "comment": "Долго ждали",
+        "submitted_at": "2026-07-06T09:00:00+03:00",
+    }
+
+
 ROADMAP: dict[str, Builder] = {
+    "receive_detractor_webhook": lambda w, t: _r(
+        "POST",
+        "/v1/followups/detractors",
+        json={
+            "event": "response.detractor",
+            "delivery_id": str(uuid.uuid4()),
+            "occurred_at": "2026-07-06T06:00:00+00:00",
+            "data": _detractor(ORG[t]),
+        },
+    ),
+    "open_detractor_followup": lambda w, t: _r("POST", "/v1/followups", json=_detractor(ORG[t])),
+    "list_followups": lambda w, t: _r("GET", "/v1/followups", params={"region": REGION[t]}),
+    "get_followup": lambda w, t: _r("GET", f"/v1/followups/{w.ids['followup-' + t]}"),
+    "get_followup_summary": lambda w, t: _r(
+        "GET", "/v1/followups/summary", params={"region": REGION[t], "period": "2026Q3"}
+    ),
+    "complete_followup": lambda w, t: _r("POST", f"/v1/followups/{w.ids['followup-' + t]}/complete", json={}),
     "list_due_tasks": lambda w, t: _r("GET", "/v1/due-tasks", params={"region": REGION[t]}),
     "list_regions_execution": lambda w, t: _r("GET", "/v1/execution/regions", params={"regions": REGION[t]}),
     "list_improvement_projects": lambda w, t: _r("GET", "/v1/improvement-projects", params={"region": REGION[t]}),
@@ -1204,6 +1241,7 @@ FILTERED_READS = [
     ("roadmap-api", "list_roadmaps"),
     ("roadmap-api", "list_due_tasks"),
     ("roadmap-api", "list_improvement_projects"),
+    ("roadmap-api", "list_followups"),
     ("roadmap-api", "list_programmes"),
     ("roadmap-api", "list_strategic_sessions"),
     ("roadmap-api", "list_regional_centres"),

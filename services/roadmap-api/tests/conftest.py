@@ -14,6 +14,7 @@ def make_settings(database_url: str) -> RoadmapSettings:
         max_body_bytes=65_536,
         webhook_interval_s=0,
         webhook_allow="127.0.0.1",
+        detractor_webhook_secret="test-detractor-secret-0123456789",
     )
 
 

@@ -46,7 +46,7 @@ from zdrav_shared.periods import Period, PeriodType
 log = get_logger(__name__)
 
 MARKER = "MUR_T01"
-PULLED = {"NSI_4", "NSI_NPS", "NSI_PLAN_EXECUTION"}
+PULLED = {"NSI_4", "NSI_NPS", "NSI_PLAN_EXECUTION", "NSI_DETRACTOR_FOLLOWUP_48H"}
 """Pulled from survey-api and roadmap-api by kpi_api.sources: no values are entered for them."""
 APPROVER = Principal(sub="demo-approver", roles=frozenset({Role.FEDERAL}), scope_org_units=frozenset({"RU"}))
 """Approves what the loader entered: nobody approves their own values (four eyes)."""
@@ -179,6 +179,28 @@ async def _catalogue(session: AsyncSession, principal: Principal, reference: Pat
                 "precision": 2,  # as roadmap-api reports execution: the section and the row read alike
                 "source": "roadmap",
                 "thresholds": {"on_track_ratio": 1, "at_risk_ratio": 0.9},
+            }
+        ),
+    )
+    await _create(
+        session,
+        principal,
+        IndicatorCreate.model_validate(
+            {
+                "code": "NSI_DETRACTOR_FOLLOWUP_48H",
+                "name_ru": "Доля отзывов критиков (NPS 0–6), отработанных в течение 48 часов",
+                "description": (
+                    "Критики с комментарием, по которым задача в roadmap-api выполнена не позднее 48 часов "
+                    "после ответа, ÷ все критики с комментарием × 100. Ориентир: около 80 % — уровень, "
+                    "который практика CX считает реалистичным; цель задаёт регион."
+                ),
+                "unit": "%",
+                "kind": "input",
+                "aggregation": "ratio",
+                "direction": "higher_is_better",
+                "periodicity": "quarter",
+                "source": "roadmap",
+                "source_metric": "followup_48h",
             }
         ),
     )

@@ -16,6 +16,7 @@ from roadmap_api.best_practices.router import router as best_practices_router
 from roadmap_api.catalogue_seed import ensure_seeded
 from roadmap_api.escalations.router import router as escalations_router
 from roadmap_api.execution.router import router as execution_router
+from roadmap_api.followups.router import router as followups_router
 from roadmap_api.improvements.router import router as improvements_router
 from roadmap_api.improvements.workflow_router import criteria_router
 from roadmap_api.improvements.workflow_router import router as improvement_workflow_router
@@ -64,6 +65,11 @@ TAGS = [
     {"name": "life-situations", "description": "Life situations, their institutions and self-assessments"},
     {"name": "regional-centres", "description": "The regional primary-care centre registry and its staffing rules"},
     {"name": "escalations", "description": "Problem threads raised to the ministry and the federal centre"},
+    {
+        "name": "followups",
+        "description": "Detractors with a comment turned into work (webhook or service call), and the share "
+        "followed up within 48 h",
+    },
     {"name": "audit", "description": "Who changed what, when, and why"},
 ]
 
@@ -147,6 +153,7 @@ def create_app(settings: RoadmapSettings | None = None) -> FastAPI:
             kpi_baseline_router,
             regional_centres_router,
             escalations_router,
+            followups_router,
             audit_router,
             webhooks_router(WEBHOOKS, EVENTS),
         ],

@@ -15,3 +15,6 @@ class RoadmapSettings(ServiceSettings):
     # How often pending regional-centre change notices are retried towards kpi-api (0: never in
     # the background; they are still sent after each centre write and on demand).
     notice_retry_interval_s: float = 60.0
+    # The secret survey-api's `response.detractor` webhook subscription signs with
+    # (ROADMAP_DETRACTOR_WEBHOOK_SECRET); unset, POST /v1/followups/detractors answers 503.
+    detractor_webhook_secret: str | None = None

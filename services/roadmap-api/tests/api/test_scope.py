@@ -103,13 +103,17 @@ def test_every_write_operation_is_listed() -> None:
         for method, op in operations.items()
         if method in {"post", "put", "patch", "delete"}
     }
-    assert writes == set(WRITES) | set(FLOW_WRITES) | WEBHOOK_WRITES
+    assert writes == set(WRITES) | set(FLOW_WRITES) | WEBHOOK_WRITES | FOLLOWUP_WRITES
 
 
 # /v1/webhooks is the same shared router in every service: its outsiders (another region's admin 404, an
 # operator or analyst 403) and the region's own admin are checked in every service by the authorisation
 # matrix (tests/security/webhook_matrix.py), on webhooks and deliveries of both regions.
 WEBHOOK_WRITES = {"create_webhook", "delete_webhook", "replay_webhook_delivery"}
+# The follow-ups' writers are not the region's admin alone: the signed webhook (no token), services and
+# federal open them, the org unit's operator completes them. Their outsiders are checked in
+# tests/api/test_followups.py (TestScope, TestSignature, the service path's roles) and in the matrix.
+FOLLOWUP_WRITES = {"receive_detractor_webhook", "open_detractor_followup", "complete_followup"}
 
 
 @pytest.fixture

@@ -1,11 +1,14 @@
-"""roadmap-api seen from another service (kpi-api pulls the plan-execution figures of regions)."""
+"""roadmap-api seen from another service: kpi-api pulls the plan-execution and detractor follow-up
+figures of regions; a service may open a detractor's follow-up."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 from zdrav_shared.contracts.execution import RegionExecution, RegionsExecution
+from zdrav_shared.contracts.followups import FollowupSummary
 from zdrav_shared.http_client import PeerError, ServiceClient
 
 
@@ -42,4 +45,35 @@ class RoadmapClient:
         )
         if answer is None:
             raise PeerError(self.client.target, 404, "roadmap-api does not serve /v1/execution/regions")
+        return answer
+
+    async def followup_summary(
+        self, period: str, region: str | None = None, *, by_org_unit: bool = False, timeout_s: float | None = None
+    ) -> FollowupSummary:
+        """The detractor follow-up figures of ``period`` (every region, or ``region``), per org unit too
+        with ``by_org_unit``. Raises like :meth:`regions_execution`."""
+        params = {"period": period}
+        if region:
+            params["region"] = region
+        if by_org_unit:
+            params["group_by"] = "org_unit"
+        answer = await self.client.get_model(
+            "/v1/followups/summary", FollowupSummary, params=params, timeout_s=timeout_s
+        )
+        if answer is None:
+            raise PeerError(self.client.target, 404, "roadmap-api does not serve /v1/followups/summary")
+        return answer
+
+    async def open_detractor_followup(
+        self, detractor: Mapping[str, Any], *, timeout_s: float | None = None
+    ) -> dict[str, Any]:
+        """Open the follow-up of a detractor (the ``data`` of a ``response.detractor`` event) with the
+        service token; idempotent by ``response_id`` (a repeat answers the same follow-up), so the POST
+        is retried."""
+        response = await self.client.request(
+            "POST", "/v1/followups", json=dict(detractor), timeout_s=timeout_s, idempotent=True
+        )
+        if response.status_code >= 400:
+            raise PeerError(self.client.target, response.status_code, response.text)
+        answer: dict[str, Any] = response.json()
         return answer

@@ -97,7 +97,8 @@ class IndicatorCreate(RequestModel):
     source_metric: SourceMetric | None = Field(
         default=None,
         description="The peer figure a survey or roadmap indicator takes: satisfaction_share or nps (survey), "
-        "execution_pct (roadmap, implied); without it a survey indicator is entered like a manual one",
+        "execution_pct (roadmap, implied) or followup_48h (roadmap: detractors followed up within 48 h); "
+        "without it a survey indicator is entered like a manual one",
     )
     source_campaign: str | None = Field(
         default=None,
@@ -150,7 +151,8 @@ class IndicatorUpdate(RequestModel):
     source_metric: SourceMetric | None = Field(
         default=None,
         description="The peer figure a survey or roadmap indicator takes: satisfaction_share or nps (survey), "
-        "execution_pct (roadmap, implied); without it a survey indicator is entered like a manual one",
+        "execution_pct (roadmap, implied) or followup_48h (roadmap: detractors followed up within 48 h); "
+        "without it a survey indicator is entered like a manual one",
     )
     source_campaign: str | None = Field(
         default=None,

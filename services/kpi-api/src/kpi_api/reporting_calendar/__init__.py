@@ -6,7 +6,6 @@ as a script, some test or type-checker set-ups), and ``from kpi_api import calen
 the stdlib module at every call site. The longer name costs nothing and removes the doubt.
 """
 
-from kpi_api.reporting_calendar.holidays_ru import non_working_days, working_weekends
 from kpi_api.reporting_calendar.rules import (
     DEFAULT_RULES,
     RUSSIA,
@@ -24,6 +23,7 @@ from kpi_api.reporting_calendar.rules import (
     next_working_day,
     zone,
 )
+from zdrav_shared.production_calendar import non_working_days, working_weekends
 
 __all__ = [
     "DEFAULT_RULES",

@@ -16,8 +16,8 @@ from types import MappingProxyType
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kpi_api.reporting_calendar.holidays_ru import non_working_days, working_weekends
 from zdrav_shared.periods import Period, PeriodType
+from zdrav_shared.production_calendar import non_working_days, working_weekends
 
 UTC = ZoneInfo("UTC")
 
@@ -48,7 +48,7 @@ class WorkCalendar:
 
 @dataclass(frozen=True, slots=True)
 class ProductionCalendar:
-    """Russia's production calendar of each year (:mod:`~kpi_api.reporting_calendar.holidays_ru`):
+    """Russia's production calendar of each year (:mod:`~zdrav_shared.production_calendar`):
     Monday–Friday minus the year's holidays and moved days off, plus the Saturdays made working days."""
 
     def is_working_day(self, day: date) -> bool:

@@ -8,7 +8,11 @@ how a peer's counts become a value (a ratio of counts, so that it also rolls up 
   method has four answers) and are kept beside the value;
 - ``nps`` (source ``survey``): ``(promoters − detractors) ÷ answered × 100``;
 - ``execution_pct`` (source ``roadmap``): tasks completed by the period's end ÷ tasks due by then
-  × 100 over every roadmap of the region (threshold 90 %).
+  × 100 over every roadmap of the region (threshold 90 %);
+- ``followup_48h`` (source ``roadmap``): detractors (NPS 0–6 with a comment) whose follow-up was done
+  within 48 h of the response ÷ those detractors × 100, from roadmap-api's follow-up summary per org
+  unit; a municipality, region or the federation sums its organisations' counts (never averages
+  their shares). CX practice takes about 80 % as realistic; the figure is whatever roadmap-api counts.
 """
 
 from __future__ import annotations
@@ -34,10 +38,11 @@ class SourceMetric(StrEnum):
     SATISFACTION_SHARE = "satisfaction_share"
     NPS = "nps"
     EXECUTION_PCT = "execution_pct"
+    FOLLOWUP_48H = "followup_48h"
 
     @property
     def source(self) -> Source:
-        return Source.ROADMAP if self is SourceMetric.EXECUTION_PCT else Source.SURVEY
+        return Source.ROADMAP if self in (SourceMetric.EXECUTION_PCT, SourceMetric.FOLLOWUP_48H) else Source.SURVEY
 
 
 def check_mapping(
@@ -116,6 +121,30 @@ def execution_figure(completed: int, due: int) -> Figure:
     """Plan execution from task counts (``completed`` on time or late by the day, of ``due``)."""
     value = _ratio(completed, due)
     return Figure(value, Decimal(completed), Decimal(due), due, None, None if value is not None else "nothing_due")
+
+
+def followup_figure(within_48h: int, detractors: int) -> Figure:
+    """The share of detractors followed up within 48 h from the counts (``n`` the detractors)."""
+    value = _ratio(within_48h, detractors)
+    return Figure(
+        value,
+        Decimal(within_48h),
+        Decimal(detractors),
+        detractors,
+        None,
+        None if value is not None else "no_detractors",
+    )
+
+
+def followup_counts(unit_path: str, rows: Iterable[tuple[str, int, int]]) -> tuple[int, int]:
+    """Σ (within 48 h, detractors) of the org-unit rows ``(path, within, detractors)`` inside the
+    subtree at ``unit_path``: Σ numerators and Σ denominators, so a parent's share is never a mean of
+    its children's."""
+    within = detractors = 0
+    for path, row_within, row_detractors in rows:
+        if path.startswith(unit_path):
+            within, detractors = within + row_within, detractors + row_detractors
+    return within, detractors
 
 
 def completed_of(figure: ExecutionFigure) -> int:

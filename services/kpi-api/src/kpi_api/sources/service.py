@@ -1,4 +1,5 @@
-"""Refresh of pulled values: survey figures from survey-api and plan execution from roadmap-api,
+"""Refresh of pulled values: survey figures from survey-api, plan execution and detractor follow-ups
+from roadmap-api,
 cached in ``source_values`` with their ``data_as_of``. Never commits.
 
 Survey values are pulled for every org unit of the refreshed subtree, as survey-api rolls each
@@ -26,6 +27,8 @@ from kpi_api.sources.rules import (
     as_of_for,
     completed_of,
     execution_figure,
+    followup_counts,
+    followup_figure,
     periods_to_refresh,
     pullable,
     survey_figure,
@@ -34,6 +37,7 @@ from kpi_api.sources.schemas import RefreshResult, SkippedIndicator
 from zdrav_shared.auth import FEDERATION_CODE, Principal, Role, require_role
 from zdrav_shared.clients.roadmap import RoadmapClient
 from zdrav_shared.clients.survey import SurveyClient
+from zdrav_shared.contracts.followups import SummaryLevel
 from zdrav_shared.contracts.org_units import OrgUnitLevel
 from zdrav_shared.db import Database
 from zdrav_shared.http_client import PeerError, PeerUnavailable
@@ -125,11 +129,14 @@ class SourceRefresher:
         figures: dict[tuple[int, int, str], Figure] = {}
         unavailable: list[str] = []
         survey = [i for i in indicators if metric_of(i).source is Source.SURVEY]
-        roadmap = [i for i in indicators if metric_of(i).source is Source.ROADMAP]
+        roadmap = [i for i in indicators if metric_of(i) is SourceMetric.EXECUTION_PCT]
+        followups = [i for i in indicators if metric_of(i) is SourceMetric.FOLLOWUP_48H]
         if survey and not await self._survey(survey, units, period, figures):
             unavailable.append("survey")
         if roadmap and not await self._roadmap(roadmap, units, period, region, figures, now):
             unavailable.append("roadmaps")
+        if followups and not await self._followups(followups, units, period, region, figures):
+            unavailable.append("followups")
         stored = await self.repo.store(figures, now)
         log.info(
             "source_values_refreshed",
@@ -220,4 +227,35 @@ class SourceRefresher:
         if federation is not None:
             for indicator in indicators:
                 figures[(indicator.id, federation.id, period.code)] = execution_figure(completed, due)
+        return True
+
+    async def _followups(
+        self,
+        indicators: list[Indicator],
+        units: list[UnitRef],
+        period: Period,
+        region: str | None,
+        figures: dict[tuple[int, int, str], Figure],
+    ) -> bool:
+        """One call for the follow-up counts of every org unit (of ``region``); every unit of the
+        subtree gets the sums of its organisations' counts. False when roadmap-api failed."""
+        if not units:
+            return True
+        try:
+            answer = await self.peers.roadmap.followup_summary(
+                period.code, region, by_org_unit=True, timeout_s=self.peers.timeout_s
+            )
+        except PeerFailure as exc:
+            log.warning("followup_refresh_failed", error=type(exc).__name__)
+            return False
+        paths = {u.code: u.path for u in units}
+        rows = [
+            (paths[row.org_unit_code], row.followed_up_48h, row.detractors)
+            for row in answer.rows
+            if row.level == SummaryLevel.ORG_UNIT and row.org_unit_code in paths
+        ]
+        for unit in units:
+            within, detractors = followup_counts(unit.path, rows)
+            for indicator in indicators:
+                figures[(indicator.id, unit.id, period.code)] = followup_figure(within, detractors)
         return True

@@ -11,6 +11,7 @@ from roadmap_api.models.catalogue import (
 )
 from roadmap_api.models.centres import CentreMember, CentreNotice, RegionalCentre
 from roadmap_api.models.escalations import Escalation, EscalationEvent
+from roadmap_api.models.followups import Followup
 from roadmap_api.models.improvements import (
     ImprovementComment,
     ImprovementMetric,
@@ -53,6 +54,7 @@ __all__ = [
     "Escalation",
     "EscalationEvent",
     "FinancingLine",
+    "Followup",
     "ImprovementComment",
     "ImprovementMetric",
     "ImprovementProject",

@@ -15,6 +15,9 @@ and 247 in 2027, as published.
 
 Built lazily per year and cached: the first year costs the package's start-up (~0.5 s), later ones
 under a millisecond.
+
+Shared by the services: kpi-api's reporting deadlines (``kpi_api.reporting_calendar``) and
+roadmap-api's follow-up due dates both count working days on it.
 """
 
 from __future__ import annotations
@@ -80,3 +83,25 @@ def _statutory_observed(year: int, public: set[date]) -> set[date]:
             candidate += timedelta(days=1)
         moved.add(candidate)
     return moved
+
+
+def is_working_day(day: date) -> bool:
+    """Monday–Friday minus the year's holidays and moved days off, plus the Saturdays made working days."""
+    if day in working_weekends(day.year):
+        return True
+    return day.weekday() < 5 and day not in non_working_days(day.year)
+
+
+def add_working_days(day: date, count: int) -> date:
+    """The ``count``-th working day after ``day``, the day itself not counted (Civil Code art. 191:
+    a term starts the day after the event); ``count`` ≤ 0 gives the first working day from ``day`` on."""
+    if count <= 0:
+        while not is_working_day(day):
+            day += timedelta(days=1)
+        return day
+    found = 0
+    while found < count:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            found += 1
+    return day
