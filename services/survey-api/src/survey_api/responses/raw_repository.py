@@ -96,11 +96,26 @@ _WRITES = {
 _PARAMETERS = 1 + len(SHARED_COLUMNS)  # the rows' JSON, then the shared columns
 
 
-def _stored_ids(writes: str, visiting: bool) -> str:
+def _events(parameter: int) -> str:
+    """The outbox events of the rows stored now (zdrav_shared.webhooks.outbox.emit's row, in the same
+    statement): the request's candidate events — one per detractor, built in Python so that their
+    payloads are what the SQLAlchemy path writes — travel as one JSON array, and only those whose
+    response was stored now are written (a resend emits nothing again)."""
+    return (
+        f", events AS (INSERT INTO {WEBHOOKS.events.name} (event, subject, scope, payload, occurred_at, fanned_out) "
+        "SELECT e.event, e.subject, e.scope, e.payload, e.occurred_at, false "
+        f"FROM json_to_recordset(${parameter}::json) AS e(id uuid, event text, subject text, scope json, payload json, "
+        "occurred_at timestamptz) WHERE e.id IN (SELECT id FROM stored) ORDER BY e.id)"
+    )
+
+
+def _stored_ids(writes: str, visiting: bool, eventing: bool) -> str:
     """``writes`` answering with the ids it stored as one text array, or NULL when it stored all the
     rows (nearly always: no 500 ids to send back and decode); their count is the next parameter.
     With ``visiting``, the kiosk's counters are updated in the same statement (one round trip,
-    atomic by itself): its id, last seen and rejected count are the three parameters after that."""
+    atomic by itself): its id, last seen and rejected count are the three parameters after that.
+    With ``eventing``, the outbox events of the stored rows too (:func:`_events`), from the last
+    parameter."""
     count, kiosk = _PARAMETERS + 1, _PARAMETERS + 2
     kiosks = cast(Table, Kiosk.__table__)
     counters = (
@@ -110,8 +125,9 @@ def _stored_ids(writes: str, visiting: bool) -> str:
         if visiting
         else ""
     )
+    events = _events(kiosk + 3 if visiting else kiosk) if eventing else ""
     return (
-        f"WITH {writes}{counters} "
+        f"WITH {writes}{counters}{events} "
         # coalesce: none stored (a whole batch resent) is an empty array, not the NULL of "all".
         f"SELECT CASE WHEN count(*) = ${count}::integer THEN NULL "
         "ELSE coalesce(array_agg(id::text), '{}') END FROM stored"
@@ -119,14 +135,12 @@ def _stored_ids(writes: str, visiting: bool) -> str:
 
 
 _STATEMENTS = {
-    (fresh, visiting): _stored_ids(_WRITES[fresh], visiting) for fresh in (False, True) for visiting in (False, True)
+    (fresh, visiting, eventing): _stored_ids(_WRITES[fresh], visiting, eventing)
+    for fresh in (False, True)
+    for visiting in (False, True)
+    for eventing in (False, True)
 }
-"""By (all ids taken for new, with a kiosk visit)."""
-# zdrav_shared.webhooks.outbox.emit as one prepared statement (the JSON columns take text).
-_OUTBOX = (
-    f"INSERT INTO {WEBHOOKS.events.name} (event, subject, scope, payload, occurred_at, fanned_out) "
-    "VALUES ($1, $2, $3::json, $4::json, $5, false)"
-)
+"""By (all ids taken for new, with a kiosk visit, with outbox events)."""
 _BODY_HASHES = f"SELECT id::text, body_hash FROM {_IDS.name} WHERE id = ANY($1::uuid[])"
 _KIOSK_ACTIVITY = (
     f"UPDATE {Kiosk.__tablename__} SET last_seen_at = $2, accepted_count = accepted_count + $3, "
@@ -147,51 +161,39 @@ class RawResponseRepository:
         visit: KioskVisit | None,
         outbox: OutboxRows | None = None,
     ) -> set[str]:
-        if outbox is None:
-            return await self._insert_new(shared, rows, visit)
-        # Events only with detractors among the rows: then the insert and the events are one transaction.
-        async with self.connection.transaction():
-            # ON CONFLICT at once: a failed "all fresh" attempt would abort the transaction.
-            stored = await self._insert_new(shared, rows, visit, fresh_first=False)
-            events = outbox(stored)
-            if events:
-                await self.connection.executemany(
-                    _OUTBOX,
-                    [
-                        (
-                            e.event,
-                            e.subject,
-                            orjson.dumps(e.scope).decode(),
-                            orjson.dumps(e.data).decode(),
-                            e.occurred_at,
-                        )
-                        for e in events
-                    ],
-                )
-            return stored
-
-    async def _insert_new(
-        self,
-        shared: Mapping[str, Any],
-        rows: Sequence[dict[str, Any]],
-        visit: KioskVisit | None,
-        fresh_first: bool = True,
-    ) -> set[str]:
         if not rows and visit is None:
             return set()
         # Aware datetimes are written with their offset, nested answers as JSON.
         values = [orjson.dumps(rows).decode(), *(shared[name] for name in SHARED_COLUMNS), len(rows)]
         if visit is not None:
             values += [visit.kiosk_id, visit.seen_at, visit.rejected]
-        visiting = visit is not None
+        # Events only with detractors among the rows; written by the same statement, for the rows it stores.
+        candidates = outbox({str(row["id"]) for row in rows}) if outbox is not None else []
+        if candidates:
+            values.append(
+                orjson.dumps(
+                    [
+                        {
+                            "id": e.data["response_id"],
+                            "event": e.event,
+                            "subject": e.subject,
+                            "scope": e.scope,
+                            "payload": e.data,
+                            "occurred_at": e.occurred_at,
+                        }
+                        for e in candidates
+                    ]
+                ).decode()
+            )
+        key = (visit is not None, bool(candidates))
         stored: list[str] | None
-        if len(rows) > 1 and fresh_first:  # a batch: first as if every id were new (see _WRITES)
+        if len(rows) > 1:  # a batch: first as if every id were new (see _WRITES)
             try:
-                stored = await self.connection.fetchval(_STATEMENTS[True, visiting], *values)
+                stored = await self.connection.fetchval(_STATEMENTS[True, *key], *values)
             except asyncpg.UniqueViolationError:
-                stored = await self.connection.fetchval(_STATEMENTS[False, visiting], *values)
+                stored = await self.connection.fetchval(_STATEMENTS[False, *key], *values)
         else:  # one response: resent as often as not by forms and operators, so ON CONFLICT at once
-            stored = await self.connection.fetchval(_STATEMENTS[False, visiting], *values)
+            stored = await self.connection.fetchval(_STATEMENTS[False, *key], *values)
         return {row["id"] for row in rows} if stored is None else set(stored)
 
     async def body_hashes(self, ids: Sequence[str]) -> dict[str, str]:
