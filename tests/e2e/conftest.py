@@ -13,6 +13,8 @@ from stack import Stack
 from zdrav_shared.testing import postgres_admin_url
 
 REPORT_BUDGET_S = 2.0
+DETRACTOR_SECRET = "e2e-detractor-webhook-secret-0123456789"
+"""roadmap-api's ``ROADMAP_DETRACTOR_WEBHOOK_SECRET``: survey-api's subscription signs with it."""
 LEGS = ("direct", "pgbouncer")
 """Every end-to-end test runs twice: the services on PostgreSQL directly, and through PgBouncer in
 transaction mode (``<P>_DATABASE_PGBOUNCER=true``), as docker-compose.yml and the k8s overlays run them.
@@ -51,6 +53,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory, pgbouncer: PgBouncer | None)
     running = Stack(Path(tmp_path_factory.mktemp("stack")))
     # Pulled values are refreshed by the tests themselves; the report waits 2 s for a peer.
     running.extra_env.update({"KPI_SOURCE_REFRESH_INTERVAL_S": "0", "KPI_REPORT_PEER_BUDGET_S": str(REPORT_BUDGET_S)})
+    # The detractor loop (survey-api → roadmap-api) as `make run` wires it: the receiver has its secret,
+    # and survey-api may deliver to 127.0.0.1 (its worker polls every second, the default). Nothing is
+    # delivered until a test subscribes.
+    running.extra_env.update({"ROADMAP_DETRACTOR_WEBHOOK_SECRET": DETRACTOR_SECRET, "ZDRAV_WEBHOOK_ALLOW": "127.0.0.1"})
     if pgbouncer is not None:
         running.service_url = pgbouncer.url  # the migrations go through it too, as the k8s Jobs do
         running.extra_env.update({f"{p}_DATABASE_PGBOUNCER": "true" for p in ("KPI", "SURVEY", "ROADMAP")})
