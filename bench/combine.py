@@ -46,7 +46,13 @@ def main(paths: list[str]) -> int:
     scale = scales.pop()
     first = parts[0][1]["info"]
     date = max(meta["info"]["date"] for _, meta in parts)
-    figures = [figure for found, _ in parts for figure in found]
+    # A figure measured again in a later part (a phase re-run after a fix) replaces the earlier one.
+    by_name: dict[str, Figure] = {}
+    for found, _ in parts:
+        for figure in found:
+            by_name.pop(figure.name, None)
+            by_name[figure.name] = figure
+    figures = list(by_name.values())
     notes = [note for _, meta in parts for note in meta["notes"]]
     target = RESULTS / f"{date}{'-national' if scale == 'national' else ''}.json"
     target.write_text(json.dumps([f.as_dict() for f in figures], indent=2, ensure_ascii=False) + "\n")
