@@ -3,7 +3,8 @@
 A national run of every benchmark takes longer than a quiet hour of a shared machine; its parts can be
 measured one after another (``BENCH_SCALE=national uv run python -m bench kpi``, then ``… bench survey``, …)
 and put together here. Each part keeps its own line saying when, at which commit and under what load it
-was measured, so the page never presents them as one run. Writes ``bench/results/<date>[-national].json``
+was measured, so the page never presents them as one run; a figure measured again in a later part
+replaces the earlier one. Writes ``bench/results/<date>[-national].json``
 and the generated part of ``docs/benchmarks.md``.
 """
 
