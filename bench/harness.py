@@ -114,6 +114,39 @@ def growth(name: str, points: list[tuple[int, float, float]], unit: str, goal: s
     )
 
 
+async def table_bytes(db: str, tables: tuple[str, ...]) -> dict[str, int]:
+    """``pg_total_relation_size`` (table, its partitions, indexes and TOAST) of each of ``tables``."""
+    conn = await asyncpg.connect(db)
+    try:
+        found = {}
+        for table in tables:
+            # A partitioned table's own size is 0: add its partitions' (pg_partition_tree, PostgreSQL ≥ 12).
+            found[table] = int(
+                await conn.fetchval(
+                    "SELECT coalesce(sum(pg_total_relation_size(relid)), 0) FROM pg_partition_tree($1::regclass)",
+                    table,
+                )
+            )
+        return found
+    finally:
+        await conn.close()
+
+
+def size_figure(prefix: str, tables: dict[str, int], rows: int, what: str) -> Figure:
+    """What ``rows`` rows take on disk (tables, partitions, indexes), with bytes per row in the name."""
+    total = sum(tables.values())
+    detail = ", ".join(f"{name} {size / 1e6:,.0f} MB" for name, size in tables.items())
+    return Figure(
+        f"{prefix}: database size at {rows:,} {what} ({detail}; {total / rows:,.0f} bytes per {what[:-1]})",
+        round(total / 1e6, 1),
+        "MB",
+        None,
+        None,
+        "reported (for sizing, docs/scaling.md)",
+        None,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

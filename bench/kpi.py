@@ -25,7 +25,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from bench.harness import Figure, Run, Server, benchmark, dsn, growth, ratio
+from bench.harness import Figure, Run, Server, benchmark, dsn, growth, ratio, size_figure, table_bytes
 from zdrav_shared.testing import TEST_JWT_SECRET, token
 
 FEDERAL = {"Authorization": f"Bearer {token(['federal'], ['RU'], sub='bench', ttl_s=6 * 3600)}"}
@@ -341,6 +341,10 @@ def _point(
     share = f"{values / NATIONAL_VALUES * 100:.3g} % of national"
     run.log(f"  {values:,} values ({share}) loaded with COPY in {load_s:.1f} s")
     figures: list[Figure] = []
+    if last:
+        figures.append(
+            size_figure("kpi", asyncio.run(table_bytes(dsn(kpi_url), ("indicator_values",))), values, "values")
+        )
 
     # Region-level analytics for one quarter vs the hand-written aggregate.
     codes = [i["code"] for i in inputs] + [f["code"] for f in FORMULAS]

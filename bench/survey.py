@@ -29,6 +29,8 @@ from bench.harness import (
     dsn,
     growth,
     ratio,
+    size_figure,
+    table_bytes,
 )
 from bench.rows import COLUMNS, batch_items, bulk_rows, stored_row
 from survey_api.aggregates.counting import backfill_sql
@@ -510,6 +512,9 @@ def _aggregate_curve(run: Run, setup: Setup, survey: Server, repeats: int) -> li
             raise RuntimeError(f"aggregates counted {http_n} (HTTP) and {plain_n} (SQL) of {size}")
         run.log(f"  HTTP {http_ms:.1f} ms, plain SQL ({plain_form}) {plain_ms:.1f} ms")
         points.append((size, http_ms, plain_ms))
+        if index == len(sizes) - 1:
+            tables = ("responses", "response_ids", "response_counts")
+            figures.append(size_figure("survey", asyncio.run(table_bytes(dsn(setup.db), tables)), size, "responses"))
         # The goals hold where counting is the cost: from 10^6 responses (where they were set); below
         # that the call's fixed costs (authentication, the org-unit look-up, JSON) dominate a plain
         # query of a few milliseconds, and the point is reported.
