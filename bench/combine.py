@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bench.__main__ import BEGIN, END, RESULTS, ROOT, table, write_doc
-from bench.harness import Figure
+from bench.__main__ import BEGIN, END, RESULTS, table, write_doc
+from bench.harness import ROOT, Figure
 
 
 def _part(path: Path) -> tuple[list[Figure], dict[str, Any]]:
