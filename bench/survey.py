@@ -705,6 +705,11 @@ def _pgbouncer_cost(run: Run, setup: Setup, survey: Server, env: dict[str, str],
     ``SURVEY_DATABASE_PGBOUNCER=true``), and with the setting but straight to PostgreSQL (the price of
     unnamed statements alone), each against the prepared-statement path of the same run, in alternation."""
     bouncer = run.pgbouncer()
+    # Three survey-api processes, kpi-api and PgBouncer's server pool at once: with the default pools
+    # (20 + 10 overflow, and 20 for ingestion) the two started here took PostgreSQL past its default
+    # max_connections of 100, and single responses answered 503. They run with prod's pools instead
+    # (docs/scaling.md: 10 + 5, ingestion 10), which the figures of this phase are for anyway.
+    env = {**env, "SURVEY_DATABASE_POOL_SIZE": "10", "SURVEY_INGEST_POOL_SIZE": "10"}
     unnamed_env = {**env, "SURVEY_DATABASE_PGBOUNCER": "true"}
     bounced_env = {**unnamed_env, "SURVEY_DATABASE_URL": bouncer.url(setup.db.rsplit("/", 1)[1])}
     servers = {
