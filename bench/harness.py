@@ -120,10 +120,12 @@ async def table_bytes(db: str, tables: tuple[str, ...]) -> dict[str, int]:
     try:
         found = {}
         for table in tables:
-            # A partitioned table's own size is 0: add its partitions' (pg_partition_tree, PostgreSQL ≥ 12).
+            # A partitioned table's own size is 0: add its partitions' (pg_partition_tree, PostgreSQL ≥ 12,
+            # which lists nothing for a plain table).
             found[table] = int(
                 await conn.fetchval(
-                    "SELECT coalesce(sum(pg_total_relation_size(relid)), 0) FROM pg_partition_tree($1::regclass)",
+                    "SELECT coalesce((SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree($1::regclass)),"
+                    " pg_total_relation_size($1::regclass))",
                     table,
                 )
             )
