@@ -178,7 +178,10 @@ def service_fixtures(
     @pytest.fixture(name="app")
     async def app_fixture(settings: Any) -> AsyncIterator[FastAPI]:
         application = create_app(settings)
-        async with LifespanManager(application):
+        # asgi-lifespan's default of 5 s for start-up and shutdown is a guess, not a bound under test: on a
+        # loaded 2-core CI box (the two test legs side by side) a start-up that connects to PostgreSQL and
+        # starts the webhook worker took longer once. A hung start-up still fails, after a minute.
+        async with LifespanManager(application, startup_timeout=60, shutdown_timeout=60):
             try:
                 yield application
             finally:
