@@ -74,7 +74,15 @@ def main() -> int:
     for old in reports.glob("*.log"):
         old.unlink()
     stack = Stack(reports)  # the services' logs stay in var/fuzz/<service>.log
-    stack.extra_env.update({"KPI_SOURCE_REFRESH_INTERVAL_S": "0", "SURVEY_MAX_OFFLINE_AGE_DAYS": "3650"})
+    stack.extra_env.update(
+        {
+            "KPI_SOURCE_REFRESH_INTERVAL_S": "0",
+            "SURVEY_MAX_OFFLINE_AGE_DAYS": "3650",
+            # The detractor receiver switched on as deployed: without a secret it answers 503 by design,
+            # which the server-error check would count; with one, unsigned probes get its 401.
+            "ROADMAP_DETRACTOR_WEBHOOK_SECRET": "fuzz-detractor-webhook-secret-0123456789",
+        }
+    )
     stack.create()
     try:
         stack.start()
