@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from roadmap_api.regions import local_date
 from zdrav_shared.contracts.followups import share_of
 from zdrav_shared.production_calendar import add_working_days
 
@@ -63,18 +63,11 @@ def is_detractor(nps: int | None) -> bool:
     return nps is not None and 0 <= nps <= DETRACTOR_MAX
 
 
-def region_zone(timezone: str | None) -> ZoneInfo:
-    """The region's zone; UTC when kpi-api knows none (or a name the tz database lacks)."""
-    try:
-        return ZoneInfo(timezone) if timezone else ZoneInfo("UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def local_day(moment: datetime, timezone: str | None) -> date:
+    """The region's date of ``moment`` (``regions.local_date``; a naive moment is taken as UTC)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(region_zone(timezone)).date()
+    return local_date(timezone, moment)
 
 
 def due_date(submitted_at: datetime, timezone: str | None) -> date:
