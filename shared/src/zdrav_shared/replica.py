@@ -40,6 +40,9 @@ log = get_logger(__name__)
 
 AS_OF_KEY = "zdrav.data_as_of"
 SOURCE_KEY = "zdrav.read_source"
+WRITER_KEY = "zdrav.primary_sessionmaker"
+"""``session.info`` key: the primary's sessionmaker, for a read that keeps something of what it read
+(kpi-api's aggregate cache) — a replica's session cannot write."""
 
 # How current a PostgreSQL server's data is, by its own clock, with the lag in seconds.
 # - a primary (not in recovery): now;
@@ -171,6 +174,7 @@ class Reads:
     ) -> AsyncSession:
         session.info[AS_OF_KEY] = as_of
         session.info[SOURCE_KEY] = source
+        session.info[WRITER_KEY] = self.primary.sessionmaker
         if self.metrics is not None:
             self.metrics.reads.labels(source).inc()
             if lag_s is not None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kpi_api.aggregate_cache.service import CachedAggregates
 from kpi_api.analytics.access import drafts_allowed
 from kpi_api.analytics.repository import Aggregate, AnalyticsRepository, Methods, Window
 from kpi_api.analytics.rows import trusted_row
@@ -248,6 +249,7 @@ class AnalyticsService:
         self.session = session
         self.clock = clock
         self.repo = AnalyticsRepository(session)
+        self.aggregates = CachedAggregates(session, self.repo)
 
     async def _units(self, scope: Scope, query: AnalyticsQuery) -> list[OrgUnit]:
         repo = OrgUnitRepository(self.session)
@@ -320,7 +322,9 @@ class AnalyticsService:
             for indicator in (book.catalogue[code] for code in sorted(needed.get(slot, ()))):
                 if can_report_for(slot.period, Periodicity(indicator.periodicity)):
                     groups.setdefault(_methods(indicator, slot), []).append(indicator.id)
-            found = await self.repo.aggregate(groups, units, slot.window, scope, query.data.statuses, query.unit_filter)
+            found = await self.aggregates.aggregate(
+                groups, units, slot.window, scope, query.data.statuses, query.unit_filter
+            )
             book.aggregates[slot] = {(row.indicator_id, row.root_id): row for row in found}
         targets = await self._targets(book, query, units)
         keys = (

@@ -1,5 +1,6 @@
 """kpi-api's ORM: its own ``Base`` and metadata; no other service reads these tables."""
 
+from kpi_api.models.aggregate_cache import CachedAggregate, ValueGeneration
 from kpi_api.models.base import Base
 from kpi_api.models.indicators import Indicator, IndicatorFormulaVersion
 from kpi_api.models.lean import LeanReport, LeanReportCell
@@ -15,6 +16,7 @@ __all__ = [
     "WEBHOOKS",
     "AuditEvent",
     "Base",
+    "CachedAggregate",
     "CauseNote",
     "DeadlineRuleSetting",
     "Indicator",
@@ -28,4 +30,5 @@ __all__ = [
     "ReportType",
     "SourceValue",
     "Target",
+    "ValueGeneration",
 ]

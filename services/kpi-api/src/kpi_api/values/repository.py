@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from kpi_api.aggregate_cache.generations import touch
 from kpi_api.models import Indicator, IndicatorValue, OrgUnit, Target
 from kpi_api.targets.verdict import TargetFigures
 
@@ -148,6 +149,8 @@ class ValueRepository:
             .returning(IndicatorValue)
         )
         created: IndicatorValue | None = (await self.session.scalars(statement)).one_or_none()
+        if created is not None:
+            touch(self.session, created.indicator_id, created.year, created.org_unit_id)
         return created
 
     async def fresh(self, indicator_id: int, org_unit_id: int, period: str) -> IndicatorValue | None:
@@ -183,6 +186,7 @@ class ValueRepository:
         result = await self.session.execute(statement.values(**written).execution_options(synchronize_session=False))
         if result.rowcount != 1:  # type: ignore[attr-defined]
             return False
+        touch(self.session, value.indicator_id, value.year, value.org_unit_id)
         for key, new in written.items():
             set_committed_value(value, key, new)
         return True
