@@ -16,10 +16,16 @@ from kpi_api.analytics.repository import Aggregate, AnalyticsRepository, Methods
 from kpi_api.models import OrgUnit
 from kpi_api.org_units.filters import UnitFilter
 from kpi_api.scope import Scope
+from zdrav_shared.contracts.org_units import OrgUnitLevel
 from zdrav_shared.logging import get_logger
 from zdrav_shared.replica import SOURCE_KEY, WRITER_KEY
 
 log = get_logger(__name__)
+
+ROLLUP_LEVELS = frozenset({OrgUnitLevel.FEDERATION, OrgUnitLevel.REGION, OrgUnitLevel.MUNICIPALITY})
+"""Roots whose figures are kept: those rolling up many units' values. An organisation's figure reads its
+own few values through the index, as cheaply as the cache would, and keeping one per organisation would
+multiply the cache's size by the ~300 organisations of a region."""
 
 
 def _writer(session: AsyncSession) -> async_sessionmaker[AsyncSession] | None:
@@ -58,6 +64,21 @@ class CachedAggregates:
             or not all(scope.covers_path(root.path) for root in roots)
         ):
             return await self.repo.aggregate(groups, roots, window, scope, statuses, unit_filter)
+        kept = [r for r in roots if r.level in ROLLUP_LEVELS]
+        leaves = [r for r in roots if r.level not in ROLLUP_LEVELS]
+        found = await self.repo.aggregate(groups, leaves, window, scope, statuses) if leaves else []
+        if kept:
+            found += await self._through_cache(groups, kept, window, scope, statuses)
+        return found
+
+    async def _through_cache(
+        self,
+        groups: Mapping[Methods, Sequence[int]],
+        roots: Sequence[OrgUnit],
+        window: Window,
+        scope: Scope,
+        statuses: tuple[str, ...] | None,
+    ) -> list[Aggregate]:
         methods_of = {i: methods_key(m.over_units, m.over_time, m.level) for m, ids in groups.items() for i in ids}
         # First the generations, then the cache and the values (see the package's docstring).
         current = await generations.read(self.session, list(methods_of), window.year)
