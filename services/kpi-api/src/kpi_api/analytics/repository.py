@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Numeric,
+    Select,
     String,
     Subquery,
     case,
@@ -78,12 +79,14 @@ class Aggregate:
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """What a request reads of the values of a window: the statuses (None: all) and the values left out
-    (the shadowed own values of parents, for indicators without a reporting level)."""
+    """What a request reads of the values of a window: the statuses (None: all), the values left out
+    (the shadowed own values of parents, for indicators without a reporting level), and the units whose
+    values can count (those of the subtrees asked about; None: any)."""
 
     window: Window
     statuses: tuple[str, ...] | None
     excluded: tuple[int, ...] = ()
+    within: Select[tuple[int]] | None = None
 
 
 def _simple(method: str, column: Any) -> ColumnElement[Any]:
@@ -128,6 +131,11 @@ def _read(indicator_ids: Iterable[int], reading: Reading) -> tuple[ColumnElement
     found = _in_window(indicator_ids, reading.window, reading.statuses)
     if reading.excluded:
         found += (IndicatorValue.id.not_in(reading.excluded),)
+    if reading.within is not None:
+        # A join to the subtrees follows anyway; said here too, the values aggregated over time per unit
+        # first (and the shadow search) read only the subtrees' units, not the whole federation's window:
+        # one region's figures computed again cost that region's values.
+        found += (IndicatorValue.org_unit_id.in_(reading.within),)
     return found
 
 
@@ -160,7 +168,8 @@ class AnalyticsRepository:
             return []
         tree, root_ids = self._tree(roots, scope, unit_filter)
         anywhere = [i for methods, ids in groups.items() if methods.level is None for i in ids]
-        reading = Reading(window, statuses, tuple(await self.shadowed(anywhere, window, statuses)))
+        within = select(tree.c.unit_id)
+        reading = Reading(window, statuses, tuple(await self.shadowed(anywhere, window, statuses, within)), within)
         found: list[tuple[int, str, Decimal | None, int, Decimal | None, Decimal | None]] = []
         collapsed: dict[tuple[bool, str], dict[int, str]] = {}
         for methods, ids in sorted(
@@ -183,10 +192,15 @@ class AnalyticsRepository:
         return [Aggregate(i, root_ids[root], value, n, num, den) for i, root, value, n, num, den in found]
 
     async def shadowed(
-        self, indicator_ids: Sequence[int], window: Window, statuses: tuple[str, ...] | None
+        self,
+        indicator_ids: Sequence[int],
+        window: Window,
+        statuses: tuple[str, ...] | None,
+        within: Select[tuple[int]] | None = None,
     ) -> list[int]:
         """Ids of the values (of indicators without a reporting level) at a unit below which another unit
-        has a value of the same indicator and period: those never count beside the values below them."""
+        has a value of the same indicator and period: those never count beside the values below them.
+        ``within``: only values at these units (the subtrees asked about) matter."""
         if not indicator_ids:
             return []
         v = IndicatorValue
@@ -195,7 +209,11 @@ class AnalyticsRepository:
             await self.session.execute(
                 select(v.id, v.indicator_id, v.period, OrgUnit.path)
                 .join(OrgUnit, OrgUnit.id == v.org_unit_id)
-                .where(*_in_window(indicator_ids, window, statuses), v.org_unit_id.in_(parents))
+                .where(
+                    *_in_window(indicator_ids, window, statuses),
+                    v.org_unit_id.in_(parents),
+                    *(() if within is None else (v.org_unit_id.in_(within),)),
+                )
             )
         ).all()
         if not candidates:
