@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from kpi_api.aggregate_cache.rules import methods_key, region_path, root_generation, statuses_key
 
 GENERATIONS = {"/RU/": 2, "/RU/RU-MUR/": 5, "/RU/RU-KYA/": 7}
@@ -38,3 +40,18 @@ def test_keys() -> None:
     assert statuses_key(("submitted", "approved")) == "approved,submitted"
     assert statuses_key(None) == "*"
     assert methods_key("average", None, "organisation") == "average||organisation"
+
+
+def test_the_look_up_equals_the_definition_on_any_tree() -> None:
+    """Every key that is a prefix of the root, or that the root is a prefix of, and no other."""
+    rng = random.Random(7)
+    codes = ["RU", "RU-A", "RU-AB", "M1", "M12", "O1"]
+    for _ in range(2000):
+        depth = rng.randint(1, 5)
+        root = "/" + "/".join(rng.choice(codes) for _ in range(depth)) + "/"
+        keys = {
+            region_path("/" + "/".join(rng.choice(codes) for _ in range(rng.randint(1, 4))) + "/") for _ in range(6)
+        }
+        generations = {key: rng.randint(1, 9) for key in keys}
+        expected = sum(g for key, g in generations.items() if root.startswith(key) or key.startswith(root))
+        assert root_generation(root, generations) == expected, (root, generations)
