@@ -543,5 +543,7 @@ def kpi_api(run: Run) -> list[Figure]:
         analytics.append((values, http_ms, sql_ms))
         reports.append((values, report_ms, sql_ms))
     figures.append(growth("kpi: analytics growth", analytics, "values", "reported", None))
-    figures.append(growth("kpi: quarterly report growth (after a region's corrections)", reports, "values", "reported", None))
+    figures.append(
+        growth("kpi: quarterly report growth (after a region's corrections)", reports, "values", "reported", None)
+    )
     return figures
