@@ -33,7 +33,8 @@ def _describe(meta: dict[str, Any]) -> str:
     selection = ", ".join(meta["argv"]) or "every benchmark"
     return (
         f"`{selection}` measured {info['date']} at scale `{info['scale']}` on {info['cpu']} "
-        f"(commit `{info['commit']}`, {info['duration_s']:.0f} s; load average before / after {load[0]:.2f} / {load[1]:.2f})"
+        f"(commit `{info['commit']}`, {info['duration_s']:.0f} s; "
+        f"load average before / after {load[0]:.2f} / {load[1]:.2f})"
     )
 
 
