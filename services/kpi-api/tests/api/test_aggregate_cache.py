@@ -157,17 +157,20 @@ async def test_every_write_bumps_its_regions_generation(client: httpx.AsyncClien
 async def test_a_figure_computed_before_a_write_committed_is_never_served(
     client: httpx.AsyncClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A read takes the generations, then waits while a write commits, then computes and stores its
-    figure: that figure (old or new) is stored at the old generation, so the next read computes again."""
+    """A read takes the generations and computes its figure from the values as they were, then waits
+    while a write commits, then stores the figure: stored at the generation read before the values, it
+    is stale at once, so the next read computes again. (Were the generation read after the values, the
+    old figure would be stored under the new generation and served from then on.)"""
     await post_values(client, [item("SUMS", "MUR-A", "2025-04", 10), item("SUMS", "MUR-B", "2025-04", 20)])
     params = {"indicators": "SUMS", "org_units": "RU-MUR,RU-MUR-MUR", "periods": "2025Q2", "data": "all"}
     computing, written = asyncio.Event(), asyncio.Event()
     original = AnalyticsRepository.aggregate
 
     async def held(self: AnalyticsRepository, *args: Any, **kwargs: Any) -> Any:
+        found = await original(self, *args, **kwargs)  # the values before the write
         computing.set()
         await written.wait()
-        return await original(self, *args, **kwargs)
+        return found
 
     monkeypatch.setattr(AnalyticsRepository, "aggregate", held)
 
