@@ -104,8 +104,10 @@ class QuarterlyReportService:
                 )
             )
         try:
-            indicators = await self._indicators(principal, period, regions)
-            completeness = await self._completeness(period, regions)
+            # Active units per region and level: what each indicator and the completeness expect.
+            units = await self.repo.units_by_level([r.id for r in regions])
+            indicators = await self._indicators(principal, period, regions, units)
+            completeness = await self._completeness(period, regions, units)
         except BaseException:
             for task in (survey_task, roadmap_task):
                 if task is not None:
@@ -172,7 +174,7 @@ class QuarterlyReportService:
         return row if figure is None else with_figure(row, indicator, figure, read_at)
 
     async def _indicators(
-        self, principal: Principal, period: Period, regions: list[OrgUnit]
+        self, principal: Principal, period: Period, regions: list[OrgUnit], units: dict[int, dict[str, int]]
     ) -> dict[str, list[ReportIndicator]]:
         """Every active indicator reportable for the quarter, for every region it applies to (federal
         ones, and a region's own): analytics' GROUP BYs over all regions at once from approved values
@@ -184,7 +186,6 @@ class QuarterlyReportService:
             i for i in await self.repo.active_indicators() if can_report_for(period, Periodicity(i.periodicity))
         ]
         by_code = {i.code: i for i in catalogue}
-        units = await self.repo.units_by_level([r.id for r in regions])
         regions_by_code = {r.code: r for r in regions}
         found: dict[str, list[ReportIndicator]] = {}
         per_chunk = max(1, MAX_ROWS // len(regions))
@@ -231,16 +232,16 @@ class QuarterlyReportService:
         inputs = _entered_inputs(indicator, self.catalogue)
         return max((counts.get(expected_level(i), 0) for i in inputs), default=0)
 
-    async def _completeness(self, period: Period, regions: list[OrgUnit]) -> dict[int, CompletenessSection]:
+    async def _completeness(
+        self, period: Period, regions: list[OrgUnit], units: dict[int, dict[str, int]]
+    ) -> dict[int, CompletenessSection]:
         book = await deadline_book(self.session)
         indicators = [
             i
             for i in await DeadlineRepository(self.session).input_indicators(period.type.value)
             if i.source == "manual"
         ]
-        ids = [r.id for r in regions]
-        units = await self.repo.units_by_level(ids)
-        reports = await self.repo.reports([i.id for i in indicators], ids, period.code)
+        reports = await self.repo.reports([i.id for i in indicators], [r.id for r in regions], period.code)
         sections = {}
         for region in regions:
             counts = units.get(region.id, {})
