@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kpi_api.analytics.repository import Aggregate, Window
 from kpi_api.models import CachedAggregate
+from zdrav_shared.db import SQLITE_BUSY_TIMEOUT_MS
 
 CHUNK = 1000  # rows a statement: 12 parameters each stay below asyncpg's 32,767
 LOCK_WAIT_MS = 200
 KEY_COLUMNS = ("indicator_id", "root_id", "year", "first_month", "last_month", "statuses", "methods")
-SQLITE_BUSY_MS = 30_000  # zdrav_shared.db's busy_timeout
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +88,7 @@ async def store(session: AsyncSession, key: Key, rows: Sequence[dict[str, Any]])
         raise
     finally:
         if dialect != "postgresql":
-            await session.execute(text(f"PRAGMA busy_timeout = {SQLITE_BUSY_MS}"))
+            await session.execute(text(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}"))
             await session.commit()
 
 
