@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from starlette.types import Message, Receive, Scope, Send
 
 from zdrav_shared.logging import request_id_var
-from zdrav_shared.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from zdrav_shared.middleware import RequestBodyMiddleware, RequestIdMiddleware
 from zdrav_shared.problems import PROBLEM_JSON, PROBLEM_TYPE_BASE
 
 MAX_BODY = 1024  # conftest: the app's max_body_bytes
@@ -211,13 +211,13 @@ class TestBodyLimit:
             sent.append(message)
 
         scope = {"type": "http", "method": "POST", "path": "/x", "headers": [(b"content-length", b"11")]}
-        await BodySizeLimitMiddleware(app, max_bytes=10)(scope, receive, send)
+        await RequestBodyMiddleware(app, max_bytes=10)(scope, receive, send)
         assert called == []
         assert sent[0]["status"] == 413
         assert json.loads(sent[1]["body"])["status"] == 413
 
     def test_longest_prefix_wins(self) -> None:
-        middleware = BodySizeLimitMiddleware(
+        middleware = RequestBodyMiddleware(
             app=None,  # type: ignore[arg-type]
             max_bytes=10,
             path_limits={"/v1/values": 100, "/v1/values/import": 1000},

@@ -22,10 +22,8 @@ from zdrav_shared.health import alembic_head, alembic_revisions, health_router
 from zdrav_shared.http_client import ClientMetrics, ServiceTokenProvider
 from zdrav_shared.logging import configure_logging, get_logger
 from zdrav_shared.middleware import (
-    BodyReadTimeoutMiddleware,
-    BodySizeLimitMiddleware,
     HttpMetrics,
-    MetricsMiddleware,
+    RequestBodyMiddleware,
     RequestIdMiddleware,
 )
 from zdrav_shared.openapi import finish_document
@@ -128,15 +126,18 @@ def build_app(
     for router in routers:
         app.include_router(router)
     _finish_openapi(app, _local_url(settings))
-    # Each one added wraps the ones before: the request id (added last) must be bound before anything
-    # logs or measures; CORS sits outside the body limits so that a browser can read their 413/408.
+    # Each one added wraps the ones before: the request id (added last, with the metrics) must be bound
+    # before anything logs; CORS sits outside the body limits so that a browser can read their 413/408.
     app.add_middleware(SafeUrlMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, path_limits=body_limits)
-    app.add_middleware(BodyReadTimeoutMiddleware, timeout_s=settings.body_read_timeout_s)
-    app.add_middleware(MetricsMiddleware, metrics=HttpMetrics(registry))
+    app.add_middleware(
+        RequestBodyMiddleware,
+        max_bytes=settings.max_body_bytes,
+        path_limits=body_limits,
+        timeout_s=settings.body_read_timeout_s,
+    )
     if settings.cors_origin_list:  # none configured: no middleware at all, not even its per-request check
         app.add_middleware(ZdravCORSMiddleware, origins=settings.cors_origin_list)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(RequestIdMiddleware, metrics=HttpMetrics(registry))
     return app
 
 

@@ -5,7 +5,7 @@ cancels that timer, and nothing else bounds how long the request line and header
 sending one header line every few seconds holds a connection (and a file descriptor) open for as long
 as it likes — hundreds of them hold a replica. The protocols here start a timer when a connection is
 made and after each response, stop it when a request's headers are complete, and close the connection
-when it fires. The body has its own deadline (``BodyReadTimeoutMiddleware``, a 408).
+when it fires. The body has its own deadline (``RequestBodyMiddleware``, a 408).
 
 The deadline is the app's ``<PREFIX>_HEADER_READ_TIMEOUT_S`` (``ServiceSettings.header_read_timeout_s``,
 10 s; 0 turns it off). Start uvicorn with ``--http zdrav_shared.http_protocol:HttpToolsProtocol`` (the
