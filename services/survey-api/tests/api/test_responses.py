@@ -7,6 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
+from survey_api.responses.schemas import ResponseReceipt
+
 from .conftest import FEDERAL, KYA_ADMIN, MUR_OPERATOR, answers, create_campaign, item, kiosk_auth, register_kiosk
 
 pytestmark = pytest.mark.usefixtures("kpi")
@@ -253,6 +255,8 @@ class TestSingle:
         again = await client.post("/v1/responses", json=body, headers=MUR_OPERATOR)
         assert again.status_code == 200
         assert again.json()["status"] == "duplicate"
+        for answer in (first, again):  # written by orjson, byte for byte as pydantic writes a ResponseReceipt
+            assert answer.content == ResponseReceipt.model_validate_json(answer.content).model_dump_json().encode()
         changed = await client.post("/v1/responses", json={**body, "channel": "phone"}, headers=MUR_OPERATOR)
         assert changed.status_code == 409
 

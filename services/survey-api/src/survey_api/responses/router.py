@@ -190,19 +190,21 @@ async def submit_response(body: ResponseCreate, request: Request, submitter: Sub
     )
     if outcome.error is not None:
         raise outcome.error
-    receipt = ResponseReceipt.model_construct(
-        id=body.id,
-        status=outcome.status,
-        received_at=outcome.received_at,
-        clock_skew=outcome.clock_skew,
-        period=outcome.period,
-        entered_by=entered_by,
-        screened_out=outcome.screened_out,
-    )
-    # Serialised once (the receipt holds the server's own values), not validated again by FastAPI.
+    # A ResponseReceipt (the document says so), written by orjson from the server's own values: not
+    # validated again by FastAPI, nor built as a model first (each was ~1.5 % of a single response's
+    # CPU). OPT_UTC_Z writes datetimes as pydantic does; tests/api compare the two.
+    receipt = {
+        "id": body.id,
+        "status": outcome.status.value,
+        "received_at": outcome.received_at,
+        "clock_skew": outcome.clock_skew,
+        "period": outcome.period,
+        "entered_by": entered_by.value,
+        "screened_out": outcome.screened_out,
+    }
     created = outcome.status is not ResponseStatus.DUPLICATE
     return Response(
-        receipt.model_dump_json(),
+        orjson.dumps(receipt, option=orjson.OPT_UTC_Z),
         status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         media_type="application/json",
     )
