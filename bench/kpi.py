@@ -16,11 +16,14 @@ three ways: warm (the median of repeated reads, every figure from the cache), th
 load (every figure computed from the values), and — for the federal report, the figure with the goal
 that matters while regions are still correcting — the report read right after one region reopened a
 value of every indicator (that region's figures computed again, the others' from the cache).
+
+``BENCH_KPI_ORGANISATIONS=3 python -m bench kpi`` runs only the 1 % point (3 organisations per region).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import statistics
 import time
@@ -44,6 +47,10 @@ INPUTS = 40
 """30 summed (head counts, visits), 8 averaged (waiting days), 2 maxima."""
 ORGANISATIONS = {"quick": (1, 2, 4), "default": (1, 3, 30), "national": (3, 30, 300)}
 """Organisations per region at each point of the curve."""
+POINTS_ENV = "BENCH_KPI_ORGANISATIONS"
+"""Comma-separated organisations per region to run instead of the scale's points (``3``: only the 1 %
+point, the one to measure while working on the endpoint's CPU per row; a curve of one point has no
+growth figures)."""
 REGIONS = {"quick": 8, "default": 85, "national": 85}
 NATIONAL_VALUES = 85 * 300 * INPUTS * len(MONTHS)
 
@@ -528,7 +535,8 @@ def _report_after_changes(url: str, db: str, regions: list[str], repeats: int) -
 @benchmark
 def kpi_api(run: Run) -> list[Figure]:
     regions_n = REGIONS[run.scale]
-    sizes = run.sizes(**ORGANISATIONS)
+    chosen = os.environ.get(POINTS_ENV, "").strip()
+    sizes = tuple(int(n) for n in chosen.split(",")) if chosen else run.sizes(**ORGANISATIONS)
     repeats = run.size(11, 3)
     report_repeats = run.size(5, 2)
     figures: list[Figure] = []
@@ -542,8 +550,9 @@ def kpi_api(run: Run) -> list[Figure]:
         values = regions_n * organisations * INPUTS * len(MONTHS)
         analytics.append((values, http_ms, sql_ms))
         reports.append((values, report_ms, sql_ms))
-    figures.append(growth("kpi: analytics growth", analytics, "values", "reported", None))
-    figures.append(
-        growth("kpi: quarterly report growth (after a region's corrections)", reports, "values", "reported", None)
-    )
+    if len(sizes) > 1:
+        figures.append(growth("kpi: analytics growth", analytics, "values", "reported", None))
+        figures.append(
+            growth("kpi: quarterly report growth (after a region's corrections)", reports, "values", "reported", None)
+        )
     return figures
