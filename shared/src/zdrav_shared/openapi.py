@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel
 
 from zdrav_shared.auth import KIOSK_SCHEME, USER_SCHEME
@@ -130,6 +131,7 @@ def finish_document(app: FastAPI, document: dict[str, Any], server_url: str | No
         if entry is None:
             continue
         _declare_roles(entry, operation)
+        _declare_security(entry, components, operation)
         for header in sorted(operation.headers):
             for status, response in entry.get("responses", {}).items():
                 # A 304 names the ETag it confirms; a write refused for a stale version (409/412) answers
@@ -183,6 +185,18 @@ def _declare_roles(entry: dict[str, Any], operation: Operation) -> None:
     if who:
         description = entry.get("description", "").rstrip()
         entry["description"] = f"{description}\n\n**Who may call:** {who}".strip()
+
+
+def _declare_security(entry: dict[str, Any], components: dict[str, Any], operation: Operation) -> None:
+    """Each operation's ``security`` from the schemes its code declares (``routes.declared_schemes``):
+    what FastAPI wrote, and the schemes a dependency reads itself, which FastAPI cannot see."""
+    if not operation.schemes:
+        return
+    entry["security"] = [{name: []} for name in operation.schemes]
+    definitions = components.setdefault("securitySchemes", {})
+    for scheme in operation.scheme_objects:
+        if scheme.scheme_name not in definitions:
+            definitions[scheme.scheme_name] = jsonable_encoder(scheme.model, by_alias=True, exclude_none=True)
 
 
 def who_may_call(operation: Operation) -> str:

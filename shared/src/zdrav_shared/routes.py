@@ -3,7 +3,7 @@
 
 * **Authentication**: the security schemes among a route's dependencies (FastAPI's own mechanism:
   ``current_principal`` depends on the user-token scheme, survey-api's kiosk dependencies on the
-  kiosk-token scheme).
+  kiosk-token scheme), and those a dependency reads itself (``reads_schemes``).
 * **Roles**: the :class:`~zdrav_shared.auth.RolesRequired` dependencies of a route; none means every
   signed-in role.
 * **Response headers**: the ``ETag`` and ``Location`` headers the endpoint sets, found in its source
@@ -47,6 +47,7 @@ class Operation:
     roles: tuple[str, ...] | None  # None: every signed-in role
     headers: frozenset[str]  # of DOCUMENTED_HEADERS, those the endpoint sets on its success answers
     in_schema: bool
+    scheme_objects: tuple[SecurityBase, ...] = ()  # the schemes named in ``schemes``
 
 
 def operations(app: FastAPI) -> list[Operation]:
@@ -60,6 +61,7 @@ def operations(app: FastAPI) -> list[Operation]:
         endpoint = context.endpoint
         assert endpoint is not None
         path = str(context.path_format)
+        schemes = tuple(declared_schemes(dependant))
         for method in sorted(context.methods or ()):
             found.append(
                 Operation(
@@ -67,10 +69,11 @@ def operations(app: FastAPI) -> list[Operation]:
                     path=path,
                     operation_id=str(context.operation_id or context.unique_id),
                     endpoint=endpoint,
-                    schemes=security_schemes(dependant),
+                    schemes=tuple(scheme.scheme_name for scheme in schemes),
                     roles=declared_roles(dependant),
                     headers=headers_set_by(endpoint),
                     in_schema=bool(context.include_in_schema),
+                    scheme_objects=schemes,
                 )
             )
     return found
@@ -82,13 +85,16 @@ def _walk(dependant: Dependant) -> Iterator[Dependant]:
         yield from _walk(sub)
 
 
-def security_schemes(dependant: Dependant) -> tuple[str, ...]:
-    """The names of the security schemes a route depends on, in order of first appearance."""
-    names: dict[str, None] = {}
+def declared_schemes(dependant: Dependant) -> list[SecurityBase]:
+    """The security schemes a route depends on, in order of first appearance: those among its
+    dependencies (FastAPI's own mechanism), and those a dependency reads itself and names in its
+    ``reads_schemes`` (FastAPI does not see these: ``openapi.finish_document`` writes them)."""
+    found: dict[str, SecurityBase] = {}
     for sub in _walk(dependant):
-        if isinstance(sub.call, SecurityBase):
-            names[sub.call.scheme_name] = None
-    return tuple(names)
+        schemes = (sub.call,) if isinstance(sub.call, SecurityBase) else getattr(sub.call, "reads_schemes", ())
+        for scheme in schemes:
+            found.setdefault(scheme.scheme_name, scheme)
+    return list(found.values())
 
 
 def declared_roles(dependant: Dependant) -> tuple[str, ...] | None:
