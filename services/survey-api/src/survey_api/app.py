@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -25,6 +25,7 @@ from survey_api.questionnaires.service import QuestionnaireService
 from survey_api.ratelimit import TokenBucketLimiter
 from survey_api.responses.partitions import ensure_partitions
 from survey_api.responses.router import router as responses_router
+from survey_api.responses.service import ClockPolicy, ResponseIngestion
 from survey_api.responses.writers import Writers, raw_writers, session_writers
 from survey_api.settings import SurveySettings
 from survey_api.webhooks.events import EVENTS
@@ -65,6 +66,15 @@ def _startup(settings: SurveySettings):  # type: ignore[no-untyped-def]
                 registry=app.state.metrics_registry,
             )
         app.state.response_writers, raw_pool = _response_writers(app.state.db, settings)
+        # One for the app's life (it holds no request state), not built again on every response.
+        app.state.response_ingestion = ResponseIngestion(
+            app.state.response_writers,
+            ClockPolicy(
+                future_tolerance=timedelta(seconds=settings.future_tolerance_s),
+                max_age=timedelta(days=settings.max_offline_age_days),
+            ),
+            app.state.response_counter,
+        )
         await seed_standard_questionnaire(app.state.db)
         # PostgreSQL: this quarter's partition of responses and the next ones exist before any insert.
         await ensure_partitions(app.state.db.engine, datetime.now(UTC).date())

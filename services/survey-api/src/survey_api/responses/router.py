@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated, Any
 
 import orjson
@@ -25,7 +24,7 @@ from survey_api.responses.schemas import (
     ResponseReceipt,
     ResponseStatus,
 )
-from survey_api.responses.service import Candidate, ClockPolicy, Outcome, ResponseIngestion
+from survey_api.responses.service import Candidate, Outcome, ResponseIngestion
 from survey_api.settings import SurveySettings
 from zdrav_shared.auth import Role, require_scope
 from zdrav_shared.openapi import embedded_schema
@@ -51,12 +50,8 @@ _BATCH_SCHEMA: dict[str, Any] = {
 
 
 def _ingestion(request: Request) -> ResponseIngestion:
-    settings: SurveySettings = request.app.state.settings
-    policy = ClockPolicy(
-        future_tolerance=timedelta(seconds=settings.future_tolerance_s),
-        max_age=timedelta(days=settings.max_offline_age_days),
-    )
-    return ResponseIngestion(request.app.state.response_writers, policy, request.app.state.response_counter)
+    ingestion: ResponseIngestion = request.app.state.response_ingestion  # built at start-up (app.py)
+    return ingestion
 
 
 def _refusal(context: CampaignContext) -> CampaignNotActive | None:
