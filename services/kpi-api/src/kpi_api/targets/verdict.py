@@ -16,7 +16,6 @@ Pure: analytics hands in what it read and gets the fields of its row back.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Context, Decimal
 from typing import NamedTuple
 
@@ -39,8 +38,10 @@ class TargetFigures(NamedTuple):
     target_high: Decimal | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Judgement:
+class Judgement(NamedTuple):
+    """The fields of a row that judging its value gives (a NamedTuple: built thousands of times per
+    analytics answer, where a frozen dataclass of eleven fields cost more than the judging itself)."""
+
     target: Decimal | None
     target_period: str | None
     baseline: Decimal | None
@@ -57,11 +58,7 @@ class Judgement:
 def range_for(period: Period, known: Mapping[str, TargetFigures]) -> tuple[Decimal, Decimal, str] | None:
     """The range that holds for ``period``: its own, else its quarter's (a month), else its year's. A
     range is a rate's corridor: it is never split pro rata."""
-    codes = [period.code]
-    if period.type is PeriodType.MONTH:
-        codes.append(period.parent(PeriodType.QUARTER).code)
-    codes.append(str(period.year))
-    for code in codes:
+    for code in _range_codes(period):
         figures = known.get(code)
         if figures is not None and figures.target_low is not None and figures.target_high is not None:
             return figures.target_low, figures.target_high, code
@@ -106,61 +103,135 @@ def judge(
     cause_note_pct: Decimal | None,
 ) -> Judgement:
     """Target, deviation, status and warnings of one analytics row."""
-    low = high = None
-    target_period: str | None
-    found = range_for(period, known) if known and not (ytd and period.type is not PeriodType.YEAR) else None
-    if found is not None:
-        low, high, target_period = found
-        target = None
-        verdict, deviation = (
-            range_status(value, low, high, thresholds)
-            if value is not None
-            else (
-                StatusResult(Status.NO_DATA, f"no value has been reported (target range {_fmt(low)}–{_fmt(high)})"),
-                None,
+    return Judge(
+        period,
+        ytd=ytd,
+        direction=direction,
+        thresholds=thresholds,
+        time_aggregation=time_aggregation,
+        declared_max=declared_max,
+        cause_note_pct=cause_note_pct,
+    )(value, known)
+
+
+class Judge:
+    """:func:`judge` for one indicator in one period, the rows' values and targets given per call.
+
+    What does not depend on the row — the period's codes, where its range and target are looked up, the
+    indicator's rules — is settled once for the thousands of rows of an analytics column."""
+
+    __slots__ = (
+        "cause_note_pct", "declared_max", "direction", "exact_code", "period", "range_codes", "thresholds",
+        "time_aggregation", "ytd",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        period: Period,
+        *,
+        ytd: bool,
+        direction: Direction,
+        thresholds: Thresholds,
+        time_aggregation: Aggregation | None,
+        declared_max: Decimal | None,
+        cause_note_pct: Decimal | None,
+    ) -> None:
+        self.period = period
+        self.ytd = ytd
+        self.direction = direction
+        self.thresholds = thresholds
+        self.time_aggregation = time_aggregation
+        self.declared_max = declared_max
+        self.cause_note_pct = cause_note_pct
+        # A year to date inside the year has no range (a corridor is not cumulative) and its target is
+        # the year's share: no look-up by the period's own code.
+        to_date = ytd and period.type is not PeriodType.YEAR
+        self.range_codes: tuple[str, ...] = () if to_date else _range_codes(period)
+        self.exact_code = None if to_date else period.code
+
+    def __call__(self, value: Decimal | None, known: Mapping[str, TargetFigures]) -> Judgement:
+        low = high = None
+        target_period: str | None
+        found = self._range(known) if known else None
+        if found is not None:
+            low, high, target_period = found
+            target = None
+            verdict, deviation = (
+                range_status(value, low, high, self.thresholds)
+                if value is not None
+                else (
+                    StatusResult(Status.NO_DATA, f"no value has been reported (target range {_fmt(low)}–{_fmt(high)})"),
+                    None,
+                )
             )
+            base = (low if deviation is not None and deviation < 0 else high) if deviation else None
+        else:
+            target, target_period = self._target(known) if known else (None, None)
+            verdict = status_vs_target(value, target, self.direction, self.thresholds)
+            deviation = _CTX.subtract(value, target) if value is not None and target is not None else None
+            base = target
+        deviation_pct = None
+        if deviation is not None and base is not None and not base.is_zero():
+            deviation_pct = round_for_display(_CTX.multiply(_CTX.divide(deviation, base), 100), 1)
+        elif deviation is not None and deviation.is_zero():
+            deviation_pct = Decimal(0)
+        baseline = None
+        if target_period is not None:
+            figures = known.get(target_period)
+            if figures is not None:
+                baseline = figures.baseline
+        warning = None
+        declared_max = self.declared_max
+        if value is not None and declared_max is not None and value > declared_max:
+            warning = f"value {_fmt(value)} exceeds the declared maximum {_fmt(declared_max)}: check the figure"
+            verdict = StatusResult(Status.IMPLAUSIBLE, warning)
+        cause_note_pct = self.cause_note_pct
+        required = (
+            cause_note_pct is not None
+            and deviation_pct is not None
+            and abs(deviation_pct) > cause_note_pct
+            and verdict.status is not Status.IMPLAUSIBLE
         )
-        base = (low if deviation is not None and deviation < 0 else high) if deviation else None
-    else:
-        target, target_period = (
-            target_for(period, {p: t.target for p, t in known.items()}, time_aggregation, ytd=ytd)
-            if known
-            else (None, None)
+        return Judgement(
+            plain(target),
+            target_period,
+            plain(baseline),
+            None if low is None else plain(low),
+            None if high is None else plain(high),
+            None if deviation is None else plain(deviation),
+            deviation_pct,
+            verdict.status,
+            verdict.reason,
+            warning,
+            required,
         )
-        verdict = status_vs_target(value, target, direction, thresholds)
-        deviation = _CTX.subtract(value, target) if value is not None and target is not None else None
-        base = target
-    deviation_pct = None
-    if deviation is not None and base is not None and not base.is_zero():
-        deviation_pct = round_for_display(_CTX.multiply(_CTX.divide(deviation, base), 100), 1)
-    elif deviation is not None and deviation.is_zero():
-        deviation_pct = Decimal(0)
-    baseline = None
-    if target_period is not None and known.get(target_period) is not None:
-        baseline = known[target_period].baseline
-    warning = None
-    if value is not None and declared_max is not None and value > declared_max:
-        warning = f"value {_fmt(value)} exceeds the declared maximum {_fmt(declared_max)}: check the figure"
-        verdict = StatusResult(Status.IMPLAUSIBLE, warning)
-    required = (
-        cause_note_pct is not None
-        and deviation_pct is not None
-        and abs(deviation_pct) > cause_note_pct
-        and verdict.status is not Status.IMPLAUSIBLE
-    )
-    return Judgement(
-        target=plain(target),
-        target_period=target_period,
-        baseline=plain(baseline),
-        target_low=plain(low),
-        target_high=plain(high),
-        deviation=plain(deviation),
-        deviation_pct=deviation_pct,
-        status=verdict.status,
-        status_reason=verdict.reason,
-        warning=warning,
-        cause_note_required=required,
-    )
+
+    def _range(self, known: Mapping[str, TargetFigures]) -> tuple[Decimal, Decimal, str] | None:
+        """:func:`range_for` with the period's codes worked out once."""
+        for code in self.range_codes:
+            figures = known.get(code)
+            if figures is not None and figures.target_low is not None and figures.target_high is not None:
+                return figures.target_low, figures.target_high, code
+        return None
+
+    def _target(self, known: Mapping[str, TargetFigures]) -> tuple[Decimal | None, str | None]:
+        """:func:`target_for` over the targets of ``known``. Its first look-up, the period's own target,
+        is made here: the mapping of bare targets it reads is built only when that one is missing."""
+        if self.exact_code is not None:
+            figures = known.get(self.exact_code)
+            if figures is not None and figures.target is not None:
+                return figures.target, self.exact_code
+        bare = {code: figures.target for code, figures in known.items()}
+        return target_for(self.period, bare, self.time_aggregation, ytd=self.ytd)
+
+
+def _range_codes(period: Period) -> tuple[str, ...]:
+    """Where :func:`range_for` looks for the range of ``period``, in its order."""
+    codes = [period.code]
+    if period.type is PeriodType.MONTH:
+        codes.append(period.parent(PeriodType.QUARTER).code)
+    codes.append(str(period.year))
+    return tuple(codes)
 
 
 def _fmt(value: Decimal) -> str:
