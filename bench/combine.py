@@ -6,16 +6,22 @@ and put together here. Each part keeps its own line saying when, at which commit
 was measured, so the page never presents them as one run; a figure measured again in a later part
 replaces the earlier one. Writes ``bench/results/<date>[-national].json``
 and the generated part of ``docs/benchmarks.md``.
+
+``python -m bench.combine --onto bench/results/X.json var/bench/C.json`` lays new parts over results
+already committed (whose parts' files are gone): X's figures, and the part lines and notes of the
+generated block of ``docs/benchmarks.md``, which must be X's. A new part's figures replace X's of the
+same name, and its notes replace X's notes on the same subject (the words before the first colon).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
-from bench.__main__ import BEGIN, END, RESULTS, table, write_doc
+from bench.__main__ import BEGIN, DOC, END, RESULTS, table, write_doc
 from bench.harness import ROOT, Figure
 
 
@@ -38,7 +44,35 @@ def _describe(meta: dict[str, Any]) -> str:
     )
 
 
-def main(paths: list[str]) -> int:
+def _committed(path: Path) -> tuple[list[Figure], list[str], list[str], dict[str, Any]]:
+    """The figures of committed results, and the part lines, notes and machine of the doc's block."""
+    figures = [Figure(**item) for item in json.loads(path.read_text())]
+    text = DOC.read_text()
+    block = text.partition(BEGIN)[2].partition(END)[0]
+    intro, _, rest = block.partition("\n| figure |")
+    machine = re.search(r"on (\d+) cores \((.+)\), ([\d.]+) GiB RAM, Python (\S+), PostgreSQL (.+) \(local", intro)
+    if machine is None:
+        raise SystemExit("docs/benchmarks.md: the generated block does not say which machine it was measured on")
+    cores, cpu, memory, python, postgresql = machine.groups()
+    lines = [line[2:] for line in intro.splitlines() if line.startswith("- ")]
+    notes = [line[2:] for line in rest.splitlines() if line.startswith("- ")]
+    names = {f.name for f in figures}
+    table_names = {cells[1].strip() for cells in (line.split("|") for line in rest.splitlines()) if len(cells) > 2}
+    if not names <= table_names:
+        raise SystemExit(f"docs/benchmarks.md's generated block is not {path}'s: run combine with its parts")
+    info = {"cores": cores, "cpu": cpu, "memory_gib": memory, "python": python, "postgresql": postgresql}
+    return figures, lines, notes, info
+
+
+def _subject(note: str) -> str:
+    return note.split(":", 1)[0]
+
+
+def main(argv: list[str]) -> int:
+    onto: Path | None = None
+    if argv[:1] == ["--onto"] and len(argv) > 1:
+        onto, argv = Path(argv[1]), argv[2:]
+    paths = argv
     if not paths:
         raise SystemExit(__doc__)
     parts = [_part(Path(p)) for p in paths]
@@ -48,14 +82,25 @@ def main(paths: list[str]) -> int:
     scale = scales.pop()
     first = parts[0][1]["info"]
     date = max(meta["info"]["date"] for _, meta in parts)
-    # A figure measured again in a later part (a phase re-run after a fix) replaces the earlier one.
+    lines: list[str] = []
+    notes: list[str] = []
     by_name: dict[str, Figure] = {}
+    if onto is not None:
+        if onto.stem.endswith("-national") != (scale == "national"):
+            raise SystemExit(f"{onto} and the parts were measured at different scales (the parts: {scale})")
+        committed, lines, notes, first = _committed(onto)
+        by_name = {f.name: f for f in committed}
+        subjects = {_subject(note) for _, meta in parts for note in meta["notes"]}
+        notes = [note for note in notes if _subject(note) not in subjects]
+        date = max(date, onto.stem.removesuffix("-national"))
+    # A figure measured again in a later part (a phase re-run after a fix) replaces the earlier one, in
+    # its place.
     for found, _ in parts:
         for figure in found:
-            by_name.pop(figure.name, None)
             by_name[figure.name] = figure
     figures = list(by_name.values())
-    notes = [note for _, meta in parts for note in meta["notes"]]
+    notes += [note for _, meta in parts for note in meta["notes"]]
+    lines += [_describe(meta) for _, meta in parts]
     target = RESULTS / f"{date}{'-national' if scale == 'national' else ''}.json"
     target.write_text(json.dumps([f.as_dict() for f in figures], indent=2, ensure_ascii=False) + "\n")
     print(f"bench.combine: wrote {target.relative_to(ROOT)}")
@@ -63,11 +108,11 @@ def main(paths: list[str]) -> int:
         [
             BEGIN,
             "",
-            f"Assembled from {len(parts)} runs of parts of `make bench` (`python -m bench.combine`) on "
+            f"Assembled from {len(lines)} runs of parts of `make bench` (`python -m bench.combine`) on "
             f"{first['cores']} cores ({first['cpu']}), {first['memory_gib']} GiB RAM, Python {first['python']}, "
             f"PostgreSQL {first['postgresql']} (local, default settings):",
             "",
-            *[f"- {_describe(meta)}" for _, meta in parts],
+            *[f"- {line}" for line in lines],
             "",
             table(figures),
             "",

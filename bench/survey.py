@@ -633,9 +633,9 @@ def survey_api(run: Run) -> list[Figure]:
         raw_rss = raw_app.peak_rss_mb()
         raw_app.stop()
         raw_single, service_single = _medians(raw_runs), _medians(service_runs)
-        service_rates = ", ".join(f"{r['rps']:,.0f}" for r in service_runs)
-        raw_rates = ", ".join(f"{r['rps']:,.0f}" for r in raw_runs)
-        run.log(f"  service {service_single} (rounds: {service_rates}/s), raw {raw_single} (rounds: {raw_rates}/s)")
+        service_each = ", ".join(f"{r['rps']:,.0f}" for r in service_runs)
+        raw_each = ", ".join(f"{r['rps']:,.0f}" for r in raw_runs)
+        run.log(f"  service {service_single} (rounds: {service_each}/s), raw {raw_single} (rounds: {raw_each}/s)")
         figures += [
             Figure(
                 "survey: single responses POST /v1/responses (c=32)",
