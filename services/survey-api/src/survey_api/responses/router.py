@@ -16,7 +16,7 @@ from survey_api.deps import KioskCaller, Submitter, SubmitterRequired
 from survey_api.kiosks.errors import KioskOutOfBinding, KioskTokenInvalid
 from survey_api.responses.batch import parse_batch
 from survey_api.responses.errors import ResponseIdConflict
-from survey_api.responses.rules import canonical_body_hash
+from survey_api.responses.rules import response_body_hash
 from survey_api.responses.schemas import (
     BatchItem,
     BatchResult,
@@ -169,7 +169,7 @@ async def submit_response(body: ResponseCreate, request: Request, submitter: Sub
     try:
         # The body as sent: `entered_by` only when it was sent, so that a resend of a response stored
         # before the field existed hashes as it did then.
-        body_hash = canonical_body_hash(body.model_dump(exclude={"entered_by"} if body.entered_by is None else None))
+        body_hash = response_body_hash(body.model_dump(exclude={"entered_by"} if body.entered_by is None else None))
     except (TypeError, ValueError) as exc:
         raise Unprocessable(f"the answers cannot be stored: {exc}", pointer="/answers") from exc
     candidate = Candidate.of(0, body.id, body.submitted_at, body.answers, body_hash)
