@@ -14,6 +14,8 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
+from kpi_api.analytics.schemas import AnalyticsRow
+
 from .conftest import FEDERAL, KYA_ADMIN, MUR_ANALYST, MUR_OPERATOR, create_indicator, item
 from .conftest import post_values as post_drafts
 
@@ -21,6 +23,9 @@ from .conftest import post_values as post_drafts
 async def post_values(client: httpx.AsyncClient, items: list[dict[str, Any]], **extra: Any) -> list[dict[str, Any]]:
     """Submitted values: analytics reads submitted and approved ones by default (drafts need data=all)."""
     return await post_drafts(client, items, submit=True, **extra)
+
+
+ROW_FIELDS = list(AnalyticsRow.model_fields)
 
 
 @pytest.fixture
@@ -48,7 +53,10 @@ async def staffing(client: httpx.AsyncClient, org_tree: None) -> None:
 async def analytics(client: httpx.AsyncClient, headers: dict[str, str] | None = None, **params: Any) -> dict[str, Any]:
     response = await client.get("/v1/analytics", params=params, headers=headers or FEDERAL)
     assert response.status_code == 200, response.text
-    return dict(response.json())
+    body = dict(response.json())
+    # Analytics builds each row's dict itself, in the model's order, which pydantic writes as it is.
+    assert all(list(row) == ROW_FIELDS for row in body["rows"])
+    return body
 
 
 def by_key(rows: list[dict[str, Any]]) -> dict[tuple[str, str, str], dict[str, Any]]:

@@ -9,6 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+from kpi_api.analytics.schemas import AnalyticsRow
+
 from .conftest import FEDERAL, KYA_ADMIN, MUR_ADMIN, MUR_ANALYST, MUR_OPERATOR, create_indicator, item, post_values
 
 pytestmark = pytest.mark.usefixtures("org_tree")
@@ -33,7 +35,9 @@ async def population(
 async def analytics(client: httpx.AsyncClient, **params: str) -> dict[tuple[str, str, str], dict[str, Any]]:
     response = await client.get("/v1/analytics", params=params, headers=FEDERAL)
     assert response.status_code == 200, response.text
-    return {(r["indicator_code"], r["org_unit_code"], r["period"]): r for r in response.json()["rows"]}
+    rows = response.json()["rows"]
+    assert all(list(row) == list(AnalyticsRow.model_fields) for row in rows)  # pulled fields in their places
+    return {(r["indicator_code"], r["org_unit_code"], r["period"]): r for r in rows}
 
 
 async def _setup(client: httpx.AsyncClient) -> None:

@@ -10,6 +10,7 @@ import httpx
 import pytest
 import respx
 
+from kpi_api.analytics.schemas import AnalyticsRow
 from kpi_api.settings import KpiSettings
 
 from .conftest import FEDERAL, KYA_ADMIN, MUR_ADMIN, MUR_OPERATOR, FixedClock, create_indicator
@@ -95,7 +96,9 @@ async def analytics(client: httpx.AsyncClient, indicators: str, org_units: str, 
         headers=FEDERAL,
     )
     assert response.status_code == 200, response.text
-    return {(r["indicator_code"], r["org_unit_code"]): r for r in response.json()["rows"]}
+    rows = response.json()["rows"]
+    assert all(list(row) == list(AnalyticsRow.model_fields) for row in rows)  # pulled fields in their places
+    return {(r["indicator_code"], r["org_unit_code"]): r for r in rows}
 
 
 class TestMapping:

@@ -141,7 +141,7 @@ class Column:
 
     __slots__ = (
         "aggregates", "book", "code", "counted", "direct", "fixed", "formula", "judge", "period_code", "previous",
-        "previous_code", "pulled", "results", "slot", "spec",
+        "previous_code", "pulled", "reads", "results", "slot", "spec",
     )  # fmt: skip
 
     def __init__(self, book: Book, code: str, slot: Slot) -> None:
@@ -156,6 +156,7 @@ class Column:
         self.aggregates = book.aggregates.get(slot, {})
         self.formula = None if spec.is_input else book.formula_refs(code, slot.period)
         self.results: dict[int, EvalResult] = {}
+        self.reads: tuple[list[tuple[str, Column]], list[tuple[str, Column]]] | None = None
         self.counted: dict[int, int] = {}
         # The result every root shares, if any: why there is no value whatever the root.
         self.fixed: EvalResult | None = None
@@ -196,10 +197,8 @@ class Column:
             if self.spec.ratio_scale is not None and found is not None:
                 numerator, denominator = plain(found.numerator), plain(found.denominator)
         elif self.formula is not None:
-            expr, refs = self.formula
-            current = {c: self.book.value(c, root_id, self.slot).value for c in refs.current}
-            previous = {c: self.book.value(c, root_id, self.previous).value for c in refs.previous}
-            ratio = evaluate_ratio(expr, current, previous)
+            current, previous = self._inputs(root_id)
+            ratio = evaluate_ratio(self.formula[0], current, previous)
             if ratio is not None:
                 numerator, denominator = plain(ratio.numerator), plain(ratio.denominator)
         return result.value, result.reason, self.units(root_id), numerator, denominator
@@ -243,10 +242,24 @@ class Column:
                 return _ratio_result(found, spec.ratio_scale)
             return EvalResult(found.value, None) if found.value is not None else _NO_DATA
         assert self.formula is not None  # else fixed
-        expr, refs = self.formula
-        current = {c: self.book.value(c, root_id, self.slot).value for c in refs.current}
-        previous = {c: self.book.value(c, root_id, self.previous).value for c in refs.previous}
-        return evaluate(expr, current, previous)
+        current, previous = self._inputs(root_id)
+        return evaluate(self.formula[0], current, previous)
+
+    def _inputs(self, root_id: int) -> tuple[dict[str, Decimal | None], dict[str, Decimal | None]]:
+        """The values a formula reads for ``root_id``: its references now and, for ``prev()``, a period
+        before. The columns they come from are looked up once per column, not once per root."""
+        if self.reads is None:
+            assert self.formula is not None
+            refs = self.formula[1]
+            self.reads = (
+                [(c, self.book.column(c, self.slot)) for c in refs.current],
+                [(c, self.book.column(c, self.previous)) for c in refs.previous],
+            )
+        current, previous = self.reads
+        return (
+            {c: column.value(root_id).value for c, column in current},
+            {c: column.value(root_id).value for c, column in previous},
+        )
 
 
 def _ratio_result(found: Aggregate, scale: Decimal) -> EvalResult:
