@@ -423,9 +423,9 @@ class AnalyticsRepository:
             )
         )
         found: dict[tuple[int, int], dict[str, TargetFigures]] = {}
-        for indicator_id, unit_id, period, target, baseline, note, low, high in result.all():
-            figures = TargetFigures(target, baseline, note, low, high)
-            found.setdefault((indicator_id, unit_id), {})[period] = figures
+        figures = TargetFigures._make  # from the row's last five columns, in TargetFigures' order
+        for row in result.all():
+            found.setdefault((row[0], row[1]), {})[row[2]] = figures(row[3:])
         return found
 
 

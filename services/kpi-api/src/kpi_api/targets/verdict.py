@@ -147,26 +147,40 @@ class Judge:
         # the year's share: no look-up by the period's own code.
         to_date = ytd and period.type is not PeriodType.YEAR
         self.range_codes: tuple[str, ...] = () if to_date else _range_codes(period)
-        self.exact_code = None if to_date else period.code
+        self.exact_code: str | None = None if to_date else period.code
 
     def __call__(self, value: Decimal | None, known: Mapping[str, TargetFigures]) -> Judgement:
-        low = high = None
-        target_period: str | None
-        found = self._range(known) if known else None
-        if found is not None:
-            low, high, target_period = found
-            target = None
-            verdict, deviation = (
-                range_status(value, low, high, self.thresholds)
-                if value is not None
-                else (
-                    StatusResult(Status.NO_DATA, f"no value has been reported (target range {_fmt(low)}–{_fmt(high)})"),
-                    None,
+        low = high = target = target_period = baseline = None
+        if known:
+            for code in self.range_codes:
+                figures = known.get(code)
+                if figures is not None and figures.target_low is not None and figures.target_high is not None:
+                    low, high, target_period = figures.target_low, figures.target_high, code
+                    break
+            else:
+                # target_for's first look-up made here, the period's own target (none for a year to date);
+                # the mapping of bare targets it reads is built only when that one is missing.
+                exact = self.exact_code
+                figures = known.get(exact) if exact is not None else None
+                if figures is not None and figures.target is not None:
+                    target, target_period = figures.target, exact
+                else:
+                    bare = {code: figures.target for code, figures in known.items()}
+                    target, target_period = target_for(self.period, bare, self.time_aggregation, ytd=self.ytd)
+            if target_period is not None:
+                figures = known.get(target_period)
+                if figures is not None:
+                    baseline = figures.baseline
+        if low is not None and high is not None:
+            if value is None:
+                verdict = StatusResult(
+                    Status.NO_DATA, f"no value has been reported (target range {_fmt(low)}–{_fmt(high)})"
                 )
-            )
-            base = (low if deviation is not None and deviation < 0 else high) if deviation else None
+                deviation = base = None
+            else:
+                verdict, deviation = range_status(value, low, high, self.thresholds)
+                base = (low if deviation < 0 else high) if deviation else None
         else:
-            target, target_period = self._target(known) if known else (None, None)
             verdict = status_vs_target(value, target, self.direction, self.thresholds)
             deviation = _CTX.subtract(value, target) if value is not None and target is not None else None
             base = target
@@ -175,11 +189,6 @@ class Judge:
             deviation_pct = round_for_display(_CTX.multiply(_CTX.divide(deviation, base), 100), 1)
         elif deviation is not None and deviation.is_zero():
             deviation_pct = Decimal(0)
-        baseline = None
-        if target_period is not None:
-            figures = known.get(target_period)
-            if figures is not None:
-                baseline = figures.baseline
         warning = None
         declared_max = self.declared_max
         if value is not None and declared_max is not None and value > declared_max:
@@ -193,9 +202,9 @@ class Judge:
             and verdict.status is not Status.IMPLAUSIBLE
         )
         return Judgement(
-            plain(target),
+            None if target is None else plain(target),
             target_period,
-            plain(baseline),
+            None if baseline is None else plain(baseline),
             None if low is None else plain(low),
             None if high is None else plain(high),
             None if deviation is None else plain(deviation),
@@ -205,24 +214,6 @@ class Judge:
             warning,
             required,
         )
-
-    def _range(self, known: Mapping[str, TargetFigures]) -> tuple[Decimal, Decimal, str] | None:
-        """:func:`range_for` with the period's codes worked out once."""
-        for code in self.range_codes:
-            figures = known.get(code)
-            if figures is not None and figures.target_low is not None and figures.target_high is not None:
-                return figures.target_low, figures.target_high, code
-        return None
-
-    def _target(self, known: Mapping[str, TargetFigures]) -> tuple[Decimal | None, str | None]:
-        """:func:`target_for` over the targets of ``known``. Its first look-up, the period's own target,
-        is made here: the mapping of bare targets it reads is built only when that one is missing."""
-        if self.exact_code is not None:
-            figures = known.get(self.exact_code)
-            if figures is not None and figures.target is not None:
-                return figures.target, self.exact_code
-        bare = {code: figures.target for code, figures in known.items()}
-        return target_for(self.period, bare, self.time_aggregation, ytd=self.ytd)
 
 
 def _range_codes(period: Period) -> tuple[str, ...]:
