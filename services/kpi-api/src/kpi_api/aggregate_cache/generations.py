@@ -10,9 +10,9 @@ writers of several indicators). A rolled-back transaction bumps nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, select
+from sqlalchemy import Table, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -62,8 +62,9 @@ async def read(session: AsyncSession, indicator_ids: Sequence[int], year: int) -
     """The generations of the indicators' values in ``year``: {indicator id: {region path: generation}}."""
     if not indicator_ids:
         return {}
-    g = ValueGeneration
-    result = await session.execute(
+    g = cast(Table, ValueGeneration.__table__).c
+    connection = await session.connection()  # Core: a row per indicator and region, thousands an answer
+    result = await connection.execute(
         select(g.indicator_id, g.region_path, g.generation).where(
             g.indicator_id.in_(sorted(set(indicator_ids))), g.year == year
         )

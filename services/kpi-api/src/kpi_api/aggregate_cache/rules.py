@@ -21,12 +21,20 @@ def root_generation(root_path: str, generations: Mapping[str, int]) -> int:
     A write anywhere in the root's subtree bumps one of these, and the sum only grows: the sum is
     unchanged exactly when no value the root reads has changed. (A write at an ancestor outside the
     subtree may bump one too: that only costs a recomputation.)"""
-    parts = [p for p in root_path.split("/") if p]
-    if len(parts) >= REGION_DEPTH:
-        # The keys that are prefixes of the root: two look-ups, for every indicator × root of an answer.
-        prefixes = ("/" + "/".join(parts[:depth]) + "/" for depth in range(1, REGION_DEPTH + 1))
-        return sum(generations.get(prefix, 0) for prefix in prefixes)
+    keys = generation_keys(root_path)
+    if keys is not None:
+        return sum(generations.get(key, 0) for key in keys)
     return sum(g for key, g in generations.items() if root_path.startswith(key) or key.startswith(root_path))
+
+
+def generation_keys(root_path: str) -> tuple[str, ...] | None:
+    """The generation keys a root at or below a region reads — the prefixes of its path down to the
+    region — or None for a root above a region (every key below it counts: :func:`root_generation`).
+    Worked out once per root of an answer, then looked up for each of its indicators."""
+    parts = [p for p in root_path.split("/") if p]
+    if len(parts) < REGION_DEPTH:
+        return None
+    return tuple("/" + "/".join(parts[:depth]) + "/" for depth in range(1, REGION_DEPTH + 1))
 
 
 def statuses_key(statuses: Iterable[str] | None) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kpi_api.aggregate_cache import generations
 from kpi_api.aggregate_cache.repository import Key, load, row, store
-from kpi_api.aggregate_cache.rules import methods_key, root_generation, statuses_key
+from kpi_api.aggregate_cache.rules import generation_keys, methods_key, root_generation, statuses_key
 from kpi_api.analytics.repository import Aggregate, AnalyticsRepository, Methods, Window
 from kpi_api.models import OrgUnit
 from kpi_api.org_units.filters import UnitFilter
@@ -35,6 +35,22 @@ def _writer(session: AsyncSession) -> async_sessionmaker[AsyncSession] | None:
         return None
     writer: async_sessionmaker[AsyncSession] | None = session.info.get(WRITER_KEY)
     return writer or async_sessionmaker(session.bind, expire_on_commit=False)
+
+
+def _wanted(
+    current: Mapping[int, Mapping[str, int]], indicator_ids: Sequence[int], roots: Sequence[OrgUnit]
+) -> dict[tuple[int, int], int]:
+    """The generation each (indicator, root) figure must have been computed at to be served: each root's
+    generation keys worked out once, not for each of its indicators (thousands of pairs an answer)."""
+    keys_of = [(root.id, root.path, generation_keys(root.path)) for root in roots]
+    wanted: dict[tuple[int, int], int] = {}
+    for i in indicator_ids:
+        known = current.get(i, {})
+        for root_id, path, keys in keys_of:
+            wanted[(i, root_id)] = (
+                sum(known.get(key, 0) for key in keys) if keys is not None else root_generation(path, known)
+            )
+    return wanted
 
 
 class CachedAggregates:
@@ -82,7 +98,7 @@ class CachedAggregates:
         methods_of = {i: methods_key(m.over_units, m.over_time, m.level) for m, ids in groups.items() for i in ids}
         # First the generations, then the cache and the values (see the package's docstring).
         current = await generations.read(self.session, list(methods_of), window.year)
-        wanted = {(i, root.id): root_generation(root.path, current.get(i, {})) for i in methods_of for root in roots}
+        wanted = _wanted(current, list(methods_of), roots)
         key = Key(window, statuses_key(statuses))
         cached = await load(self.session, key, list(methods_of), [r.id for r in roots])
         found: list[Aggregate] = []
