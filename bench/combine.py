@@ -11,6 +11,9 @@ and the generated part of ``docs/benchmarks.md``.
 already committed (whose parts' files are gone): X's figures, and the part lines and notes of the
 generated block of ``docs/benchmarks.md``, which must be X's. A new part's figures replace X's of the
 same name, and its notes replace X's notes on the same subject (the words before the first colon).
+``--only TEXT`` (after ``--onto X``) takes from the parts only the figures whose name holds TEXT: a
+re-measured point of a curve without the figures that its run reports for "the largest point"; the
+notes stay X's (they describe the whole curve).
 """
 
 from __future__ import annotations
@@ -70,12 +73,19 @@ def _subject(note: str) -> str:
 
 def main(argv: list[str]) -> int:
     onto: Path | None = None
+    only = ""
     if argv[:1] == ["--onto"] and len(argv) > 1:
         onto, argv = Path(argv[1]), argv[2:]
+        if argv[:1] == ["--only"] and len(argv) > 1:
+            only, argv = argv[1], argv[2:]
     paths = argv
     if not paths:
         raise SystemExit(__doc__)
     parts = [_part(Path(p)) for p in paths]
+    parts = [
+        ([f for f in found if only in f.name], {**meta, "notes": [] if only else meta["notes"]})
+        for found, meta in parts
+    ]
     scales = {meta["info"]["scale"] for _, meta in parts}
     if len(scales) != 1:
         raise SystemExit(f"the parts were measured at different scales: {sorted(scales)}")
