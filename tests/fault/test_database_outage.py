@@ -276,7 +276,14 @@ def test_every_service_fails_fast_and_recovers_when_its_database_is_cut_off(stac
     hung = [o for o in during if o.status is None or o.elapsed >= FAST_S]
     assert not hung, f"slow or unanswered while the database was down: {_describe(hung)}"
     for key in urls:
-        down = [o for o in during if o.service == key and o.started >= marks["cut"] + SETTLE_S]
+        # Judged: requests that started once the cut had settled and were answered before the databases
+        # were let back. One that was still in flight when they came back may rightly succeed: in CI a
+        # kpi request started just before the mark "back" got its connection after the ALTERs (200).
+        down = [
+            o
+            for o in during
+            if o.service == key and o.started >= marks["cut"] + SETTLE_S and o.started + o.elapsed < marks["back"]
+        ]
         assert len(down) >= 5, f"{key}: only {len(down)} requests while its database was down"
         wrong = [
             o
