@@ -43,11 +43,15 @@ class Operation:
     path: str  # /v1/indicators/{code}
     operation_id: str
     endpoint: Callable[..., Any]
-    schemes: tuple[str, ...]  # security scheme names; any one of them is accepted
+    scheme_objects: tuple[SecurityBase, ...]  # the security schemes; any one of them is accepted
     roles: tuple[str, ...] | None  # None: every signed-in role
     headers: frozenset[str]  # of DOCUMENTED_HEADERS, those the endpoint sets on its success answers
     in_schema: bool
-    scheme_objects: tuple[SecurityBase, ...] = ()  # the schemes named in ``schemes``
+
+    @property
+    def schemes(self) -> tuple[str, ...]:
+        """The security schemes' names."""
+        return tuple(scheme.scheme_name for scheme in self.scheme_objects)
 
 
 def operations(app: FastAPI) -> list[Operation]:
@@ -61,7 +65,7 @@ def operations(app: FastAPI) -> list[Operation]:
         endpoint = context.endpoint
         assert endpoint is not None
         path = str(context.path_format)
-        schemes = tuple(declared_schemes(dependant))
+        schemes = declared_schemes(dependant)
         for method in sorted(context.methods or ()):
             found.append(
                 Operation(
@@ -69,11 +73,10 @@ def operations(app: FastAPI) -> list[Operation]:
                     path=path,
                     operation_id=str(context.operation_id or context.unique_id),
                     endpoint=endpoint,
-                    schemes=tuple(scheme.scheme_name for scheme in schemes),
+                    scheme_objects=schemes,
                     roles=declared_roles(dependant),
                     headers=headers_set_by(endpoint),
                     in_schema=bool(context.include_in_schema),
-                    scheme_objects=schemes,
                 )
             )
     return found
@@ -85,7 +88,7 @@ def _walk(dependant: Dependant) -> Iterator[Dependant]:
         yield from _walk(sub)
 
 
-def declared_schemes(dependant: Dependant) -> list[SecurityBase]:
+def declared_schemes(dependant: Dependant) -> tuple[SecurityBase, ...]:
     """The security schemes a route depends on, in order of first appearance: those among its
     dependencies (FastAPI's own mechanism), and those a dependency reads itself and names in its
     ``reads_schemes`` (FastAPI does not see these: ``openapi.finish_document`` writes them)."""
@@ -94,7 +97,7 @@ def declared_schemes(dependant: Dependant) -> list[SecurityBase]:
         schemes = (sub.call,) if isinstance(sub.call, SecurityBase) else getattr(sub.call, "reads_schemes", ())
         for scheme in schemes:
             found.setdefault(scheme.scheme_name, scheme)
-    return list(found.values())
+    return tuple(found.values())
 
 
 def declared_roles(dependant: Dependant) -> tuple[str, ...] | None:
