@@ -18,7 +18,7 @@ from kpi_api.aggregate_cache.service import CachedAggregates
 from kpi_api.analytics.access import drafts_allowed
 from kpi_api.analytics.columns import Book, Column, Slot
 from kpi_api.analytics.repository import AnalyticsRepository, Methods
-from kpi_api.analytics.rows import trusted_full_row
+from kpi_api.analytics.rows import trusted_row
 from kpi_api.analytics.schemas import AnalyticsAnswer, AnalyticsRow, DataFilter
 from kpi_api.analytics.states import value_states
 from kpi_api.formulas import Expr, parse, referenced_codes
@@ -233,7 +233,7 @@ class AnalyticsService:
         }
         if column.pulled:  # its numerator, denominator, n, sample and data_as_of, in their places
             row.update(book.pulled.fields(spec.id, unit_id, period_code, column.slot.ytd))
-        return trusted_full_row(row)
+        return trusted_row(row)
 
 
 def _needed_inputs(book: Book, query: AnalyticsQuery) -> dict[Slot, set[str]]:
