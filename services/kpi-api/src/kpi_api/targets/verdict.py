@@ -58,7 +58,12 @@ class Judgement(NamedTuple):
 def range_for(period: Period, known: Mapping[str, TargetFigures]) -> tuple[Decimal, Decimal, str] | None:
     """The range that holds for ``period``: its own, else its quarter's (a month), else its year's. A
     range is a rate's corridor: it is never split pro rata."""
-    for code in _range_codes(period):
+    return _range_in(_range_codes(period), known)
+
+
+def _range_in(codes: tuple[str, ...], known: Mapping[str, TargetFigures]) -> tuple[Decimal, Decimal, str] | None:
+    """The first of ``codes`` with a whole range among ``known``: (low, high, code)."""
+    for code in codes:
         figures = known.get(code)
         if figures is not None and figures.target_low is not None and figures.target_high is not None:
             return figures.target_low, figures.target_high, code
@@ -152,11 +157,9 @@ class Judge:
     def __call__(self, value: Decimal | None, known: Mapping[str, TargetFigures]) -> Judgement:
         low = high = target = target_period = baseline = None
         if known:
-            for code in self.range_codes:
-                figures = known.get(code)
-                if figures is not None and figures.target_low is not None and figures.target_high is not None:
-                    low, high, target_period = figures.target_low, figures.target_high, code
-                    break
+            found = _range_in(self.range_codes, known)
+            if found is not None:
+                low, high, target_period = found
             else:
                 # target_for's first look-up made here, the period's own target (none for a year to date);
                 # the mapping of bare targets it reads is built only when that one is missing.
