@@ -21,7 +21,12 @@ def root_generation(root_path: str, generations: Mapping[str, int]) -> int:
     A write anywhere in the root's subtree bumps one of these, and the sum only grows: the sum is
     unchanged exactly when no value the root reads has changed. (A write at an ancestor outside the
     subtree may bump one too: that only costs a recomputation.)"""
-    keys = generation_keys(root_path)
+    return generation_at(root_path, generation_keys(root_path), generations)
+
+
+def generation_at(root_path: str, keys: tuple[str, ...] | None, generations: Mapping[str, int]) -> int:
+    """:func:`root_generation` with the root's :func:`generation_keys` worked out already (once per root
+    of an answer, then used for each of its indicators)."""
     if keys is not None:
         return sum(generations.get(key, 0) for key in keys)
     return sum(g for key, g in generations.items() if root_path.startswith(key) or key.startswith(root_path))
@@ -29,8 +34,7 @@ def root_generation(root_path: str, generations: Mapping[str, int]) -> int:
 
 def generation_keys(root_path: str) -> tuple[str, ...] | None:
     """The generation keys a root at or below a region reads — the prefixes of its path down to the
-    region — or None for a root above a region (every key below it counts: :func:`root_generation`).
-    Worked out once per root of an answer, then looked up for each of its indicators."""
+    region — or None for a root above a region (every key below it counts: :func:`root_generation`)."""
     parts = [p for p in root_path.split("/") if p]
     if len(parts) < REGION_DEPTH:
         return None

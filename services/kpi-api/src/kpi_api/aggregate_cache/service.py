@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from kpi_api.aggregate_cache import generations
 from kpi_api.aggregate_cache.repository import Key, load, row, store
-from kpi_api.aggregate_cache.rules import generation_keys, methods_key, root_generation, statuses_key
+from kpi_api.aggregate_cache.rules import generation_at, generation_keys, methods_key, statuses_key
 from kpi_api.analytics.repository import Aggregate, AnalyticsRepository, Methods, Window
 from kpi_api.models import OrgUnit
 from kpi_api.org_units.filters import UnitFilter
@@ -47,9 +47,7 @@ def _wanted(
     for i in indicator_ids:
         known = current.get(i, {})
         for root_id, path, keys in keys_of:
-            wanted[(i, root_id)] = (
-                sum(known.get(key, 0) for key in keys) if keys is not None else root_generation(path, known)
-            )
+            wanted[(i, root_id)] = generation_at(path, keys, known)
     return wanted
 
 
