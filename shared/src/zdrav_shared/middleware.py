@@ -153,7 +153,7 @@ class RequestBodyMiddleware:
         guard = _BodyGuard(receive, send, scope.get("path"), limit, self.timeout_s)
         try:
             await self.app(scope, guard.receive, guard.send)
-        except _BodyRefused as exc:
+        except _REFUSALS as exc:
             if not guard.replaced:
                 await _send_problem(send, exc, scope.get("path"))
         finally:
@@ -170,7 +170,8 @@ class _BodyReadTimedOut(ProblemError):
     title = "Request timeout"
 
 
-_BodyRefused = (_BodyTooLarge, _BodyReadTimedOut)
+_REFUSALS = (_BodyTooLarge, _BodyReadTimedOut)
+"""What a read raises into the app when the body is refused."""
 
 
 class _BodyGuard:
