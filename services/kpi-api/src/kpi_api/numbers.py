@@ -10,8 +10,9 @@ from pydantic import Field, PlainSerializer, WithJsonSchema
 from kpi_api.indicators.rules import round_for_display
 
 
-def _to_number(value: Decimal) -> float | int:
-    # Integral values stay integers so that counts read as counts (12, not 12.0).
+def to_json_number(value: Decimal) -> float | int:
+    """A Decimal as the JSON number an answer carries: integral values stay integers, so that counts
+    read as counts (12, not 12.0)."""
     if value == value.to_integral_value():
         return int(value)
     return float(value)
@@ -19,7 +20,7 @@ def _to_number(value: Decimal) -> float | int:
 
 JsonNumber = Annotated[
     Decimal,
-    PlainSerializer(_to_number, return_type=float, when_used="json"),
+    PlainSerializer(to_json_number, return_type=float, when_used="json"),
     WithJsonSchema({"type": "number"}),
 ]
 """An exact Decimal inside the service and a JSON number on the wire."""
@@ -27,7 +28,7 @@ JsonNumber = Annotated[
 InputNumber = Annotated[
     Decimal,
     Field(max_digits=20, decimal_places=6, allow_inf_nan=False),
-    PlainSerializer(_to_number, return_type=float, when_used="json"),
+    PlainSerializer(to_json_number, return_type=float, when_used="json"),
     WithJsonSchema({"type": "number"}),
 ]
 """A number a client sends for storage: at most 14 integer digits and 6 decimal places."""

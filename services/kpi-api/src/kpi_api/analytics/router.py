@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from kpi_api.analytics.export import to_csv, to_xlsx
 from kpi_api.analytics.params import analytics_query
+from kpi_api.analytics.rows import answer_json
 from kpi_api.analytics.schemas import AnalyticsAnswer
 from kpi_api.analytics.service import AnalyticsQuery, AnalyticsService
 from kpi_api.deps import Caller, Clock, ReadSession
@@ -54,7 +55,7 @@ async def get_analytics(
     answer = await AnalyticsService(session, clock).run(caller, query)
     answer.data_as_of = data_as_of(session, answer.data_as_of)
     # Serialised once, directly: the rows are built from checked values and can be many thousands.
-    return Response(answer.model_dump_json(), media_type="application/json")
+    return Response(answer_json(answer), media_type="application/json")
 
 
 @router.get(

@@ -1,10 +1,15 @@
-"""Analytics rows built without validation: the service computed and checked every field itself."""
+"""Analytics rows built without validation (the service computed and checked every field itself), and
+the answer written from them without pydantic's serializer."""
 
 from __future__ import annotations
 
+import sys
+from decimal import Decimal
 from typing import Any
 
-from kpi_api.analytics.schemas import AnalyticsRow
+import orjson
+
+from kpi_api.analytics.schemas import AnalyticsAnswer, AnalyticsRow
 
 _ROW_FIELDS = frozenset(AnalyticsRow.model_fields)
 
@@ -24,3 +29,32 @@ def trusted_row(fields: dict[str, Any]) -> AnalyticsRow:
     object.__setattr__(row, "__pydantic_extra__", None)
     object.__setattr__(row, "__pydantic_private__", None)
     return row
+
+
+_LARGEST = sys.float_info.max
+
+
+def _number(value: object) -> float:
+    """A Decimal field as pydantic writes a JsonNumber: the nearest float (its serializer's return type
+    turns the integers ``to_json_number`` gives into floats too: 12 is written 12.0), and 0.0 for -0."""
+    if type(value) is Decimal:
+        number = float(value) or 0.0
+        if -_LARGEST <= number <= _LARGEST:
+            return number
+        raise ValueError(f"{value} is beyond a JSON number")
+    raise TypeError(f"{type(value).__name__} is not a field type of an analytics row")
+
+
+def answer_json(answer: AnalyticsAnswer) -> bytes:
+    """``answer.model_dump_json()``, byte for byte, written by orjson from the rows' own dicts.
+
+    pydantic's serializer called the JSON-number conversion for every Decimal through its plain
+    serializer and walked the 29 fields of thousands of rows itself: a tenth of a large answer's time.
+    The rows hold only what orjson writes as pydantic does (str, int, bool, None, the Status enum, and
+    datetimes with ``OPT_UTC_Z``) and Decimals, written as the same float; a property test compares the
+    bytes with pydantic's."""
+    return orjson.dumps(
+        {"rows": [row.__dict__ for row in answer.rows], "data": answer.data, "data_as_of": answer.data_as_of},
+        default=_number,
+        option=orjson.OPT_UTC_Z,
+    )
