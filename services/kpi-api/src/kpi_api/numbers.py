@@ -10,12 +10,10 @@ from pydantic import Field, PlainSerializer, WithJsonSchema
 from kpi_api.indicators.rules import round_for_display
 
 
-def to_json_number(value: Decimal) -> float | int:
-    """A Decimal as the JSON number an answer carries: integral values stay integers, so that counts
-    read as counts (12, not 12.0)."""
-    if value == value.to_integral_value():
-        return int(value)
-    return float(value)
+def to_json_number(value: Decimal) -> float:
+    """A Decimal as the JSON number an answer carries: the nearest float (pydantic writes 12 as 12.0),
+    and 0.0 for -0."""
+    return float(value) or 0.0
 
 
 JsonNumber = Annotated[

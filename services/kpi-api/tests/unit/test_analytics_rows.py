@@ -115,11 +115,29 @@ def test_the_answer_is_written_as_pydantic_writes_it(
     assert answer_json(answer) == answer.model_dump_json().encode()
 
 
-@pytest.mark.parametrize(
-    "value", ["0", "-0", "-0.000", "12", "12.000000", "0.5", "1E+15", "1E+16", "9007199254740993", "0.0001", "0.00009"]
-)
-def test_numbers_at_the_edges_are_written_as_pydantic_writes_them(value: str) -> None:
+# What the wire has carried (pydantic's JsonNumber before the answer was written by orjson): every
+# number a float, 12 as 12.0, -0 as 0.0.
+_WRITTEN = {
+    "0": "0.0",
+    "-0": "0.0",
+    "-0.000": "0.0",
+    "12": "12.0",
+    "12.000000": "12.0",
+    "0.5": "0.5",
+    "-2.25": "-2.25",
+    "1E+15": "1000000000000000.0",
+    "1E+16": "1e+16",
+    "9007199254740993": "9007199254740992.0",
+    "0.0001": "0.0001",
+    "0.00009": "0.00009",
+    "123456789012.123456": "123456789012.12346",
+}
+
+
+@pytest.mark.parametrize(("value", "written"), _WRITTEN.items())
+def test_numbers_at_the_edges_are_written_as_the_wire_has_carried_them(value: str, written: str) -> None:
     answer = AnalyticsAnswer(rows=[_row(value=Decimal(value))], data_as_of=datetime(2026, 1, 1, tzinfo=UTC))
+    assert f'"value":{written},'.encode() in answer_json(answer)
     assert answer_json(answer) == answer.model_dump_json().encode()
 
 

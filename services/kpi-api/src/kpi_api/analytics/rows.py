@@ -35,8 +35,8 @@ _LARGEST = sys.float_info.max
 
 
 def _number(value: object) -> float:
-    """A Decimal field as pydantic writes a JsonNumber: the nearest float (its serializer's return type
-    turns the integers ``to_json_number`` gives into floats too: 12 is written 12.0), and 0.0 for -0."""
+    """A Decimal field as pydantic writes a JsonNumber (``to_json_number``, written out: this runs for
+    every figure of an answer)."""
     if type(value) is Decimal:
         number = float(value) or 0.0
         if -_LARGEST <= number <= _LARGEST:
