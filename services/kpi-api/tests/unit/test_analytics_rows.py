@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpi_api.analytics.rows import answer_json, trusted_row
+from kpi_api.analytics.rows import answer_json, row_json, trusted_row
 from kpi_api.analytics.schemas import AnalyticsAnswer, AnalyticsRow, DataFilter
 from kpi_api.targets.rules import Status
 
@@ -112,7 +112,7 @@ def test_the_answer_is_written_as_pydantic_writes_it(
     """The router writes the answer with orjson from the rows' dicts (``answer_json``): the same bytes as
     the model's own JSON, numbers of every size and precision, texts, statuses and moments alike."""
     answer = AnalyticsAnswer(rows=rows, data=data, data_as_of=as_of)
-    assert answer_json(answer) == answer.model_dump_json().encode()
+    assert _json(answer) == answer.model_dump_json().encode()
 
 
 # What the wire has carried (pydantic's JsonNumber before the answer was written by orjson): every
@@ -137,18 +137,23 @@ _WRITTEN = {
 @pytest.mark.parametrize(("value", "written"), _WRITTEN.items())
 def test_numbers_at_the_edges_are_written_as_the_wire_has_carried_them(value: str, written: str) -> None:
     answer = AnalyticsAnswer(rows=[_row(value=Decimal(value))], data_as_of=datetime(2026, 1, 1, tzinfo=UTC))
-    assert f'"value":{written},'.encode() in answer_json(answer)
-    assert answer_json(answer) == answer.model_dump_json().encode()
+    assert f'"value":{written},'.encode() in _json(answer)
+    assert _json(answer) == answer.model_dump_json().encode()
 
 
 @pytest.mark.parametrize("value", [Fraction(3, 2), Decimal("1E+400"), Decimal("-1E+400")])
 def test_the_answer_refuses_what_it_cannot_write(value: object) -> None:
     answer = AnalyticsAnswer(rows=[_row(value=value)], data_as_of=datetime(2026, 1, 1, tzinfo=UTC))
     with pytest.raises((TypeError, ValueError)):
-        answer_json(answer)
+        _json(answer)
 
 
 def _row(**given: object) -> AnalyticsRow:
     fields = {name: info.default for name, info in AnalyticsRow.model_fields.items()}
     fields.update(indicator_code="I01", org_unit_code="RU", period="2025", unit="", precision=0, **given)
     return trusted_row(fields)
+
+
+def _json(answer: AnalyticsAnswer) -> bytes:
+    """The answer as the router writes it: each row's JSON, then the envelope."""
+    return answer_json([row_json(row.__dict__) for row in answer.rows], answer.data, answer.data_as_of)

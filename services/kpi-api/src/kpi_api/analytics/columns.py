@@ -171,7 +171,7 @@ class Column:
         # come from the aggregate without an EvalResult per root.
         self.direct = spec.is_input and self.fixed is None and not self.pulled and spec.ratio_scale is None
         indicator = spec.indicator
-        self.judge = Judge(
+        self.judge = Judge.of(
             slot.period,
             ytd=slot.ytd,
             direction=spec.direction,

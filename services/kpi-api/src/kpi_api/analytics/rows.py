@@ -1,17 +1,107 @@
-"""Analytics rows built without validation (the service computed and checked every field itself), and
-the answer written from them without pydantic's serializer."""
+"""Analytics rows: what one row is made of (``RowInputs``), the row itself (``row_fields``), built
+without validation (``trusted_row``), and its JSON, kept between requests by those inputs (``RowTexts``).
+
+A row is a pure function of its inputs: ``row_fields`` reads nothing but the ``RowInputs`` it is given.
+So equal inputs give an equal row, and the JSON of a row once written can be served again for equal
+inputs without judging the value against its targets, rounding and formatting it once more. The inputs
+are the figures read in this request (the aggregate, the targets, the cause note, the cell's state) and
+the indicator's rules as the request read them: a changed value, target, note or definition is a
+different key, never a stale row.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections import OrderedDict
+from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
-from kpi_api.analytics.schemas import AnalyticsAnswer, AnalyticsRow
+from kpi_api.analytics.schemas import AnalyticsRow, DataFilter
+from kpi_api.numbers import present
+from kpi_api.targets.verdict import Judge, TargetFigures
+from zdrav_shared.periods import Period
 
 _ROW_FIELDS = frozenset(AnalyticsRow.model_fields)
+
+
+class RowInputs(NamedTuple):
+    """Everything one analytics row is made of (see the module)."""
+
+    indicator_code: str
+    org_unit_code: str
+    period: str
+    ytd: bool
+    judge: Judge  # the indicator's rules for judging a value in the period (equal when the rules are)
+    unit: str
+    precision: int
+    figure: Decimal | None  # the value before rounding to the precision
+    why: str | None  # why there is no figure, as computed
+    reported_units: int
+    numerator: Decimal | None
+    denominator: Decimal | None
+    targets: tuple[tuple[str, TargetFigures], ...]  # the org unit's targets of the indicator by period code
+    state: str | None  # why the cell has no number, as recorded ("x", "-", "нет должности")
+    cause_note: str | None
+    previous_period: str | None  # asked with previous=true
+    previous_figure: Decimal | None
+    pulled: tuple[tuple[str, Any], ...]  # a pulled indicator's counts, sample and data_as_of
+
+
+def row_fields(inputs: RowInputs) -> dict[str, Any]:
+    """The fields of the row ``inputs`` make, every one in AnalyticsRow's order (see ``trusted_row``)."""
+    precision = inputs.precision
+    value = present(inputs.figure, precision)
+    known = dict(inputs.targets)
+    judged = inputs.judge(value, known)
+    target = judged.target
+    note = _note(known, inputs.judge.period) if target is None and judged.target_low is None and known else None
+    reason = None
+    if value is None:
+        reason = inputs.state if inputs.state is not None else inputs.why
+    row = {
+        "indicator_code": inputs.indicator_code,
+        "org_unit_code": inputs.org_unit_code,
+        "period": inputs.period,
+        "ytd": inputs.ytd,
+        "value": value,
+        "reason": reason,
+        "numerator": inputs.numerator,
+        "denominator": inputs.denominator,
+        "target": target,
+        "target_period": judged.target_period,
+        "baseline": judged.baseline,
+        "target_low": judged.target_low,
+        "target_high": judged.target_high,
+        "deviation": judged.deviation,
+        "deviation_pct": judged.deviation_pct,
+        "status": judged.status,
+        "status_reason": f"no numeric target: {note}" if note else judged.status_reason,
+        "warning": judged.warning,
+        "cause_note_required": judged.cause_note_required,
+        "cause_note": inputs.cause_note,
+        "previous_period": inputs.previous_period,
+        "previous_value": present(inputs.previous_figure, precision),
+        "reported_units": inputs.reported_units,
+        "n": None,
+        "sample_ok": None,
+        "dont_know": None,
+        "data_as_of": None,
+        "unit": inputs.unit,
+        "precision": precision,
+    }
+    if inputs.pulled:  # its numerator, denominator, n, sample and data_as_of, in their places
+        row.update(inputs.pulled)
+    return row
+
+
+def _note(known: dict[str, TargetFigures], period: Period) -> str | None:
+    for code in (period.code, str(period.year)):
+        if code in known and known[code].note:
+            return known[code].note
+    return None
 
 
 def trusted_row(fields: dict[str, Any]) -> AnalyticsRow:
@@ -31,6 +121,8 @@ def trusted_row(fields: dict[str, Any]) -> AnalyticsRow:
     return row
 
 
+# JSON ---------------------------------------------------------------------------------------------
+
 _LARGEST = sys.float_info.max
 
 
@@ -45,16 +137,52 @@ def _number(value: object) -> float:
     raise TypeError(f"{type(value).__name__} is not a field type of an analytics row")
 
 
-def answer_json(answer: AnalyticsAnswer) -> bytes:
-    """``answer.model_dump_json()``, byte for byte, written by orjson from the rows' own dicts.
+def row_json(fields: dict[str, Any]) -> bytes:
+    """A row's fields as ``AnalyticsRow.model_dump_json()`` writes them, byte for byte.
 
-    pydantic's serializer called the JSON-number conversion for every Decimal through its plain
-    serializer and walked the 29 fields of thousands of rows itself: a tenth of a large answer's time.
-    The rows hold only what orjson writes as pydantic does (str, int, bool, None, the Status enum, and
-    datetimes with ``OPT_UTC_Z``) and Decimals, written as the same float; a property test compares the
-    bytes with pydantic's."""
-    return orjson.dumps(
-        {"rows": [row.__dict__ for row in answer.rows], "data": answer.data, "data_as_of": answer.data_as_of},
-        default=_number,
-        option=orjson.OPT_UTC_Z,
-    )
+    pydantic's serializer called back for every Decimal and walked the 29 fields of thousands of rows
+    itself: a tenth of a large answer's time. The rows hold only what orjson writes as pydantic does
+    (str, int, bool, None, the Status enum, datetimes with ``OPT_UTC_Z``) and Decimals, written as the
+    same float; a property test compares the bytes with pydantic's."""
+    return orjson.dumps(fields, default=_number, option=orjson.OPT_UTC_Z)
+
+
+def answer_json(rows: list[bytes], data: DataFilter, data_as_of: datetime) -> bytes:
+    """``AnalyticsAnswer.model_dump_json()`` of the rows' JSON (``row_json``), the data read and when."""
+    listed = orjson.Fragment(b"[" + b",".join(rows) + b"]")
+    return orjson.dumps({"rows": listed, "data": data, "data_as_of": data_as_of}, option=orjson.OPT_UTC_Z)
+
+
+class RowTexts:
+    """The JSON of rows by their inputs, for the most recently answered ``capacity`` rows of the process.
+
+    A dashboard reads the same figures again and again, and a large answer spent half its time judging,
+    rounding and writing rows it had written before. The key is the whole of a row's inputs (see the
+    module), so a text is served only for the row it was written from. About 1.5 KB a row (its inputs
+    and its text): the default capacity holds the largest answers read at once (4 × 85 regions × 43
+    indicators) in ~25 MB; an answer with more rows still than that is written as before."""
+
+    def __init__(self, capacity: int = 16_384) -> None:
+        self.capacity = capacity
+        self._texts: OrderedDict[RowInputs, bytes] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def __contains__(self, inputs: object) -> bool:
+        return inputs in self._texts
+
+    def text(self, inputs: RowInputs) -> bytes:
+        texts = self._texts
+        found = texts.get(inputs)
+        if found is not None:
+            texts.move_to_end(inputs)
+            return found
+        found = texts[inputs] = row_json(row_fields(inputs))
+        if len(texts) > self.capacity:
+            texts.popitem(last=False)
+        return found
+
+
+ROW_TEXTS = RowTexts()
+"""The process's row texts: pure results by their whole inputs, so one store serves every request."""

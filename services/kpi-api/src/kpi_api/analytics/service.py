@@ -16,16 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kpi_api.aggregate_cache.service import CachedAggregates
 from kpi_api.analytics.access import drafts_allowed
-from kpi_api.analytics.columns import Book, Column, Slot
+from kpi_api.analytics.columns import Book, Slot
 from kpi_api.analytics.repository import AnalyticsRepository, Methods
-from kpi_api.analytics.rows import trusted_row
-from kpi_api.analytics.schemas import AnalyticsAnswer, AnalyticsRow, DataFilter
+from kpi_api.analytics.rows import ROW_TEXTS, RowInputs, row_fields, trusted_row
+from kpi_api.analytics.schemas import AnalyticsAnswer, DataFilter
 from kpi_api.analytics.states import value_states
 from kpi_api.formulas import Expr, parse, referenced_codes
 from kpi_api.indicators.repository import IndicatorRepository
 from kpi_api.indicators.rules import IndicatorKind, Periodicity, can_report_for
 from kpi_api.models import Indicator, OrgUnit
-from kpi_api.numbers import present
 from kpi_api.org_units.filters import UnitFilter
 from kpi_api.org_units.repository import OrgUnitRepository
 from kpi_api.scope import Scope, scope_of
@@ -108,6 +107,20 @@ class AnalyticsService:
         return Book(catalogue, versions)
 
     async def run(self, principal: Principal, query: AnalyticsQuery) -> AnalyticsAnswer:
+        """The answer's rows as models (for the exports, charts, alerts and reports that read them)."""
+        inputs = await self._read(principal, query)
+        rows = [trusted_row(row_fields(row)) for row in inputs]
+        return AnalyticsAnswer(rows=rows, data=query.data, data_as_of=self.clock())
+
+    async def run_json(self, principal: Principal, query: AnalyticsQuery) -> tuple[list[bytes], datetime]:
+        """The JSON of the answer's rows (the text of a row answered before with the same inputs is served
+        again: ``ROW_TEXTS``) and the moment they were read."""
+        inputs = await self._read(principal, query)
+        text = ROW_TEXTS.text
+        return [text(row) for row in inputs], self.clock()
+
+    async def _read(self, principal: Principal, query: AnalyticsQuery) -> list[RowInputs]:
+        """Everything the rows are made of, read in this request."""
         scope = await scope_of(self.session, principal)
         book = await self._closure(query.indicators)
         units = await self._units(scope, query)
@@ -145,29 +158,7 @@ class AnalyticsService:
         book.notes = await CauseNoteRepository(self.session).for_rows(*keys)
         if not query.ytd:
             book.states = await value_states(self.session, *keys, query.data.statuses)
-        rows = self._rows(book, query, units, targets)
-        return AnalyticsAnswer(rows=rows, data=query.data, data_as_of=self.clock())
-
-    def _rows(
-        self,
-        book: Book,
-        query: AnalyticsQuery,
-        units: list[OrgUnit],
-        targets: dict[tuple[int, int], dict[str, TargetFigures]],
-    ) -> list[AnalyticsRow]:
-        """One row per indicator × org unit × period, in that order, from what the request has read."""
-        rows: list[AnalyticsRow] = []
-        periods = list(dict.fromkeys(query.periods))
-        unit_keys = [(unit.id, unit.code) for unit in units]
-        none: dict[str, TargetFigures] = {}  # shared by the rows without targets: nothing writes to it
-        for code in dict.fromkeys(query.indicators):
-            columns = [book.column(code, Slot(period, query.ytd)) for period in periods]
-            indicator_id = book.catalogue[code].id
-            for unit_id, unit_code in unit_keys:
-                known = targets.get((indicator_id, unit_id), none)
-                for column in columns:
-                    rows.append(self._row(book, column, unit_id, unit_code, known, query.previous))
-        return rows
+        return _inputs(book, query, units, targets)
 
     async def _targets(
         self, book: Book, query: AnalyticsQuery, units: list[OrgUnit]
@@ -180,60 +171,53 @@ class AnalyticsService:
         ids = [book.catalogue[c].id for c in query.indicators]
         return await self.repo.targets(ids, [u.id for u in units], sorted(periods))
 
-    def _row(
-        self,
-        book: Book,
-        column: Column,
-        unit_id: int,
-        unit_code: str,
-        known: dict[str, TargetFigures],
-        with_previous: bool,
-    ) -> AnalyticsRow:
-        spec = column.spec
-        period_code = column.period_code
-        figure, why, reported_units, numerator, denominator = column.figures(unit_id)
-        value = present(figure, spec.precision)
-        judged = column.judge(value, known)
-        target = judged.target
-        note = _note(known, column.slot.period) if target is None and judged.target_low is None and known else None
-        previous_period = previous_value = None
-        if with_previous:
-            previous_period = column.previous_code
-            previous_value = present(book.value(column.code, unit_id, column.previous).value, spec.precision)
-        row = {
-            "indicator_code": column.code,
-            "org_unit_code": unit_code,
-            "period": period_code,
-            "ytd": column.slot.ytd,
-            "value": value,
-            "reason": None if value is not None else book.states.get((spec.id, unit_id, period_code), why),
-            "numerator": numerator,
-            "denominator": denominator,
-            "target": target,
-            "target_period": judged.target_period,
-            "baseline": judged.baseline,
-            "target_low": judged.target_low,
-            "target_high": judged.target_high,
-            "deviation": judged.deviation,
-            "deviation_pct": judged.deviation_pct,
-            "status": judged.status,
-            "status_reason": f"no numeric target: {note}" if note else judged.status_reason,
-            "warning": judged.warning,
-            "cause_note_required": judged.cause_note_required,
-            "cause_note": book.notes.get((spec.id, unit_id, period_code)),
-            "previous_period": previous_period,
-            "previous_value": previous_value,
-            "reported_units": reported_units,
-            "n": None,
-            "sample_ok": None,
-            "dont_know": None,
-            "data_as_of": None,
-            "unit": spec.unit,
-            "precision": spec.precision,
-        }
-        if column.pulled:  # its numerator, denominator, n, sample and data_as_of, in their places
-            row.update(book.pulled.fields(spec.id, unit_id, period_code, column.slot.ytd))
-        return trusted_row(row)
+
+def _inputs(
+    book: Book, query: AnalyticsQuery, units: list[OrgUnit], targets: dict[tuple[int, int], dict[str, TargetFigures]]
+) -> list[RowInputs]:
+    """What each row is made of: one per indicator × org unit × period, in that order."""
+    found: list[RowInputs] = []
+    periods = list(dict.fromkeys(query.periods))
+    unit_keys = [(unit.id, unit.code) for unit in units]
+    with_previous = query.previous
+    for code in dict.fromkeys(query.indicators):
+        columns = [book.column(code, Slot(period, query.ytd)) for period in periods]
+        indicator_id = book.catalogue[code].id
+        for unit_id, unit_code in unit_keys:
+            known = tuple(targets.get((indicator_id, unit_id), _NO_TARGETS).items())
+            for column in columns:
+                spec = column.spec
+                period_code = column.period_code
+                cell = (spec.id, unit_id, period_code)
+                figure, why, reported_units, numerator, denominator = column.figures(unit_id)
+                found.append(
+                    RowInputs(
+                        column.code,
+                        unit_code,
+                        period_code,
+                        column.slot.ytd,
+                        column.judge,
+                        spec.unit,
+                        spec.precision,
+                        figure,
+                        why,
+                        reported_units,
+                        numerator,
+                        denominator,
+                        known,
+                        book.states.get(cell),
+                        book.notes.get(cell),
+                        column.previous_code if with_previous else None,
+                        book.value(column.code, unit_id, column.previous).value if with_previous else None,
+                        tuple(book.pulled.fields(spec.id, unit_id, period_code, column.slot.ytd).items())
+                        if column.pulled
+                        else (),
+                    )
+                )
+    return found
+
+
+_NO_TARGETS: dict[str, TargetFigures] = {}
 
 
 def _needed_inputs(book: Book, query: AnalyticsQuery) -> dict[Slot, set[str]]:
@@ -276,13 +260,6 @@ def _methods(indicator: Indicator, slot: Slot) -> Methods:
     single = months == Periodicity(indicator.periodicity).period_type.months
     over_time = None if single else (indicator.time_aggregation or "sum")
     return Methods(indicator.aggregation or "sum", over_time, indicator.reporting_level)
-
-
-def _note(known: dict[str, TargetFigures], period: Period) -> str | None:
-    for code in (period.code, str(period.year)):
-        if code in known and known[code].note:
-            return known[code].note
-    return None
 
 
 def _overlaps(scope: Scope, path: str) -> bool:

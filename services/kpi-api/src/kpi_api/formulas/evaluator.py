@@ -48,15 +48,14 @@ class EvalResult:
         return self.value is not None
 
 
+_FORMULA_CONTEXT = Context(prec=PRECISION, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
+
+
 @contextmanager
 def decimal_context() -> Iterator[Context]:
-    """A local decimal context for formula arithmetic: :data:`PRECISION` digits, errors trapped."""
-    with localcontext() as ctx:
-        ctx.prec = PRECISION
-        ctx.rounding = ROUND_HALF_EVEN
-        ctx.traps[InvalidOperation] = True
-        ctx.traps[DivisionByZero] = True
-        ctx.traps[Overflow] = True
+    """A local decimal context for formula arithmetic: :data:`PRECISION` digits, errors trapped (a copy
+    of one made once, not a context set up attribute by attribute for every formula of an answer)."""
+    with localcontext(_FORMULA_CONTEXT) as ctx:
         yield ctx
 
 

@@ -1,0 +1,117 @@
+"""A row's JSON is kept by the whole of its inputs (``RowTexts``): served again only for equal inputs,
+never for a row whose value, target, note, state or rules differ, and bounded in number."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kpi_api.analytics.rows import RowInputs, RowTexts, row_fields, row_json
+from kpi_api.indicators.rules import Aggregation, Direction
+from kpi_api.targets.rules import Thresholds
+from kpi_api.targets.verdict import Judge, TargetFigures
+from zdrav_shared.periods import Period
+
+Q2 = Period.parse("2025Q2")
+
+
+def _judge(direction: Direction = Direction.HIGHER_IS_BETTER, cause_note_pct: Decimal | None = None) -> Judge:
+    return Judge(
+        Q2,
+        ytd=False,
+        direction=direction,
+        thresholds=Thresholds(),
+        time_aggregation=Aggregation.SUM,
+        declared_max=None,
+        cause_note_pct=cause_note_pct,
+    )
+
+
+def _inputs(**changed: object) -> RowInputs:
+    given = {
+        "indicator_code": "I01",
+        "org_unit_code": "RU-MUR",
+        "period": "2025Q2",
+        "ytd": False,
+        "judge": _judge(),
+        "unit": "persons",
+        "precision": 1,
+        "figure": Decimal("82.34"),
+        "why": None,
+        "reported_units": 3,
+        "numerator": None,
+        "denominator": None,
+        "targets": (("2025Q2", TargetFigures(Decimal("85.000000"), Decimal("80.000000"), None)),),
+        "state": None,
+        "cause_note": None,
+        "previous_period": None,
+        "previous_figure": None,
+        "pulled": (),
+    }
+    given.update(changed)
+    return RowInputs(**given)  # type: ignore[arg-type]
+
+
+def test_judges_with_the_same_rules_are_equal() -> None:
+    assert _judge() == _judge() and hash(_judge()) == hash(_judge())
+    assert _judge() != _judge(Direction.LOWER_IS_BETTER)
+    assert _judge() != _judge(cause_note_pct=Decimal(10))
+
+
+def test_equal_inputs_are_served_the_text_written_before() -> None:
+    texts = RowTexts()
+    first = texts.text(_inputs())
+    # Equal, not the same objects: what the next request reads from the database.
+    again = texts.text(_inputs(figure=Decimal("82.3400"), judge=_judge()))
+    assert again is first and len(texts) == 1
+    assert first == row_json(row_fields(_inputs()))
+
+
+def test_any_changed_input_is_a_row_of_its_own() -> None:
+    texts = RowTexts()
+    base = texts.text(_inputs())
+    changes: list[dict[str, object]] = [
+        {"figure": Decimal("90")},
+        {"targets": (("2025Q2", TargetFigures(Decimal("80"), Decimal("80"), None)),)},
+        {"judge": _judge(Direction.LOWER_IS_BETTER)},
+        {"figure": None, "why": "no_data"},
+        {"figure": None, "why": "no_data", "state": "x"},  # the recorded state shows where there is no value
+        {"cause_note": "анализ факторов"},
+        {"precision": 2},
+        {"org_unit_code": "RU-ARK"},
+    ]
+    written = {base}
+    for changed in changes:
+        text = texts.text(_inputs(**changed))
+        assert text not in written, changed
+        assert text == row_json(row_fields(_inputs(**changed))), changed
+        written.add(text)
+    assert len(texts) == 1 + len(changes)
+
+
+def test_the_store_keeps_the_most_recently_used_rows() -> None:
+    texts = RowTexts(capacity=3)
+    rows = [_inputs(org_unit_code=f"RU-{n}") for n in range(4)]
+    for row in rows[:3]:
+        texts.text(row)
+    texts.text(rows[0])  # used again: the oldest is now rows[1]
+    texts.text(rows[3])
+    assert len(texts) == 3
+    assert rows[1] not in texts and rows[0] in texts and rows[3] in texts
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    figures=st.lists(
+        st.one_of(st.none(), st.decimals(min_value=-1000, max_value=1000, places=2, allow_nan=False)), max_size=30
+    ),
+    target=st.decimals(min_value=-100, max_value=100, places=1, allow_nan=False),
+)
+def test_a_served_text_is_always_the_text_of_its_own_row(figures: list[Decimal | None], target: Decimal) -> None:
+    texts = RowTexts(capacity=8)
+    targets = (("2025Q2", TargetFigures(target, None, None)),)
+    for figure in figures + figures[::-1]:
+        inputs = _inputs(figure=figure, targets=targets, why=None if figure is not None else "no_data")
+        assert texts.text(inputs) == row_json(row_fields(inputs))
