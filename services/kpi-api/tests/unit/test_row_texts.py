@@ -18,7 +18,7 @@ Q2 = Period.parse("2025Q2")
 
 
 def _judge(direction: Direction = Direction.HIGHER_IS_BETTER, cause_note_pct: Decimal | None = None) -> Judge:
-    return Judge(
+    return Judge.of(
         Q2,
         ytd=False,
         direction=direction,
@@ -54,17 +54,34 @@ def _inputs(**changed: object) -> RowInputs:
     return RowInputs(**given)  # type: ignore[arg-type]
 
 
-def test_judges_with_the_same_rules_are_equal() -> None:
-    assert _judge() == _judge() and hash(_judge()) == hash(_judge())
-    assert _judge() != _judge(Direction.LOWER_IS_BETTER)
-    assert _judge() != _judge(cause_note_pct=Decimal(10))
+def test_the_same_rules_give_the_same_judge() -> None:
+    assert _judge() is _judge()
+    assert _judge() is not _judge(Direction.LOWER_IS_BETTER)
+    assert _judge() is not _judge(cause_note_pct=Decimal(10))
+
+
+def test_a_judge_made_again_for_the_same_rules_is_only_a_miss() -> None:
+    """A key compares its judge by identity: a judge made again (the store of judges cleared) is another
+    key with the same text, never another row's text."""
+    texts = RowTexts()
+    again = Judge(
+        Q2,
+        ytd=False,
+        direction=Direction.HIGHER_IS_BETTER,
+        thresholds=Thresholds(),
+        time_aggregation=Aggregation.SUM,
+        declared_max=None,
+        cause_note_pct=None,
+    )
+    assert texts.text(_inputs(judge=again)) == texts.text(_inputs())
+    assert len(texts) == 2
 
 
 def test_equal_inputs_are_served_the_text_written_before() -> None:
     texts = RowTexts()
     first = texts.text(_inputs())
     # Equal, not the same objects: what the next request reads from the database.
-    again = texts.text(_inputs(figure=Decimal("82.3400"), judge=_judge()))
+    again = texts.text(_inputs(figure=Decimal("82.3400"), targets=tuple(dict(_inputs().targets).items())))
     assert again is first and len(texts) == 1
     assert first == row_json(row_fields(_inputs()))
 

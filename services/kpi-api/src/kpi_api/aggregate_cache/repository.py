@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -31,8 +31,9 @@ class Key:
     statuses: str
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
+    """A cached figure as read (a NamedTuple: thousands an answer)."""
+
     methods: str
     generation: int
     aggregate: Aggregate | None  # None: no value in the subtree

@@ -6,8 +6,8 @@ value with a machine-readable ``reason`` (the analytics rows show it beside ``va
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 
@@ -51,12 +51,10 @@ class EvalResult:
 _FORMULA_CONTEXT = Context(prec=PRECISION, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
 
 
-@contextmanager
-def decimal_context() -> Iterator[Context]:
+def decimal_context() -> AbstractContextManager[Context]:
     """A local decimal context for formula arithmetic: :data:`PRECISION` digits, errors trapped (a copy
     of one made once, not a context set up attribute by attribute for every formula of an answer)."""
-    with localcontext(_FORMULA_CONTEXT) as ctx:
-        yield ctx
+    return localcontext(_FORMULA_CONTEXT)
 
 
 def _label(node: Ref | Prev) -> str:

@@ -126,7 +126,7 @@ class Judge:
     indicator's rules — is settled once for the thousands of rows of an analytics column."""
 
     __slots__ = (
-        "_hash", "_rules", "cause_note_pct", "declared_max", "direction", "exact_code", "period", "range_codes",
+        "cause_note_pct", "declared_max", "direction", "exact_code", "period", "range_codes",
         "thresholds", "time_aggregation", "ytd",
     )  # fmt: skip
 
@@ -153,10 +153,6 @@ class Judge:
         to_date = ytd and period.type is not PeriodType.YEAR
         self.range_codes: tuple[str, ...] = () if to_date else _range_codes(period)
         self.exact_code: str | None = None if to_date else period.code
-        # Two judges with the same rules judge alike: equal, and hashed once (a judge is part of the key
-        # an analytics row's text is kept under, hashed for every row).
-        self._rules = (period, ytd, direction, thresholds, time_aggregation, declared_max, cause_note_pct)
-        self._hash = hash(self._rules)
 
     @classmethod
     def of(
@@ -170,8 +166,9 @@ class Judge:
         declared_max: Decimal | None,
         cause_note_pct: Decimal | None,
     ) -> Judge:
-        """The judge of these rules, the same object for every request that reads them: a row's key then
-        compares its judge by identity, not by its rules' seven fields (a dataclass's ``__eq__`` each)."""
+        """The judge of these rules, the same object for every request that reads them. An analytics row's
+        key holds its judge and compares it by identity: the same judge is the same rules (a judge made
+        again after the store was cleared is only a miss), at no cost per row for comparing seven fields."""
         rules = (period, ytd, direction, thresholds, time_aggregation, declared_max, cause_note_pct)
         found = _JUDGES.get(rules)
         if found is None:
@@ -187,12 +184,6 @@ class Judge:
                 cause_note_pct=cause_note_pct,
             )
         return found
-
-    def __eq__(self, other: object) -> bool:
-        return self is other or (isinstance(other, Judge) and self._rules == other._rules)
-
-    def __hash__(self) -> int:
-        return self._hash
 
     def __call__(self, value: Decimal | None, known: Mapping[str, TargetFigures]) -> Judgement:
         low = high = target = target_period = baseline = None
