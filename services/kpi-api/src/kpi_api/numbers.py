@@ -33,10 +33,12 @@ InputNumber = Annotated[
 
 
 def present(value: Decimal | None, precision: int) -> Decimal | None:
-    """Round half-up to the indicator's precision: the only rounding shown to clients."""
+    """Round half-up to the indicator's precision: the only rounding shown to clients. A value that
+    rounds to zero is 0, never -0 (−0.04 shown to one place is 0.0)."""
     if value is None:
         return None
-    return round_for_display(value, precision)
+    shown = round_for_display(value, precision)
+    return shown.copy_abs() if shown.is_zero() else shown
 
 
 # plain() runs for every target, baseline, numerator and denominator of an answer: a shared context

@@ -14,7 +14,8 @@ from kpi_api.indicators.rules import Aggregation, Direction, round_for_display
 from kpi_api.numbers import plain
 from kpi_api.targets.resolve import target_for
 from kpi_api.targets.rules import Status, StatusResult, Thresholds, status_vs_target
-from kpi_api.targets.verdict import Judge, TargetFigures, _fmt, judge, range_for, range_status
+from kpi_api.targets.rules import number_text as _fmt
+from kpi_api.targets.verdict import Judge, TargetFigures, judge, range_for, range_status
 from zdrav_shared.periods import Period, PeriodType
 
 _CTX = Context(prec=34)

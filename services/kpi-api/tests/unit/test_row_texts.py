@@ -3,6 +3,7 @@ never for a row whose value, target, note, state or rules differ, and bounded in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -132,3 +133,49 @@ def test_a_served_text_is_always_the_text_of_its_own_row(figures: list[Decimal |
     for figure in figures + figures[::-1]:
         inputs = _inputs(figure=figure, targets=targets, why=None if figure is not None else "no_data")
         assert texts.text(inputs) == row_json(row_fields(inputs))
+
+
+def _written_otherwise(value: Decimal) -> Decimal:
+    """The same number written with other trailing zeros, or the other zero."""
+    if value.is_zero():
+        return -value
+    return value.quantize(Decimal(1).scaleb(value.as_tuple().exponent - 3))  # type: ignore[operator]
+
+
+_figures = st.one_of(
+    st.just(Decimal(0)),
+    st.just(Decimal("-0.000")),
+    st.decimals(min_value=-10_000, max_value=10_000, places=3, allow_nan=False),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    figure=_figures,
+    target=_figures,
+    baseline=_figures,
+    low=_figures,
+    previous=_figures,
+    ranged=st.booleans(),
+    precision=st.integers(0, 3),
+)
+def test_equal_inputs_make_the_same_text(
+    figure: Decimal, target: Decimal, baseline: Decimal, low: Decimal, previous: Decimal, ranged: bool, precision: int
+) -> None:
+    """What makes a kept text safe to serve: inputs that are equal as keys (numbers equal whatever their
+    trailing zeros, and 0 equal to -0) make the same row, byte for byte."""
+
+    def inputs(written: Callable[[Decimal], Decimal]) -> RowInputs:
+        bounds = (written(low), written(low + abs(target))) if ranged else (None, None)
+        figures = TargetFigures(written(target), written(baseline), None, *bounds)
+        return _inputs(
+            figure=written(figure),
+            precision=precision,
+            targets=(("2025Q2", figures),),
+            previous_period="2025Q1",
+            previous_figure=written(previous),
+        )
+
+    one, other = inputs(lambda value: value), inputs(_written_otherwise)
+    assert one == other and hash(one) == hash(other)
+    assert row_json(row_fields(one)) == row_json(row_fields(other))

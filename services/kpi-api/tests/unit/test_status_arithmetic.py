@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpi_api.indicators.rules import Direction
-from kpi_api.targets.rules import DEFAULT_THRESHOLDS, Status, _fmt, _percent, status_vs_target
+from kpi_api.targets.rules import DEFAULT_THRESHOLDS, Status, _percent, status_vs_target
+from kpi_api.targets.rules import number_text as _fmt
 
 
 def _reference(value: Decimal, target: Decimal, direction: Direction) -> tuple[Status, str]:

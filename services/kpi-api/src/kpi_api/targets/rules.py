@@ -76,25 +76,26 @@ def status_vs_target(
     if target is None:
         return StatusResult(Status.NO_TARGET, "no target is set for this period")
     if value is None:
-        return StatusResult(Status.NO_DATA, f"no value has been reported (target {_fmt(target)})")
+        return StatusResult(Status.NO_DATA, f"no value has been reported (target {number_text(target)})")
     higher = direction is Direction.HIGHER_IS_BETTER
     hint = "higher is better" if higher else "lower is better"
     meets = value >= target if higher else value <= target
     if target.is_zero():
         relation = "meets" if value == target else ("beats" if meets else "misses")
         status = Status.ACHIEVED if meets else Status.OFF_TRACK
-        return StatusResult(status, f"value {_fmt(value)} {relation} target 0 ({hint})")
+        return StatusResult(status, f"value {number_text(value)} {relation} target 0 ({hint})")
     ctx = _STATUS_CONTEXT  # its methods, not a localcontext() per call: analytics asks thousands of times
     gap = ctx.subtract(target, value) if higher else ctx.subtract(value, target)
     size = ctx.abs(target)
     if target > 0:
         percent = _percent(ctx.multiply(ctx.divide(value, target), 100))
-        reason = f"value {_fmt(value)} is {percent} % of target {_fmt(target)} ({hint})"
+        reason = f"value {number_text(value)} is {percent} % of target {number_text(target)} ({hint})"
     else:
         side = "below" if value < target else "above"
         share = _percent(ctx.multiply(ctx.divide(ctx.abs(gap), size), 100))
         reason = (
-            f"value {_fmt(value)} is {_fmt(ctx.abs(ctx.subtract(value, target)))} {side} target {_fmt(target)}, "
+            f"value {number_text(value)} is {number_text(ctx.abs(ctx.subtract(value, target)))} {side} "
+            f"target {number_text(target)}, "
             f"a gap of {share} % of the target's size ({hint})"
         )
     if meets:
@@ -117,7 +118,11 @@ def _percent(value: Decimal) -> str:
     return format(round_for_display(value, 1), "f")
 
 
-def _fmt(value: Decimal) -> str:
+def number_text(value: Decimal) -> str:
+    """A number as a status reason writes it: without trailing zeros, and 0 without a sign (-0 is not a
+    figure; equal numbers read the same, which analytics' kept rows rely on)."""
+    if value.is_zero():
+        return "0"
     text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 

@@ -22,7 +22,7 @@ from typing import NamedTuple
 from kpi_api.indicators.rules import Aggregation, Direction, round_for_display
 from kpi_api.numbers import plain
 from kpi_api.targets.resolve import target_for
-from kpi_api.targets.rules import Status, StatusResult, Thresholds, status_vs_target
+from kpi_api.targets.rules import Status, StatusResult, Thresholds, number_text, status_vs_target
 from zdrav_shared.periods import Period, PeriodType
 
 _CTX = Context(prec=34)
@@ -76,14 +76,16 @@ def range_status(value: Decimal, low: Decimal, high: Decimal, thresholds: Thresh
     >>> range_status(Decimal(9), Decimal(4), Decimal(14), Thresholds())[0].status.value
     'achieved'
     """
-    span = f"{_fmt(low)}–{_fmt(high)}"
+    span = f"{number_text(low)}–{number_text(high)}"
     if low <= value <= high:
-        return StatusResult(Status.ACHIEVED, f"value {_fmt(value)} is inside the target range {span}"), Decimal(0)
+        inside = f"value {number_text(value)} is inside the target range {span}"
+        return StatusResult(Status.ACHIEVED, inside), Decimal(0)
     bound = low if value < low else high
     deviation = _CTX.subtract(value, bound)
     side = "below" if value < low else "above"
     if bound.is_zero():
-        return StatusResult(Status.OFF_TRACK, f"value {_fmt(value)} is {side} the target range {span}"), deviation
+        outside = f"value {number_text(value)} is {side} the target range {span}"
+        return StatusResult(Status.OFF_TRACK, outside), deviation
     attainment = _CTX.subtract(1, _CTX.divide(_CTX.abs(deviation), _CTX.abs(bound)))
     if attainment >= thresholds.on_track_ratio:
         status = Status.ON_TRACK
@@ -91,8 +93,8 @@ def range_status(value: Decimal, low: Decimal, high: Decimal, thresholds: Thresh
         status = Status.AT_RISK
     else:
         status = Status.OFF_TRACK
-    gap = _fmt(round_for_display(_CTX.multiply(_CTX.divide(_CTX.abs(deviation), _CTX.abs(bound)), 100), 1))
-    return StatusResult(status, f"value {_fmt(value)} is {side} the target range {span} by {gap} %"), deviation
+    gap = number_text(round_for_display(_CTX.multiply(_CTX.divide(_CTX.abs(deviation), _CTX.abs(bound)), 100), 1))
+    return StatusResult(status, f"value {number_text(value)} is {side} the target range {span} by {gap} %"), deviation
 
 
 def judge(
@@ -208,7 +210,7 @@ class Judge:
         if low is not None and high is not None:
             if value is None:
                 verdict = StatusResult(
-                    Status.NO_DATA, f"no value has been reported (target range {_fmt(low)}–{_fmt(high)})"
+                    Status.NO_DATA, f"no value has been reported (target range {number_text(low)}–{number_text(high)})"
                 )
                 deviation = base = None
             else:
@@ -226,7 +228,9 @@ class Judge:
         warning = None
         declared_max = self.declared_max
         if value is not None and declared_max is not None and value > declared_max:
-            warning = f"value {_fmt(value)} exceeds the declared maximum {_fmt(declared_max)}: check the figure"
+            warning = (
+                f"value {number_text(value)} exceeds the declared maximum {number_text(declared_max)}: check the figure"
+            )
             verdict = StatusResult(Status.IMPLAUSIBLE, warning)
         cause_note_pct = self.cause_note_pct
         required = (
@@ -262,8 +266,3 @@ def _range_codes(period: Period) -> tuple[str, ...]:
         codes.append(period.parent(PeriodType.QUARTER).code)
     codes.append(str(period.year))
     return tuple(codes)
-
-
-def _fmt(value: Decimal) -> str:
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
