@@ -15,7 +15,7 @@ from kpi_api.numbers import plain
 from kpi_api.targets.resolve import target_for
 from kpi_api.targets.rules import Status, StatusResult, Thresholds, status_vs_target
 from kpi_api.targets.rules import number_text as _fmt
-from kpi_api.targets.verdict import Judge, TargetFigures, judge, range_for, range_status
+from kpi_api.targets.verdict import Judge, JudgeRules, TargetFigures, judge, range_for, range_status
 from zdrav_shared.periods import Period, PeriodType
 
 _CTX = Context(prec=34)
@@ -179,7 +179,7 @@ def test_a_columns_judge_gives_what_the_row_by_row_judge_gave(data: st.DataObjec
         "declared_max": data.draw(st.one_of(st.none(), st.just(Decimal(100)), _numbers)),
         "cause_note_pct": data.draw(st.one_of(st.none(), st.just(Decimal(10)), _numbers)),
     }
-    column = Judge(period, **rules)
+    column = Judge(JudgeRules(period, **rules))
     for _ in range(3):  # one judge, several rows
         value = data.draw(_maybe)
         known = data.draw(_known(period))

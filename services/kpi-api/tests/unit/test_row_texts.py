@@ -12,22 +12,18 @@ from hypothesis import strategies as st
 from kpi_api.analytics.rows import RowInputs, RowTexts, row_fields, row_json
 from kpi_api.indicators.rules import Aggregation, Direction
 from kpi_api.targets.rules import Thresholds
-from kpi_api.targets.verdict import Judge, TargetFigures
+from kpi_api.targets.verdict import Judge, JudgeRules, TargetFigures
 from zdrav_shared.periods import Period
 
 Q2 = Period.parse("2025Q2")
 
 
+def _rules(direction: Direction = Direction.HIGHER_IS_BETTER, cause_note_pct: Decimal | None = None) -> JudgeRules:
+    return JudgeRules(Q2, False, direction, Thresholds(), Aggregation.SUM, None, cause_note_pct)
+
+
 def _judge(direction: Direction = Direction.HIGHER_IS_BETTER, cause_note_pct: Decimal | None = None) -> Judge:
-    return Judge.of(
-        Q2,
-        ytd=False,
-        direction=direction,
-        thresholds=Thresholds(),
-        time_aggregation=Aggregation.SUM,
-        declared_max=None,
-        cause_note_pct=cause_note_pct,
-    )
+    return Judge.of(_rules(direction, cause_note_pct))
 
 
 def _inputs(**changed: object) -> RowInputs:
@@ -65,15 +61,7 @@ def test_a_judge_made_again_for_the_same_rules_is_only_a_miss() -> None:
     """A key compares its judge by identity: a judge made again (the store of judges cleared) is another
     key with the same text, never another row's text."""
     texts = RowTexts()
-    again = Judge(
-        Q2,
-        ytd=False,
-        direction=Direction.HIGHER_IS_BETTER,
-        thresholds=Thresholds(),
-        time_aggregation=Aggregation.SUM,
-        declared_max=None,
-        cause_note_pct=None,
-    )
+    again = Judge(_rules())
     assert texts.text(_inputs(judge=again)) == texts.text(_inputs())
     assert len(texts) == 2
 

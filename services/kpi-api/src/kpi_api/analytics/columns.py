@@ -26,7 +26,7 @@ from kpi_api.models import Indicator
 from kpi_api.numbers import plain
 from kpi_api.sources.overlay import PulledValues
 from kpi_api.targets.rules import Thresholds
-from kpi_api.targets.verdict import Judge
+from kpi_api.targets.verdict import Judge, JudgeRules
 from zdrav_shared.periods import Period
 
 NO_DATA = "no_data"
@@ -172,13 +172,15 @@ class Column:
         self.direct = spec.is_input and self.fixed is None and not self.pulled and spec.ratio_scale is None
         indicator = spec.indicator
         self.judge = Judge.of(
-            slot.period,
-            ytd=slot.ytd,
-            direction=spec.direction,
-            thresholds=spec.thresholds,
-            time_aggregation=spec.time_aggregation,
-            declared_max=indicator.declared_max,
-            cause_note_pct=indicator.cause_note_pct,
+            JudgeRules(
+                slot.period,
+                slot.ytd,
+                spec.direction,
+                spec.thresholds,
+                spec.time_aggregation,
+                indicator.declared_max,
+                indicator.cause_note_pct,
+            )
         )
 
     def figures(self, root_id: int) -> tuple[Decimal | None, str | None, int, Decimal | None, Decimal | None]:

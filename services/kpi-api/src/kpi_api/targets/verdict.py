@@ -110,15 +110,20 @@ def judge(
     cause_note_pct: Decimal | None,
 ) -> Judgement:
     """Target, deviation, status and warnings of one analytics row."""
-    return Judge(
-        period,
-        ytd=ytd,
-        direction=direction,
-        thresholds=thresholds,
-        time_aggregation=time_aggregation,
-        declared_max=declared_max,
-        cause_note_pct=cause_note_pct,
-    )(value, known)
+    rules = JudgeRules(period, ytd, direction, thresholds, time_aggregation, declared_max, cause_note_pct)
+    return Judge(rules)(value, known)
+
+
+class JudgeRules(NamedTuple):
+    """What judging an indicator's value in a period rests on, besides the value and its targets."""
+
+    period: Period
+    ytd: bool
+    direction: Direction
+    thresholds: Thresholds
+    time_aggregation: Aggregation | None
+    declared_max: Decimal | None
+    cause_note_pct: Decimal | None
 
 
 class Judge:
@@ -132,59 +137,31 @@ class Judge:
         "thresholds", "time_aggregation", "ytd",
     )  # fmt: skip
 
-    def __init__(
-        self,
-        period: Period,
-        *,
-        ytd: bool,
-        direction: Direction,
-        thresholds: Thresholds,
-        time_aggregation: Aggregation | None,
-        declared_max: Decimal | None,
-        cause_note_pct: Decimal | None,
-    ) -> None:
+    def __init__(self, rules: JudgeRules) -> None:
+        period = rules.period
         self.period = period
-        self.ytd = ytd
-        self.direction = direction
-        self.thresholds = thresholds
-        self.time_aggregation = time_aggregation
-        self.declared_max = declared_max
-        self.cause_note_pct = cause_note_pct
+        self.ytd = rules.ytd
+        self.direction = rules.direction
+        self.thresholds = rules.thresholds
+        self.time_aggregation = rules.time_aggregation
+        self.declared_max = rules.declared_max
+        self.cause_note_pct = rules.cause_note_pct
         # A year to date inside the year has no range (a corridor is not cumulative) and its target is
         # the year's share: no look-up by the period's own code.
-        to_date = ytd and period.type is not PeriodType.YEAR
+        to_date = rules.ytd and period.type is not PeriodType.YEAR
         self.range_codes: tuple[str, ...] = () if to_date else _range_codes(period)
         self.exact_code: str | None = None if to_date else period.code
 
     @classmethod
-    def of(
-        cls,
-        period: Period,
-        *,
-        ytd: bool,
-        direction: Direction,
-        thresholds: Thresholds,
-        time_aggregation: Aggregation | None,
-        declared_max: Decimal | None,
-        cause_note_pct: Decimal | None,
-    ) -> Judge:
+    def of(cls, rules: JudgeRules) -> Judge:
         """The judge of these rules, the same object for every request that reads them. An analytics row's
         key holds its judge and compares it by identity: the same judge is the same rules (a judge made
         again after the store was cleared is only a miss), at no cost per row for comparing seven fields."""
-        rules = (period, ytd, direction, thresholds, time_aggregation, declared_max, cause_note_pct)
         found = _JUDGES.get(rules)
         if found is None:
             if len(_JUDGES) >= _MAX_JUDGES:  # rules of definitions since replaced: start again
                 _JUDGES.clear()
-            found = _JUDGES[rules] = cls(
-                period,
-                ytd=ytd,
-                direction=direction,
-                thresholds=thresholds,
-                time_aggregation=time_aggregation,
-                declared_max=declared_max,
-                cause_note_pct=cause_note_pct,
-            )
+            found = _JUDGES[rules] = cls(rules)
         return found
 
     def __call__(self, value: Decimal | None, known: Mapping[str, TargetFigures]) -> Judgement:
@@ -254,7 +231,7 @@ class Judge:
         )
 
 
-_JUDGES: dict[tuple[object, ...], Judge] = {}
+_JUDGES: dict[JudgeRules, Judge] = {}
 _MAX_JUDGES = 4096
 """Judges by their rules (``Judge.of``): an indicator's in each period asked, a few thousand at most."""
 
