@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Context, Decimal
 
 from kpi_api.analytics.repository import Aggregate, Window
-from kpi_api.formulas import EvalResult, Expr, References, evaluate, evaluate_ratio, referenced_codes
+from kpi_api.formulas import EvalResult, Expr, References, evaluate, evaluate_parts, ratio_parts, referenced_codes
 from kpi_api.indicators.rules import (
     DEFAULT_RATIO_SCALE,
     Aggregation,
@@ -141,7 +141,7 @@ class Column:
 
     __slots__ = (
         "aggregates", "book", "code", "counted", "direct", "fixed", "formula", "judge", "period_code", "previous",
-        "previous_code", "pulled", "reads", "results", "slot", "spec",
+        "previous_code", "pulled", "ratio", "reads", "results", "slot", "spec",
     )  # fmt: skip
 
     def __init__(self, book: Book, code: str, slot: Slot) -> None:
@@ -155,6 +155,8 @@ class Column:
         self.previous_code = self.previous.period.code
         self.aggregates = book.aggregates.get(slot, {})
         self.formula = None if spec.is_input else book.formula_refs(code, slot.period)
+        # A ratio formula's numerator and denominator, found in the formula once for every root.
+        self.ratio = None if self.formula is None else ratio_parts(self.formula[0])
         self.results: dict[int, EvalResult] = {}
         self.reads: tuple[list[tuple[str, Column]], list[tuple[str, Column]]] | None = None
         self.counted: dict[int, int] = {}
@@ -198,11 +200,10 @@ class Column:
             found = self.aggregates.get((self.spec.id, root_id))
             if self.spec.ratio_scale is not None and found is not None:
                 numerator, denominator = plain(found.numerator), plain(found.denominator)
-        elif self.formula is not None:
+        elif self.ratio is not None:
             current, previous = self._inputs(root_id)
-            ratio = evaluate_ratio(self.formula[0], current, previous)
-            if ratio is not None:
-                numerator, denominator = plain(ratio.numerator), plain(ratio.denominator)
+            ratio = evaluate_parts(self.ratio, current, previous)
+            numerator, denominator = plain(ratio.numerator), plain(ratio.denominator)
         return result.value, result.reason, self.units(root_id), numerator, denominator
 
     def value(self, root_id: int) -> EvalResult:

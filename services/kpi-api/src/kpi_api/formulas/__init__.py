@@ -29,7 +29,7 @@ from kpi_api.formulas.evaluator import (
 from kpi_api.formulas.lexer import MAX_FORMULA_LENGTH
 from kpi_api.formulas.nodes import Binary, Expr, Neg, Number, Prev, Ref, to_text
 from kpi_api.formulas.parser import MAX_DEPTH, parse
-from kpi_api.formulas.ratio import RatioParts, RatioValues, evaluate_ratio, ratio_parts
+from kpi_api.formulas.ratio import RatioParts, RatioValues, evaluate_parts, evaluate_ratio, ratio_parts
 
 __all__ = [
     "MAX_DEPTH",
@@ -54,6 +54,7 @@ __all__ = [
     "dependency_graph",
     "ensure_acyclic",
     "evaluate",
+    "evaluate_parts",
     "evaluate_ratio",
     "evaluation_order",
     "find_cycle",

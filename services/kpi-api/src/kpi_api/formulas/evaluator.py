@@ -92,34 +92,36 @@ def evaluate(expr: Expr, current: Values, previous: Values) -> EvalResult:
     if missing:
         return EvalResult(None, MISSING_PREFIX + missing[0], tuple(missing))
 
+    # The formula context's own methods, not the operators under a local context: the same arithmetic
+    # and traps, without setting the thread's context for each formula of an answer (its thousands).
+    ctx = _FORMULA_CONTEXT
     stack: list[Decimal] = []
-    with decimal_context():
-        try:
-            for node in nodes:
-                if isinstance(node, Number):
-                    stack.append(node.value)
-                elif isinstance(node, Ref | Prev):
-                    stack.append(inputs[_label(node)])
-                elif isinstance(node, Neg):
-                    stack.append(-stack.pop())
-                else:
-                    right = stack.pop()
-                    left = stack.pop()
-                    if node.op == "/" and right.is_zero():
-                        return EvalResult(None, REASON_DIVISION_BY_ZERO)
-                    stack.append(_apply(node, left, right))
-        except (InvalidOperation, Overflow, DivisionByZero):
-            return EvalResult(None, REASON_ARITHMETIC)
+    try:
+        for node in nodes:
+            if isinstance(node, Number):
+                stack.append(node.value)
+            elif isinstance(node, Ref | Prev):
+                stack.append(inputs[_label(node)])
+            elif isinstance(node, Neg):
+                stack.append(ctx.minus(stack.pop()))
+            else:
+                right = stack.pop()
+                left = stack.pop()
+                if node.op == "/" and right.is_zero():
+                    return EvalResult(None, REASON_DIVISION_BY_ZERO)
+                stack.append(_apply(ctx, node, left, right))
+    except (InvalidOperation, Overflow, DivisionByZero):
+        return EvalResult(None, REASON_ARITHMETIC)
     result = stack.pop()
     # -0 (from "-0" or "0 * -A") is a valid Decimal but would leak as "-0" into JSON.
     return EvalResult(result.copy_abs() if result.is_zero() else result)
 
 
-def _apply(node: Binary, left: Decimal, right: Decimal) -> Decimal:
+def _apply(ctx: Context, node: Binary, left: Decimal, right: Decimal) -> Decimal:
     if node.op == "+":
-        return left + right
+        return ctx.add(left, right)
     if node.op == "-":
-        return left - right
+        return ctx.subtract(left, right)
     if node.op == "*":
-        return left * right
-    return left / right
+        return ctx.multiply(left, right)
+    return ctx.divide(left, right)

@@ -91,6 +91,13 @@ def evaluate_ratio(
     parts = ratio_parts(expr)
     if parts is None:
         return None
+    return evaluate_parts(parts, current, previous)
+
+
+def evaluate_parts(
+    parts: RatioParts, current: Mapping[str, Decimal | None], previous: Mapping[str, Decimal | None]
+) -> RatioValues:
+    """Evaluate a ratio's numerator and denominator, its parts found once (``ratio_parts``) for many roots."""
     numerator = evaluate(parts.numerator, current, previous).value
     denominator = evaluate(parts.denominator, current, previous).value
     return RatioValues(numerator, denominator, parts.scale)
