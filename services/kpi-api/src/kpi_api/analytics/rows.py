@@ -49,6 +49,12 @@ class RowInputs(NamedTuple):
     previous_figure: Decimal | None
     pulled: tuple[tuple[str, Any], ...]  # a pulled indicator's counts, sample and data_as_of
 
+    def __hash__(self) -> int:
+        # The cell, not its figures: equal inputs are of the same cell, so this agrees with equality (the
+        # few versions of a cell are told apart by it), and hashing every row's Decimals anew was half
+        # of the look-up of a kept text.
+        return hash((self.indicator_code, self.org_unit_code, self.period, self.judge))
+
 
 def row_fields(inputs: RowInputs) -> dict[str, Any]:
     """The fields of the row ``inputs`` make, every one in AnalyticsRow's order (see ``trusted_row``)."""
