@@ -289,6 +289,37 @@ class TestTargetsAndStatus:
         assert (await client.get("/v1/indicators/STAFFING/targets", headers=FEDERAL)).json() == []
 
 
+class TestRowsReadAgain:
+    """Each row's JSON is kept between requests by the whole of its inputs: a row read again must be the
+    row of what holds now, whatever changed in between."""
+
+    async def test_a_row_read_again_follows_every_change(self, client: httpx.AsyncClient, staffing: None) -> None:
+        params = {"indicators": "STAFFING", "org_units": "MUR-A", "periods": "2025Q2"}
+
+        async def row() -> dict[str, Any]:
+            return dict((await analytics(client, **params))["rows"][0])
+
+        first = await row()
+        assert await row() == first  # the kept text
+        assert (first["value"], first["status"]) == (90, "no_target")
+        body = {"items": [{"org_unit_code": "MUR-A", "period": "2025", "target": 100}], "reason": "план"}
+        assert (await client.put("/v1/indicators/STAFFING/targets", json=body, headers=FEDERAL)).status_code == 200
+        targeted = await row()
+        assert (targeted["target"], targeted["status"], targeted["deviation"]) == (100, "at_risk", -10)
+        body["items"][0]["target"] = 90  # type: ignore[index]
+        assert (await client.put("/v1/indicators/STAFFING/targets", json=body, headers=FEDERAL)).status_code == 200
+        assert ((await row())["target"], (await row())["status"]) == (90, "achieved")
+        patched = {"direction": "lower_is_better", "reason": "показатель пересмотрен"}
+        changed = await client.patch("/v1/indicators/STAFFING", json=patched, headers=FEDERAL)
+        assert changed.status_code == 200, changed.text
+        assert (await row())["status_reason"].endswith("(lower is better)")
+        patched = {"precision": 2, "reason": "точнее"}
+        assert (await client.patch("/v1/indicators/STAFFING", json=patched, headers=FEDERAL)).status_code == 200
+        assert (await row())["precision"] == 2
+        await post_values(client, [item("PHYSICIANS", "MUR-A", "2025Q2", 50)])
+        assert (await row())["value"] == 100  # 50 / 60 × 120
+
+
 class TestQueries:
     async def test_municipalities_under_a_region(self, client: httpx.AsyncClient, staffing: None) -> None:
         body = await analytics(client, indicators="PHYSICIANS", parent="RU-MUR", level="municipality", periods="2025Q2")

@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from kpi_api.analytics.schemas import AnalyticsRow, DataFilter
-from kpi_api.numbers import present
+from kpi_api.numbers import present, to_json_number
 from kpi_api.targets.verdict import Judge, TargetFigures
 from zdrav_shared.periods import Period
 
@@ -133,10 +133,9 @@ _LARGEST = sys.float_info.max
 
 
 def _number(value: object) -> float:
-    """A Decimal field as pydantic writes a JsonNumber (``to_json_number``, written out: this runs for
-    every figure of an answer)."""
+    """A Decimal field as pydantic writes a JsonNumber; what cannot be a JSON number is refused."""
     if type(value) is Decimal:
-        number = float(value) or 0.0
+        number = to_json_number(value)
         if -_LARGEST <= number <= _LARGEST:
             return number
         raise ValueError(f"{value} is beyond a JSON number")
